@@ -1,0 +1,5 @@
+"""The ``compliance-frames`` command line."""
+
+from .main import main
+
+__all__ = ["main"]

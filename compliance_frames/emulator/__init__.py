@@ -1,0 +1,28 @@
+"""An embedded emulator of the X API v2 batch compliance service, for offline work.
+
+Two real HTTP servers on loopback: the API host (``/2/compliance/jobs``) and a storage
+host with signed URLs in the shape of Google Cloud Storage. Clients written for the
+real API work against it unchanged except for the base URL.
+
+Example:
+    >>> from compliance_frames.emulator import Emulator
+    >>> with Emulator(events={"1265324480517361664": "deleted"}, processing_seconds=0) as emu:
+    ...     emu.base_url.startswith("http://127.0.0.1:")
+    True
+"""
+
+from .clock import Clock, ManualClock, SystemClock
+from .config import DEFAULT_RATES, REASONS, EmulatorConfig
+from .server import Emulator
+from .state import LoggedRequest
+
+__all__ = [
+    "DEFAULT_RATES",
+    "REASONS",
+    "Clock",
+    "Emulator",
+    "EmulatorConfig",
+    "LoggedRequest",
+    "ManualClock",
+    "SystemClock",
+]

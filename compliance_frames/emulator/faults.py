@@ -1,0 +1,83 @@
+"""Deterministic fault injection: the next N answers of an endpoint go wrong on purpose.
+
+Endpoints are ``create``, ``get``, ``list`` (API host) and ``upload``, ``download``
+(storage host). Kinds:
+
+- ``429``: the rate-limit answer (API: JSON problem; storage: XML ``SlowDown``);
+- ``500`` / ``503``: a server error;
+- ``"usage-cap"``: the 429 ``usage-capped`` problem of an exhausted monthly cap (API only);
+- ``"drop"``: the connection is closed in the middle of the body: half the answer is
+  sent (API, download) or half the upload is read (upload).
+
+For ``create``, a ``drop`` happens *after* the job was created (the ambiguous failure
+a client must not answer with a second job); the other kinds happen before, unless
+``processed`` says otherwise.
+
+Example:
+    >>> faults = Faults()
+    >>> faults.inject("get", 503, times=2)
+    >>> [faults.take("get").kind for _ in range(2)], faults.take("get")
+    (['503', '503'], None)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass
+
+ENDPOINTS = ("create", "get", "list", "upload", "download")
+KINDS = ("429", "500", "503", "drop", "usage-cap")
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One injected failure."""
+
+    kind: str
+    processed: bool
+
+
+class Faults:
+    """Queues of pending failures per endpoint, consumed in order."""
+
+    def __init__(self) -> None:
+        self._queues: dict[str, deque[Fault]] = {endpoint: deque() for endpoint in ENDPOINTS}
+        self._lock = threading.Lock()
+
+    def inject(
+        self, endpoint: str, kind: int | str, times: int = 1, *, processed: bool | None = None
+    ) -> None:
+        """Make the next ``times`` answers of ``endpoint`` fail with ``kind``."""
+        kind = str(kind)
+        if endpoint not in ENDPOINTS:
+            raise ValueError(f"unknown endpoint {endpoint!r}; choose from {list(ENDPOINTS)}")
+        if kind not in KINDS:
+            raise ValueError(f"unknown fault {kind!r}; choose from {list(KINDS)}")
+        if kind == "usage-cap" and endpoint in ("upload", "download"):
+            raise ValueError("a usage cap is an API answer; inject it on create, get or list")
+        if times < 1:
+            raise ValueError(f"times must be >= 1, got {times}")
+        if processed is None:
+            processed = kind == "drop" and endpoint == "create"
+        with self._lock:
+            self._queues[endpoint].extend(Fault(kind, processed) for _ in range(times))
+
+    def take(self, endpoint: str) -> Fault | None:
+        """The next pending fault of ``endpoint``, if any (and consume it)."""
+        with self._lock:
+            queue = self._queues[endpoint]
+            return queue.popleft() if queue else None
+
+    def pending(self, endpoint: str | None = None) -> int:
+        """How many injected faults are still waiting."""
+        with self._lock:
+            if endpoint is not None:
+                return len(self._queues[endpoint])
+            return sum(len(queue) for queue in self._queues.values())
+
+    def clear(self) -> None:
+        """Forget every pending fault."""
+        with self._lock:
+            for queue in self._queues.values():
+                queue.clear()

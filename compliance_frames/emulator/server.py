@@ -1,0 +1,285 @@
+"""The embedded emulator: the API host and the storage host as two real HTTP servers.
+
+Example:
+    >>> import requests
+    >>> with Emulator(processing_seconds=0) as emu:
+    ...     answer = requests.post(
+    ...         emu.base_url + "/2/compliance/jobs",
+    ...         json={"type": "tweets"},
+    ...         headers={"Authorization": f"Bearer {emu.bearer_token}"},
+    ...     )
+    ...     answer.json()["data"]["status"]
+    'created'
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import time
+from typing import Any
+
+from requests import PreparedRequest, Response, Session
+from requests.adapters import HTTPAdapter
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from .api import ApiApp
+from .clock import Clock
+from .config import EmulatorConfig
+from .jobs import Job
+from .state import EmulatorState, Fate, LoggedRequest
+from .storage import StorageApp
+from .wire import QuietHandler
+
+__all__ = ["Emulator"]
+
+REAL_API_ORIGINS = ("https://api.x.com", "https://api.twitter.com")
+DEFAULT_FAILURE = "The compliance job failed while processing the uploaded IDs."
+
+
+class Emulator:
+    """An offline X batch-compliance service on 127.0.0.1: API host + storage host.
+
+    Keyword arguments are the fields of :class:`EmulatorConfig` (``events``,
+    ``processing_seconds``, ``seconds_per_id``, ``rates``, ``upload_window``,
+    ``download_window``, ``rate_limit``, ``rate_window``, ``blank_lines``, ``crlf``,
+    ``enrolled``, ...), plus:
+
+    Args:
+        host: interface to listen on (loopback by default).
+        port: API port (0 picks a free one); the storage host takes ``storage_port``.
+        bearer_token: the app-only token to accept (random by default).
+        clock: where time comes from; a :class:`ManualClock` lets a test move hours
+            forward instantly.
+        data_dir: where uploads and results are kept (a temporary folder, removed on
+            :meth:`stop`, by default).
+
+    Use it as a context manager, or call :meth:`start` and :meth:`stop`.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        storage_port: int = 0,
+        bearer_token: str | None = None,
+        clock: Clock | None = None,
+        data_dir: str | None = None,
+        **settings: Any,
+    ) -> None:
+        self.config = EmulatorConfig(**settings)
+        self._host = host
+        self._ports = (port, storage_port)
+        self._own_dir = data_dir is None
+        self._data_dir = data_dir or tempfile.mkdtemp(prefix="compliance-emulator-")
+        self._servers: list[BaseWSGIServer] = []
+        self._threads: list[threading.Thread] = []
+        storage = self._bind(storage_port, None)
+        self.state = EmulatorState.create(
+            self.config,
+            data_dir=self._data_dir,
+            storage_origin=f"http://{self._url_host}:{storage.server_port}",
+            clock=clock,
+            bearer_token=bearer_token,
+        )
+        storage.app = StorageApp(self.state)
+        api = self._bind(port, ApiApp(self.state))
+        self.base_url = f"http://{self._url_host}:{api.server_port}"
+        """The API root: endpoints are ``base_url + "/2/compliance/jobs"``."""
+        self.storage_url = self.state.signer.origin
+        """The storage host's origin (signed URLs point here)."""
+
+    @property
+    def _url_host(self) -> str:
+        return "127.0.0.1" if self._host in ("0.0.0.0", "") else self._host
+
+    def _bind(self, port: int, app: Any) -> BaseWSGIServer:
+        server = make_server(self._host, port, app, threaded=True, request_handler=QuietHandler)
+        self._servers.append(server)
+        return server
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> Emulator:
+        """Start serving both hosts in background threads (idempotent)."""
+        if not self._threads:
+            for server in self._servers:
+                thread = threading.Thread(
+                    target=server.serve_forever,
+                    kwargs={"poll_interval": 0.05},
+                    name=f"emulator-{server.server_port}",
+                    daemon=True,
+                )
+                thread.start()
+                self._threads.append(thread)
+        return self
+
+    def stop(self) -> None:
+        """Stop both hosts and remove the temporary data folder."""
+        for server in self._servers:
+            if self._threads:
+                server.shutdown()
+            server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._threads.clear()
+        self._servers.clear()
+        self.state.executor.shutdown(wait=True, cancel_futures=True)
+        if self._own_dir:
+            shutil.rmtree(self._data_dir, ignore_errors=True)
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return (
+            f"Emulator(base_url={self.base_url!r}, storage_url={self.storage_url!r}, "
+            "bearer_token='***')"
+        )
+
+    # -- credentials and clock -------------------------------------------------------------
+
+    @property
+    def bearer_token(self) -> str:
+        """The app-only bearer token the API host accepts."""
+        return self.state.bearer_token
+
+    @property
+    def user_token(self) -> str:
+        """A user-context token: the API host answers it with 403 unsupported-authentication."""
+        return self.state.user_token
+
+    @property
+    def clock(self) -> Clock:
+        """The emulator's clock."""
+        return self.state.clock
+
+    # -- inspection ------------------------------------------------------------------------
+
+    @property
+    def jobs(self) -> list[dict[str, Any]]:
+        """Every job, newest first, as the API shows it plus internal fields
+        (``n_ids``, ``n_events``, ``uploaded_bytes``)."""
+        return [self._view(job) for job in self.state.store.newest_first()]
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        """One job as :attr:`jobs` shows it (KeyError if unknown)."""
+        job = self.state.store.get(str(job_id))
+        if job is None:
+            raise KeyError(f"no job with id {job_id!r}")
+        return self._view(job)
+
+    def _view(self, job: Job) -> dict[str, Any]:
+        with self.state.store.lock:
+            view = job.to_json(self.state.now())
+            view.update(n_ids=job.n_ids, n_events=job.n_events, uploaded_bytes=job.uploaded_bytes)
+        return view
+
+    def results(self, job_id: str) -> bytes:
+        """The raw results file of a processed job (empty if it has none)."""
+        try:
+            with open(f"{self._data_dir}/{job_id}/delivery", "rb") as source:
+                return source.read()
+        except FileNotFoundError:
+            return b""
+
+    def request_log(self, host: str | None = None) -> list[LoggedRequest]:
+        """Requests received so far, oldest first: all, or ``host="api"`` / ``"storage"``."""
+        return self.state.log.entries(host)
+
+    def storage_authorizations(self) -> list[str]:
+        """Every ``Authorization`` header the storage host saw (should be empty)."""
+        return [e.authorization for e in self.state.log.entries("storage") if e.authorization]
+
+    def wait_processed(self, job_id: str, timeout: float = 60.0) -> None:
+        """Block until an uploaded job's processing work is done (for tests)."""
+        job = self.state.store.get(str(job_id))
+        if job is None:
+            raise KeyError(f"no job with id {job_id!r}")
+        deadline = time.monotonic() + timeout
+        while not job.processed:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"job {job_id} not processed within {timeout} s")
+            time.sleep(0.01)
+
+    # -- fault injection ---------------------------------------------------------------------
+
+    def inject(
+        self, endpoint: str, kind: int | str, times: int = 1, *, processed: bool | None = None
+    ) -> None:
+        """Make the next ``times`` answers of an endpoint fail.
+
+        ``endpoint``: ``create``, ``get``, ``list``, ``upload`` or ``download``;
+        ``kind``: ``429``, ``500``, ``503``, ``"usage-cap"`` or ``"drop"`` (see
+        :mod:`compliance_frames.emulator.faults`).
+        """
+        self.state.faults.inject(endpoint, kind, times, processed=processed)
+
+    def fail_next_job(self, error: str = DEFAULT_FAILURE, *, type: str | None = None) -> None:
+        """The next job created (of ``type``, or any) fails once processed, with ``error``."""
+        with self.state.store.lock:
+            self.state.next_fates.append(Fate("fail", error, type))
+
+    def stall_next_job(self, *, type: str | None = None) -> None:
+        """The next job created (of ``type``, or any) stays ``in_progress`` once uploaded."""
+        with self.state.store.lock:
+            self.state.next_fates.append(Fate("stall", None, type))
+
+    def fail_job(self, job_id: str, error: str = DEFAULT_FAILURE) -> None:
+        """This job fails once processed (or now, if it already was)."""
+        with self.state.store.lock:
+            job = self._job(job_id)
+            job.fate, job.fate_error = "fail", error
+            if job.processed:
+                job.error = error
+
+    def stall_job(self, job_id: str) -> None:
+        """This job stays ``in_progress`` until :meth:`release_job`."""
+        with self.state.store.lock:
+            self._job(job_id).fate = "stall"
+
+    def release_job(self, job_id: str) -> None:
+        """Undo :meth:`stall_job`: the job completes as it normally would."""
+        with self.state.store.lock:
+            self._job(job_id).fate = None
+
+    def _job(self, job_id: str) -> Job:
+        job = self.state.store.get(str(job_id))
+        if job is None:
+            raise KeyError(f"no job with id {job_id!r}")
+        return job
+
+    # -- routing other clients ------------------------------------------------------------------
+
+    def mount(self, session: Session) -> Session:
+        """Route a ``requests.Session``'s calls to the real API hosts to this emulator.
+
+        For clients whose host is fixed in their code, such as ``tweepy.Client``:
+        ``emu.mount(client.session)`` and its calls reach the emulator unchanged.
+        """
+        adapter = _RedirectAdapter(self.base_url)
+        for origin in REAL_API_ORIGINS:
+            session.mount(origin, adapter)
+        return session
+
+
+class _RedirectAdapter(HTTPAdapter):
+    """Sends requests addressed to a real API origin to the emulator instead."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__()
+        self._base_url = base_url
+
+    def send(self, request: PreparedRequest, **kwargs: Any) -> Response:  # type: ignore[override]
+        url = request.url or ""
+        for origin in REAL_API_ORIGINS:
+            if url.startswith(origin):
+                request.url = self._base_url + url[len(origin) :]
+                request.headers["Host"] = self._base_url.split("://", 1)[1]
+                break
+        return super().send(request, **kwargs)

@@ -1,0 +1,180 @@
+"""What both emulated hosts share: settings, clock, jobs, limits, faults, the request log.
+
+Example:
+    >>> from compliance_frames.emulator.config import EmulatorConfig
+    >>> state = EmulatorState.create(EmulatorConfig(), data_dir="/tmp", storage_origin="http://127.0.0.1:1")
+    >>> state.log.entries()
+    []
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from .clock import Clock, SystemClock
+from .config import EmulatorConfig
+from .faults import Faults
+from .jobs import Job, JobStore
+from .processing import process_upload
+from .ratelimit import RateLimiter
+from .signing import URLSigner
+
+APP_ID = "1168916625673924610"
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """One request as a host saw it.
+
+    ``authorization`` is the raw ``Authorization`` header, kept so that tests can
+    prove a bearer token never reached the storage host. ``status`` is None when the
+    connection was dropped on purpose.
+    """
+
+    host: str
+    method: str
+    path: str
+    query: dict[str, str]
+    status: int | None
+    authorization: str | None
+    content_type: str | None
+    content_length: int | None
+    at: float
+
+    def __repr__(self) -> str:
+        auth = "<absent>" if self.authorization is None else "<present>"
+        return (
+            f"LoggedRequest({self.host} {self.method} {self.path} -> {self.status}, "
+            f"authorization={auth})"
+        )
+
+
+class RequestLog:
+    """The last requests both hosts received, oldest first."""
+
+    def __init__(self, maxlen: int = 100_000) -> None:
+        self._entries: deque[LoggedRequest] = deque(maxlen=maxlen)
+        self._lock = threading.Lock()
+
+    def add(self, entry: LoggedRequest) -> None:
+        """Record a request."""
+        with self._lock:
+            self._entries.append(entry)
+
+    def entries(self, host: str | None = None) -> list[LoggedRequest]:
+        """All recorded requests, or those of one host (``"api"`` or ``"storage"``)."""
+        with self._lock:
+            return [entry for entry in self._entries if host in (None, entry.host)]
+
+    def clear(self) -> None:
+        """Forget everything recorded so far."""
+        with self._lock:
+            self._entries.clear()
+
+
+@dataclass
+class Fate:
+    """What should happen to a job once uploaded: fail (with this error) or stall."""
+
+    kind: str
+    error: str | None = None
+    job_type: str | None = None
+
+
+@dataclass
+class EmulatorState:
+    """Everything the two hosts share. Build it with :meth:`create`."""
+
+    config: EmulatorConfig
+    clock: Clock
+    data_dir: str
+    signer: URLSigner
+    store: JobStore
+    limiter: RateLimiter
+    faults: Faults
+    log: RequestLog
+    bearer_token: str
+    user_token: str
+    executor: ThreadPoolExecutor
+    next_fates: list[Fate] = field(default_factory=list)
+
+    @classmethod
+    def create(
+        cls,
+        config: EmulatorConfig,
+        *,
+        data_dir: str,
+        storage_origin: str,
+        clock: Clock | None = None,
+        bearer_token: str | None = None,
+    ) -> EmulatorState:
+        """Fresh state: no jobs, full rate windows, random signing key and tokens."""
+        clock = clock or SystemClock()
+        return cls(
+            config=config,
+            clock=clock,
+            data_dir=data_dir,
+            signer=URLSigner(secrets.token_bytes(32), storage_origin),
+            store=JobStore(),
+            limiter=RateLimiter(config.rate_limit, config.rate_window, clock),
+            faults=Faults(),
+            log=RequestLog(),
+            bearer_token=bearer_token or "AAAAAAAAAAAAAAAAAAAAA" + secrets.token_urlsafe(40),
+            user_token="UC-" + secrets.token_urlsafe(40),
+            executor=ThreadPoolExecutor(max_workers=2, thread_name_prefix="emulator-processing"),
+        )
+
+    def now(self) -> float:
+        """The emulator's current time."""
+        return self.clock.time()
+
+    def job_dir(self, job: Job) -> str:
+        """The folder holding a job's uploaded IDs and results."""
+        path = os.path.join(self.data_dir, job.id)
+        os.makedirs(path, exist_ok=True)
+        return path
+
+    def take_fate(self, job_type: str) -> Fate | None:
+        """The first pending fate for a new job of this type, if any."""
+        with self.store.lock:
+            for index, fate in enumerate(self.next_fates):
+                if fate.job_type in (None, job_type):
+                    return self.next_fates.pop(index)
+        return None
+
+    def finish_upload(self, job: Job, size: int) -> None:
+        """Record a complete upload and start processing it in the background."""
+        with self.store.lock:
+            job.uploaded_at = self.now()
+            job.uploaded_bytes = size
+            job.session = None
+        self.executor.submit(self._process, job)
+
+    def _process(self, job: Job) -> None:
+        folder = self.job_dir(job)
+        try:
+            outcome = process_upload(
+                os.path.join(folder, "submission"),
+                os.path.join(folder, "delivery"),
+                job.type,
+                self.config,
+                now=self.now(),
+            )
+            error, n_ids, n_events = outcome.error, outcome.n_ids, outcome.n_events
+        except Exception as exc:  # pragma: no cover - a bug in processing must not hang jobs
+            error, n_ids, n_events = f"Internal error while processing the upload: {exc}", 0, 0
+        with self.store.lock:
+            job.n_ids = n_ids
+            job.n_events = n_events
+            job.processing_seconds = (
+                self.config.processing_seconds + self.config.seconds_per_id * n_ids
+            )
+            if job.fate == "fail":
+                error = job.fate_error or error
+            job.error = error
+            job.processed = True

@@ -1,0 +1,171 @@
+"""Fault injection: every kind on every endpoint, deterministic and consumed in order."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from compliance_frames.emulator import Emulator
+from tests.conftest import validating_session
+from tests.emulator.helpers import TEXT, create, jobs_url, upload, wait_status
+
+KIB256 = 256 * 1024
+
+
+def call(
+    api: requests.Session, emulator: Emulator, endpoint: str, job_id: str
+) -> requests.Response:
+    if endpoint == "create":
+        return api.post(jobs_url(emulator), json={"type": "users"})
+    if endpoint == "list":
+        return api.get(jobs_url(emulator), params={"type": "tweets"})
+    return api.get(jobs_url(emulator, job_id))
+
+
+@pytest.mark.parametrize("endpoint", ["create", "get", "list"])
+@pytest.mark.parametrize(
+    ("kind", "status", "problem_type"),
+    [
+        (429, 429, "about:blank"),
+        (500, 500, "about:blank"),
+        (503, 503, "about:blank"),
+        ("usage-cap", 429, "https://api.twitter.com/2/problems/usage-capped"),
+    ],
+)
+def test_api_error_faults(
+    api: requests.Session,
+    emulator: Emulator,
+    endpoint: str,
+    kind: object,
+    status: int,
+    problem_type: str,
+) -> None:
+    job = create(api, emulator)
+    emulator.inject(endpoint, kind, times=2)  # type: ignore[arg-type]
+    for _ in range(2):
+        answer = call(api, emulator, endpoint, job["id"])
+        assert answer.status_code == status
+        assert answer.json()["type"] == problem_type
+        assert "x-rate-limit-reset" in answer.headers
+    if kind == 429:
+        assert answer.headers["x-rate-limit-remaining"] == "0"
+    assert len(emulator.jobs) == 1  # nothing was created by a failed create
+    assert call(api, emulator, endpoint, job["id"]).status_code == 200
+
+
+@pytest.mark.parametrize("endpoint", ["create", "get", "list"])
+def test_api_drop_cuts_the_body(api: requests.Session, emulator: Emulator, endpoint: str) -> None:
+    job = create(api, emulator)
+    emulator.inject(endpoint, "drop")
+    with pytest.raises((requests.exceptions.ChunkedEncodingError, requests.ConnectionError)):
+        call(api, emulator, endpoint, job["id"])
+    assert [entry.status for entry in emulator.request_log("api")][-1] is None
+    if endpoint == "create":  # the job was created before the answer was lost
+        assert [j["type"] for j in emulator.jobs] == ["users", "tweets"]
+    assert call(api, emulator, endpoint, job["id"]).status_code == 200
+
+
+def test_create_fault_can_happen_after_processing(
+    api: requests.Session, emulator: Emulator
+) -> None:
+    emulator.inject("create", 503, processed=True)
+    assert api.post(jobs_url(emulator), json={"type": "tweets"}).status_code == 503
+    assert len(emulator.jobs) == 1
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "kind", "status", "code"),
+    [
+        ("upload", 429, 429, "SlowDown"),
+        ("upload", 500, 500, "InternalError"),
+        ("upload", 503, 503, "ServiceUnavailable"),
+        ("download", 429, 429, "SlowDown"),
+        ("download", 500, 500, "InternalError"),
+        ("download", 503, 503, "ServiceUnavailable"),
+    ],
+)
+def test_storage_error_faults(
+    api: requests.Session, emulator: Emulator, endpoint: str, kind: int, status: int, code: str
+) -> None:
+    job = create(api, emulator)
+    if endpoint == "download":
+        upload(job, b"1\n")
+        wait_status(api, emulator, job["id"], "complete")
+    emulator.inject(endpoint, kind)
+    answer = upload(job, b"1\n") if endpoint == "upload" else requests.get(job["download_url"])
+    assert answer.status_code == status
+    assert f"<Code>{code}</Code>" in answer.text
+    if endpoint == "upload":
+        assert emulator.job(job["id"])["status"] == "created"
+        assert upload(job, b"1\n").status_code == 200
+    else:
+        assert requests.get(job["download_url"]).status_code == 200
+
+
+def test_upload_drop_loses_the_plain_upload(api: requests.Session, emulator: Emulator) -> None:
+    job = create(api, emulator)
+    emulator.inject("upload", "drop")
+    with pytest.raises(requests.ConnectionError):
+        requests.put(job["upload_url"], data=b"1234567\n" * 500_000, headers=TEXT)
+    assert emulator.job(job["id"])["status"] == "created"
+    assert upload(job, b"1\n").status_code == 200
+
+
+def test_upload_drop_keeps_whole_chunks_of_a_resumable_upload(
+    api: requests.Session, emulator: Emulator
+) -> None:
+    job = create(api, emulator, resumable=True)
+    start = requests.post(
+        job["upload_url"],
+        headers={"Content-Type": "text/plain", "x-goog-resumable": "start", "Content-Length": "0"},
+    )
+    session = start.headers["Location"]
+    data = b"1234567\n" * (5 * KIB256 // 8)
+    emulator.inject("upload", "drop")
+    with pytest.raises(requests.ConnectionError):
+        requests.put(
+            session, data=data, headers={"Content-Range": f"bytes 0-{len(data) - 1}/{len(data)}"}
+        )
+    probe = requests.put(session, headers={"Content-Range": f"bytes */{len(data)}"})
+    assert probe.status_code == 308
+    stored = int(probe.headers["Range"].rsplit("-", 1)[1]) + 1
+    assert stored == 2 * KIB256  # half of 5 chunks, rounded down to whole chunks
+    rest = requests.put(
+        session,
+        data=data[stored:],
+        headers={"Content-Range": f"bytes {stored}-{len(data) - 1}/{len(data)}"},
+    )
+    assert rest.status_code == 200
+    emulator.wait_processed(job["id"])
+    assert emulator.job(job["id"])["n_ids"] == len(data) // 8
+
+
+def test_download_drop_cuts_the_body_and_range_resumes(make_emulator) -> None:  # type: ignore[no-untyped-def]
+    emulator = make_emulator(events={str(i): "deleted" for i in range(1, 2001)})
+    api = validating_session(emulator)
+    job = create(api, emulator)
+    upload(job, b"".join(b"%d\n" % i for i in range(1, 2001)))
+    wait_status(api, emulator, job["id"], "complete")
+    whole = requests.get(job["download_url"]).content
+    emulator.inject("download", "drop")
+    received = bytearray()
+
+    def read_all() -> None:
+        with requests.get(job["download_url"], stream=True) as answer:
+            for block in answer.iter_content(4096):
+                received.extend(block)
+
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        read_all()
+    assert 0 < len(received) < len(whole)
+    rest = requests.get(job["download_url"], headers={"Range": f"bytes={len(received)}-"})
+    assert bytes(received) + rest.content == whole
+
+
+def test_inject_refuses_unknown_endpoints_and_kinds(emulator: Emulator) -> None:
+    with pytest.raises(ValueError, match="unknown endpoint"):
+        emulator.inject("delete", 500)
+    with pytest.raises(ValueError, match="unknown fault"):
+        emulator.inject("get", 404)
+    with pytest.raises(ValueError, match="usage cap"):
+        emulator.inject("upload", "usage-cap")
