@@ -21,5 +21,10 @@ def test_mypy_strict() -> None:
 
 
 def test_ruff() -> None:
-    result = run("ruff", "check", "compliance_frames", "tests", "benchmarks", "examples")
+    folders = [
+        name
+        for name in ("compliance_frames", "tests", "benchmarks", "examples")
+        if (ROOT / name).is_dir()
+    ]
+    result = run("ruff", "check", *folders)
     assert result.returncode == 0, result.stdout + result.stderr
