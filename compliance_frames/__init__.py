@@ -1,3 +1,62 @@
 """compliance-frames: keep research datasets of tweets and accounts compliant with X."""
 
-__version__ = "0.1.0"
+from ._version import __version__
+from .client import Client, IdSet, JobHandle, JobResult
+from .errors import (
+    AccessDeniedError,
+    APIError,
+    AuthenticationError,
+    ComplianceError,
+    ConfigurationError,
+    ConflictError,
+    DownloadError,
+    DownloadURLExpiredError,
+    InvalidIDError,
+    InvalidRequestError,
+    JobExpiredError,
+    JobFailedError,
+    JobNotFoundError,
+    NetworkError,
+    RateLimitError,
+    ServerError,
+    TransferError,
+    UploadError,
+    UploadURLExpiredError,
+    URLExpiredError,
+    UsageCapError,
+    WaitTimeoutError,
+)
+from .models import ComplianceJob, JobStatus, JobType
+
+__all__ = [
+    "APIError",
+    "AccessDeniedError",
+    "AuthenticationError",
+    "Client",
+    "ComplianceError",
+    "ComplianceJob",
+    "ConfigurationError",
+    "ConflictError",
+    "DownloadError",
+    "DownloadURLExpiredError",
+    "IdSet",
+    "InvalidIDError",
+    "InvalidRequestError",
+    "JobExpiredError",
+    "JobFailedError",
+    "JobHandle",
+    "JobNotFoundError",
+    "JobResult",
+    "JobStatus",
+    "JobType",
+    "NetworkError",
+    "RateLimitError",
+    "ServerError",
+    "TransferError",
+    "URLExpiredError",
+    "UploadError",
+    "UploadURLExpiredError",
+    "UsageCapError",
+    "WaitTimeoutError",
+    "__version__",
+]

@@ -3,7 +3,7 @@ every JSON answer against the official OpenAPI description."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,24 +14,30 @@ from compliance_frames.emulator import Emulator
 from tests.openapi import assert_valid
 
 
-@pytest.fixture
-def make_emulator() -> Iterator[Callable[..., Emulator]]:
-    """Start emulators with the given settings (processing_seconds=0 unless set)."""
-    started: list[Emulator] = []
+class EmulatorFactory:
+    """Starts emulators (processing_seconds=0 unless set) and remembers them."""
 
-    def make(**settings: Any) -> Emulator:
+    def __init__(self) -> None:
+        self.started: list[Emulator] = []
+
+    def __call__(self, **settings: Any) -> Emulator:
         settings.setdefault("processing_seconds", 0)
         emulator = Emulator(**settings).start()
-        started.append(emulator)
+        self.started.append(emulator)
         return emulator
 
-    yield make
-    for emulator in started:
+
+@pytest.fixture
+def make_emulator() -> Iterator[EmulatorFactory]:
+    """Start emulators with the given settings; all are stopped after the test."""
+    factory = EmulatorFactory()
+    yield factory
+    for emulator in factory.started:
         emulator.stop()
 
 
 @pytest.fixture
-def emulator(make_emulator: Callable[..., Emulator]) -> Emulator:
+def emulator(make_emulator: EmulatorFactory) -> Emulator:
     """An emulator that processes jobs instantly with derived outcomes."""
     return make_emulator()
 

@@ -5,7 +5,7 @@ API problems are RFC 7807 JSON objects; storage errors are Google Cloud Storage 
 Example:
     >>> unauthorized()["detail"]
     'Unauthorized'
-    >>> xml_error("ExpiredToken", "Invalid argument.")[:44]
+    >>> xml_error("ExpiredToken", "Invalid argument.")[:45]
     b"<?xml version='1.0' encoding='UTF-8'?><Error>"
 """
 

@@ -11,7 +11,8 @@ Endpoints are ``create``, ``get``, ``list`` (API host) and ``upload``, ``downloa
 
 For ``create``, a ``drop`` happens *after* the job was created (the ambiguous failure
 a client must not answer with a second job); the other kinds happen before, unless
-``processed`` says otherwise.
+``processed`` says otherwise. ``after=K`` lets the next K answers through first (to
+hit, say, the first chunk of a resumable upload rather than its start).
 
 Example:
     >>> faults = Faults()
@@ -42,13 +43,19 @@ class Faults:
     """Queues of pending failures per endpoint, consumed in order."""
 
     def __init__(self) -> None:
-        self._queues: dict[str, deque[Fault]] = {endpoint: deque() for endpoint in ENDPOINTS}
+        self._queues: dict[str, deque[Fault | None]] = {endpoint: deque() for endpoint in ENDPOINTS}
         self._lock = threading.Lock()
 
     def inject(
-        self, endpoint: str, kind: int | str, times: int = 1, *, processed: bool | None = None
+        self,
+        endpoint: str,
+        kind: int | str,
+        times: int = 1,
+        *,
+        processed: bool | None = None,
+        after: int = 0,
     ) -> None:
-        """Make the next ``times`` answers of ``endpoint`` fail with ``kind``."""
+        """Make ``times`` answers of ``endpoint`` fail with ``kind``, after ``after`` good ones."""
         kind = str(kind)
         if endpoint not in ENDPOINTS:
             raise ValueError(f"unknown endpoint {endpoint!r}; choose from {list(ENDPOINTS)}")
@@ -56,12 +63,14 @@ class Faults:
             raise ValueError(f"unknown fault {kind!r}; choose from {list(KINDS)}")
         if kind == "usage-cap" and endpoint in ("upload", "download"):
             raise ValueError("a usage cap is an API answer; inject it on create, get or list")
-        if times < 1:
-            raise ValueError(f"times must be >= 1, got {times}")
+        if times < 1 or after < 0:
+            raise ValueError(f"need times >= 1 and after >= 0, got {times} and {after}")
         if processed is None:
             processed = kind == "drop" and endpoint == "create"
         with self._lock:
-            self._queues[endpoint].extend(Fault(kind, processed) for _ in range(times))
+            queue = self._queues[endpoint]
+            queue.extend(None for _ in range(after))
+            queue.extend(Fault(kind, processed) for _ in range(times))
 
     def take(self, endpoint: str) -> Fault | None:
         """The next pending fault of ``endpoint``, if any (and consume it)."""
@@ -72,9 +81,10 @@ class Faults:
     def pending(self, endpoint: str | None = None) -> int:
         """How many injected faults are still waiting."""
         with self._lock:
-            if endpoint is not None:
-                return len(self._queues[endpoint])
-            return sum(len(queue) for queue in self._queues.values())
+            queues = (
+                [self._queues[endpoint]] if endpoint is not None else list(self._queues.values())
+            )
+            return sum(1 for queue in queues for fault in queue if fault is not None)
 
     def clear(self) -> None:
         """Forget every pending fault."""

@@ -210,15 +210,21 @@ class Emulator:
     # -- fault injection ---------------------------------------------------------------------
 
     def inject(
-        self, endpoint: str, kind: int | str, times: int = 1, *, processed: bool | None = None
+        self,
+        endpoint: str,
+        kind: int | str,
+        times: int = 1,
+        *,
+        processed: bool | None = None,
+        after: int = 0,
     ) -> None:
-        """Make the next ``times`` answers of an endpoint fail.
+        """Make the next ``times`` answers of an endpoint fail (after ``after`` good ones).
 
         ``endpoint``: ``create``, ``get``, ``list``, ``upload`` or ``download``;
         ``kind``: ``429``, ``500``, ``503``, ``"usage-cap"`` or ``"drop"`` (see
         :mod:`compliance_frames.emulator.faults`).
         """
-        self.state.faults.inject(endpoint, kind, times, processed=processed)
+        self.state.faults.inject(endpoint, kind, times, processed=processed, after=after)
 
     def fail_next_job(self, error: str = DEFAULT_FAILURE, *, type: str | None = None) -> None:
         """The next job created (of ``type``, or any) fails once processed, with ``error``."""

@@ -29,7 +29,7 @@ def test_job_without_name_has_no_name_field(api: requests.Session, emulator: Emu
     assert "name" not in create(api, emulator, type="users")
 
 
-def test_job_ids_are_snowflakes_of_the_creation_time(make_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_job_ids_are_snowflakes_of_the_creation_time(make_emulator) -> None:
     clock = ManualClock(start=1_633_592_478.0)  # 2021-10-07T07:41:18Z
     emulator = make_emulator(clock=clock)
     api = validating_session(emulator)

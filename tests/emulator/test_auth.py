@@ -44,7 +44,7 @@ def test_user_context_token_is_403_unsupported_authentication(emulator: Emulator
     assert "Application-Only" in body["detail"]
 
 
-def test_app_without_batch_compliance_is_403_client_forbidden(make_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_app_without_batch_compliance_is_403_client_forbidden(make_emulator) -> None:
     emulator = make_emulator(enrolled=False)
     answer = validating_session(emulator).get(jobs_url(emulator), params={"type": "tweets"})
     assert answer.status_code == 403

@@ -41,7 +41,7 @@ def test_api_error_faults(
     problem_type: str,
 ) -> None:
     job = create(api, emulator)
-    emulator.inject(endpoint, kind, times=2)  # type: ignore[arg-type]
+    emulator.inject(endpoint, kind, times=2)
     for _ in range(2):
         answer = call(api, emulator, endpoint, job["id"])
         assert answer.status_code == status
@@ -140,7 +140,7 @@ def test_upload_drop_keeps_whole_chunks_of_a_resumable_upload(
     assert emulator.job(job["id"])["n_ids"] == len(data) // 8
 
 
-def test_download_drop_cuts_the_body_and_range_resumes(make_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_download_drop_cuts_the_body_and_range_resumes(make_emulator) -> None:
     emulator = make_emulator(events={str(i): "deleted" for i in range(1, 2001)})
     api = validating_session(emulator)
     job = create(api, emulator)
@@ -169,3 +169,12 @@ def test_inject_refuses_unknown_endpoints_and_kinds(emulator: Emulator) -> None:
         emulator.inject("get", 404)
     with pytest.raises(ValueError, match="usage cap"):
         emulator.inject("upload", "usage-cap")
+    with pytest.raises(ValueError, match="after >= 0"):
+        emulator.inject("get", 500, after=-1)
+
+
+def test_after_lets_answers_through_first(api: requests.Session, emulator: Emulator) -> None:
+    job = create(api, emulator)
+    emulator.inject("get", 503, after=2)
+    statuses = [api.get(jobs_url(emulator, job["id"])).status_code for _ in range(4)]
+    assert statuses == [200, 200, 503, 200]

@@ -37,7 +37,7 @@ def records(content: bytes) -> list[dict[str, str]]:
     return [json.loads(line) for line in content.splitlines() if line.strip()]
 
 
-def test_explicit_events(make_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_explicit_events(make_emulator) -> None:
     emulator = make_emulator(
         events={
             "1265324480517361664": ["deleted", "scrub_geo"],
@@ -67,7 +67,7 @@ def test_explicit_events(make_emulator) -> None:  # type: ignore[no-untyped-def]
     assert list(found[0]) == ["id", "action", "created_at", "redacted_at", "reason"]
 
 
-def test_explicit_events_per_job_type(make_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_explicit_events_per_job_type(make_emulator) -> None:
     emulator = make_emulator(events={"tweets": {"5": "deleted"}, "users": {"5": "suspended"}})
     _, tweets = run(emulator, b"5\n", "tweets")
     _, users = run(emulator, b"5\n", "users")
@@ -76,7 +76,7 @@ def test_explicit_events_per_job_type(make_emulator) -> None:  # type: ignore[no
     assert USER_TIME.match(records(users)[0]["created_at"])
 
 
-def test_derived_outcomes_follow_the_rates_and_are_deterministic(make_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_derived_outcomes_follow_the_rates_and_are_deterministic(make_emulator) -> None:
     rates = {
         "tweets": {
             "deleted": 0.2,
@@ -130,7 +130,7 @@ def test_default_rates_flag_about_a_tenth(emulator: Emulator) -> None:
 )
 def test_result_file_line_endings(
     make_emulator, settings: dict[str, bool], separator: bytes
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     emulator = make_emulator(events={"1": "deleted", "2": "protected"}, **settings)
     _, content = run(emulator, b"1\n2\n")
     parts = content.split(separator)
@@ -139,7 +139,7 @@ def test_result_file_line_endings(
     assert all(json.loads(part) for part in parts[:2])
 
 
-def test_job_without_events_has_an_empty_file(make_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_job_without_events_has_an_empty_file(make_emulator) -> None:
     job, content = run(make_emulator(events={}), b"1\n2\n")
     assert job["status"] == "complete"
     assert content == b""
@@ -197,7 +197,7 @@ def test_stall_keeps_a_job_in_progress_until_released(emulator: Emulator) -> Non
     wait_status(api, emulator, job["id"], "complete")
 
 
-def test_processing_time_is_a_floor_plus_a_rate(make_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_processing_time_is_a_floor_plus_a_rate(make_emulator) -> None:
     clock = ManualClock(start=1_700_000_000)
     emulator = make_emulator(clock=clock, processing_seconds=3600, seconds_per_id=0.5)
     api = validating_session(emulator)

@@ -16,7 +16,7 @@ TOO_MANY = {
 }
 
 
-def test_default_window_is_150_per_15_minutes(make_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_default_window_is_150_per_15_minutes(make_emulator) -> None:
     clock = ManualClock(start=1_700_000_000)
     emulator = make_emulator(clock=clock)
     answer = validating_session(emulator).get(jobs_url(emulator), params={"type": "tweets"})
@@ -25,7 +25,7 @@ def test_default_window_is_150_per_15_minutes(make_emulator) -> None:  # type: i
     assert answer.headers["x-rate-limit-reset"] == str(1_700_000_000 + 900)
 
 
-def test_each_endpoint_has_its_own_window_and_429_after_the_limit(make_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_each_endpoint_has_its_own_window_and_429_after_the_limit(make_emulator) -> None:
     clock = ManualClock(start=1_700_000_000)
     emulator = make_emulator(clock=clock, rate_limit=3)
     api = validating_session(emulator)
@@ -46,7 +46,7 @@ def test_each_endpoint_has_its_own_window_and_429_after_the_limit(make_emulator)
     assert again.headers["x-rate-limit-reset"] == str(1_700_000_000 + 900 + 900)
 
 
-def test_rate_headers_on_every_answer(make_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_rate_headers_on_every_answer(make_emulator) -> None:
     emulator = make_emulator(rate_limit=1)
     api = validating_session(emulator)
     answers = [

@@ -81,7 +81,7 @@ def test_tampered_url_is_403(api: requests.Session, emulator: Emulator, part: st
     assert xml_code(answer) == "SignatureDoesNotMatch"
 
 
-def test_expired_upload_url_is_400_expired_token(make_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_expired_upload_url_is_400_expired_token(make_emulator) -> None:
     clock = ManualClock(start=1_633_592_478)
     emulator = make_emulator(clock=clock)
     api = validating_session(emulator)
@@ -110,7 +110,7 @@ def test_authorization_header_on_a_signed_url_is_refused_and_logged(
     assert emulator.job(job["id"])["status"] == "created"
 
 
-def test_upload_moves_the_job_to_in_progress_then_complete(make_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_upload_moves_the_job_to_in_progress_then_complete(make_emulator) -> None:
     clock = ManualClock(start=1_700_000_000)
     emulator = make_emulator(clock=clock, processing_seconds=60, seconds_per_id=10)
     api = validating_session(emulator)
@@ -217,7 +217,7 @@ def test_resumable_rules(api: requests.Session, emulator: Emulator) -> None:
     assert emulator.job(job["id"])["n_ids"] == KIB256 // 2 + 1
 
 
-def test_download_streams_results_and_honours_range(make_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_download_streams_results_and_honours_range(make_emulator) -> None:
     emulator = make_emulator(events={"20": "deleted", "30": "suspended"})
     api = validating_session(emulator)
     job = create(api, emulator)
@@ -243,7 +243,7 @@ def test_download_streams_results_and_honours_range(make_emulator) -> None:  # t
     assert beyond.headers["Content-Range"] == f"bytes */{len(whole.content)}"
 
 
-def test_download_stops_after_the_download_window(make_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_download_stops_after_the_download_window(make_emulator) -> None:
     clock = ManualClock(start=1_700_000_000)
     emulator = make_emulator(clock=clock, download_window=3600)
     api = validating_session(emulator)
@@ -257,7 +257,7 @@ def test_download_stops_after_the_download_window(make_emulator) -> None:  # typ
     assert emulator.job(job["id"])["status"] == "complete"
 
 
-def test_job_never_uploaded_expires_after_the_upload_window(make_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_job_never_uploaded_expires_after_the_upload_window(make_emulator) -> None:
     clock = ManualClock(start=1_700_000_000)
     emulator = make_emulator(clock=clock, upload_window=60)
     api = validating_session(emulator)

@@ -13,7 +13,7 @@ import tweepy
 from compliance_frames.emulator import Emulator
 
 
-def test_tweepy_client(make_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_tweepy_client(make_emulator) -> None:
     emulator: Emulator = make_emulator()
     client = tweepy.Client(bearer_token=emulator.bearer_token)
     emulator.mount(client.session)  # tweepy's host is fixed: route it here
@@ -33,7 +33,7 @@ def test_tweepy_client(make_emulator) -> None:  # type: ignore[no-untyped-def]
     assert emulator.storage_authorizations() == []
 
 
-def test_tweepy_sees_401_for_a_wrong_token(make_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_tweepy_sees_401_for_a_wrong_token(make_emulator) -> None:
     emulator: Emulator = make_emulator()
     client = tweepy.Client(bearer_token="wrong")
     emulator.mount(client.session)
@@ -41,7 +41,7 @@ def test_tweepy_sees_401_for_a_wrong_token(make_emulator) -> None:  # type: igno
         client.get_compliance_jobs(type="tweets")
 
 
-def test_official_quick_start_with_plain_requests(make_emulator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_official_quick_start_with_plain_requests(make_emulator, tmp_path: Path) -> None:
     """The developer documentation's four steps, as its Python sample writes them."""
     emulator: Emulator = make_emulator(
         events={"1265324480517361664": "deleted", "906972198136631298": "deleted"}

@@ -1,0 +1,453 @@
+"""The client: every batch compliance endpoint, the uploads and downloads, and waiting.
+
+Example:
+    >>> from compliance_frames.emulator import Emulator
+    >>> with Emulator(processing_seconds=0) as emu:
+    ...     client = Client(emu.bearer_token, emu.base_url)
+    ...     job = client.create_job("tweets", name="example")
+    ...     client.upload_ids(job, [1265324480517361664, 906972198136631298])
+    ...     client.wait(job).status.value
+    2
+    'complete'
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from ..errors import (
+    ConflictError,
+    DownloadError,
+    JobNotFoundError,
+    NetworkError,
+    ServerError,
+    UploadError,
+    UploadURLExpiredError,
+)
+from ..files import cache_dir
+from ..models import ComplianceJob, JobStatus, JobType
+from . import clock, lifecycle
+from .downloads import download_file
+from .handle import JobHandle
+from .idsets import IdSet
+from .polling import PollSchedule, RateState
+from .problems import api_error, json_body, not_found_in_body
+from .retry import AmbiguousRequest, RetryPolicy
+from .sessions import SessionStore
+from .transport import Transport, resolve_base_url, resolve_token
+from .uploads import upload_file
+
+log = logging.getLogger("compliance_frames")
+
+JOBS = "/2/compliance/jobs"
+_JOB_ID = re.compile(r"^[0-9]{1,19}$")
+_SERVER_STATUSES = frozenset({"created", "in_progress", "failed", "complete"})
+_RECOVERY_WINDOW = timedelta(minutes=2)
+
+JobRef = ComplianceJob | str
+IDs = str | os.PathLike[str] | BinaryIO | Iterable[Any] | IdSet
+
+
+class Client:
+    """A client of the X API v2 batch compliance endpoints.
+
+    Args:
+        bearer_token: the app's bearer token; default ``$BEARER_TOKEN``. It never
+            appears in a repr, a log line, an exception or a progress bar, is never
+            sent to the storage host, and is refused over plain http except to loopback.
+        base_url: the API root; default ``$X_API_BASE_URL``, else ``https://api.x.com``.
+        poll_interval: the first wait between status checks, in seconds.
+        max_poll_interval: the longest wait between status checks.
+        timeout: seconds to wait for the server on each request.
+        max_retries: retries for 429, 5xx and dropped connections.
+        backoff: first backoff in seconds (doubles each retry, with jitter).
+        results_dir: where downloaded results (and resumable upload sessions) are kept;
+            default ``$COMPLIANCE_FRAMES_CACHE`` or ``~/.cache/compliance-frames``.
+
+    Example:
+        >>> client = Client("token", "http://127.0.0.1:8099")
+        >>> client
+        Client(base_url='http://127.0.0.1:8099', bearer_token='***')
+    """
+
+    def __init__(
+        self,
+        bearer_token: str | None = None,
+        base_url: str | None = None,
+        *,
+        poll_interval: float = 5.0,
+        max_poll_interval: float = 120.0,
+        timeout: float = 60.0,
+        max_retries: int = 5,
+        backoff: float = 1.0,
+        results_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        token = resolve_token(bearer_token)
+        self.base_url = resolve_base_url(base_url)
+        self.policy = RetryPolicy(max_retries=max_retries, backoff=backoff)
+        self.schedule = PollSchedule(
+            poll_interval=poll_interval, max_poll_interval=max_poll_interval
+        )
+        self.transport = Transport(self.base_url, token, timeout=timeout, policy=self.policy)
+        self._results_dir = results_dir
+        self._rates: dict[str, RateState] = {}
+        self._lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+
+    def __repr__(self) -> str:
+        return f"Client(base_url={self.base_url!r}, bearer_token='***')"
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release connections and background threads."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=False)
+        self.transport.close()
+
+    @property
+    def results_dir(self) -> Path:
+        """Where results are downloaded to."""
+        return cache_dir(self._results_dir) / "results"
+
+    def results_path(self, job: ComplianceJob) -> Path:
+        """Where the results of ``job`` are (or will be) kept."""
+        return self.results_dir / f"{job.id}.ndjson"
+
+    def rate_state(self, endpoint: str) -> RateState | None:
+        """The rate window of ``create``, ``list`` or ``get`` as last seen."""
+        with self._lock:
+            return self._rates.get(endpoint)
+
+    # -- the API ---------------------------------------------------------------------------
+
+    def _call(
+        self,
+        endpoint: str,
+        method: str,
+        path: str,
+        context: str,
+        *,
+        params: dict[str, str] | None = None,
+        json: dict[str, Any] | None = None,
+        idempotent: bool = True,
+    ) -> Any:
+        response = self.transport.api(method, path, params=params, json=json, idempotent=idempotent)
+        rate = RateState.from_headers(response.headers)
+        if rate is not None:
+            with self._lock:
+                self._rates[endpoint] = rate
+        if response.status_code != 200:
+            raise api_error(response, context)
+        body = json_body(response)
+        if not isinstance(body, dict):
+            raise ServerError(
+                f"X answered {context} with something that is not JSON. Try again later."
+            )
+        return body
+
+    def create_job(
+        self, type: JobType | str, name: str | None = None, resumable: bool = False
+    ) -> ComplianceJob:
+        """Create a job (``POST /2/compliance/jobs``).
+
+        If the answer is lost (a dropped connection, a 5xx), the job may exist anyway:
+        the client looks for it before creating another, so a retry never makes two.
+
+        Example:
+            >>> job = client.create_job("tweets", name="my-dataset")  # doctest: +SKIP
+        """
+        job_type = _job_type(type)
+        if name is not None and len(name) > 64:
+            raise ValueError(f"A job name has at most 64 characters; {name!r} has {len(name)}.")
+        body: dict[str, Any] = {"type": job_type.value}
+        if name is not None:
+            body["name"] = name
+        if resumable:
+            body["resumable"] = True
+        context = f"creating a {job_type.value} job"
+        started = clock.utcnow()
+        attempt = 0
+        while True:
+            try:
+                data = self._call("create", "POST", JOBS, context, json=body, idempotent=False)
+            except AmbiguousRequest as exc:
+                found = self._find_created(job_type, name, started)
+                if found is not None:
+                    log.info(
+                        "the answer to creating %s was lost; found the job it made",
+                        found.describe(),
+                    )
+                    return found
+                if attempt >= self.policy.max_retries:
+                    raise NetworkError(
+                        f"Creating a {job_type.value} job kept failing ({exc.reason}). "
+                        "Try again later."
+                    ) from None
+                clock.sleep(self.policy.backoff_delay(attempt))
+                attempt += 1
+                continue
+            except ConflictError as exc:
+                raise self._explain_conflict(exc, job_type) from None
+            job = ComplianceJob.from_api(data["data"])
+            log.info("created %s", job.describe())
+            return job
+
+    def _find_created(
+        self, job_type: JobType, name: str | None, since: Any
+    ) -> ComplianceJob | None:
+        """A job this client may just have created (its answer lost)."""
+        candidates = [
+            job
+            for job in self.list_jobs(job_type, JobStatus.CREATED)
+            if job.name == name and job.created_at >= since - _RECOVERY_WINDOW
+        ]
+        return candidates[0] if candidates else None
+
+    def _explain_conflict(self, exc: ConflictError, job_type: JobType) -> ConflictError:
+        running = self.list_jobs(job_type, JobStatus.IN_PROGRESS)
+        blocking = running[0] if running else None
+        which = blocking.describe() if blocking else "another job"
+        how = (
+            f" (Client().wait('{blocking.id}') or `compliance-frames get {blocking.id}`)"
+            if blocking
+            else ""
+        )
+        other = "users" if job_type is JobType.TWEETS else "tweets"
+        message = (
+            f"Cannot create a {job_type.value} job: {which} is in progress, and X allows one "
+            f"{job_type.value} job in progress at a time. Wait for it{how}, then try again; "
+            f"a {other} job can run meanwhile."
+        )
+        return ConflictError(
+            message,
+            blocking_job=blocking,
+            status=exc.status,
+            problem_type=exc.problem_type,
+            title=exc.title,
+            detail=exc.detail,
+            body=exc.body,
+        )
+
+    def get_job(self, id: JobRef) -> ComplianceJob:
+        """One job by id (``GET /2/compliance/jobs/:id``).
+
+        Example:
+            >>> client.get_job("1446017776678801409").status  # doctest: +SKIP
+            <JobStatus.COMPLETE: 'complete'>
+        """
+        job_id = id.id if isinstance(id, ComplianceJob) else str(id).strip()
+        if not _JOB_ID.match(job_id):
+            raise JobNotFoundError(
+                f"{job_id!r} is not a job id (1-19 digits). Find your jobs with list_jobs() "
+                "or find_jobs(name).",
+                job_id=job_id,
+            )
+        body = self._call("get", "GET", f"{JOBS}/{job_id}", f"getting job {job_id}")
+        if not_found_in_body(body):
+            raise JobNotFoundError(
+                f"No compliance job with id {job_id}. List your jobs with Client().list_jobs() "
+                "or `compliance-frames list`.",
+                job_id=job_id,
+                status=200,
+                body=body,
+            )
+        return ComplianceJob.from_api(body["data"])
+
+    def list_jobs(
+        self, type: JobType | str | None = None, status: JobStatus | str | None = None
+    ) -> list[ComplianceJob]:
+        """Jobs of one type, or of both when ``type`` is None; newest first.
+
+        ``status`` may be any status, ``expired`` included (filtered here, since the
+        API does not accept it).
+
+        Example:
+            >>> [job.name for job in client.list_jobs(status="complete")]  # doctest: +SKIP
+            ['my-dataset']
+        """
+        types = [_job_type(type)] if type is not None else list(JobType)
+        wanted = JobStatus(status) if status is not None else None
+        jobs: list[ComplianceJob] = []
+        for job_type in types:
+            params = {"type": job_type.value}
+            if wanted is not None and wanted.value in _SERVER_STATUSES:
+                params["status"] = wanted.value
+            body = self._call("list", "GET", JOBS, f"listing {job_type.value} jobs", params=params)
+            jobs.extend(ComplianceJob.from_api(item) for item in body.get("data") or [])
+        if wanted is not None:
+            jobs = [job for job in jobs if job.status is wanted]
+        return sorted(jobs, key=lambda job: (job.created_at, int(job.id)), reverse=True)
+
+    def find_jobs(self, name: str, type: JobType | str | None = None) -> list[ComplianceJob]:
+        """Jobs with exactly this name (of one type or both), newest first.
+
+        Names need not be unique: look at the statuses to choose.
+        """
+        return [job for job in self.list_jobs(type) if job.name == name]
+
+    # -- uploads, downloads, waiting ---------------------------------------------------------
+
+    def upload_ids(self, job: JobRef, source: IDs, *, progress: bool = False) -> int:
+        """Upload IDs to a job that is waiting for them; return how many were uploaded.
+
+        ``source``: a path or binary file of one ID per line, an iterable of IDs (ints
+        or digit strings), or an :class:`IdSet`. IDs are validated, de-duplicated and
+        sorted; invalid ones raise :class:`InvalidIDError` before anything is sent.
+        The upload is streamed, plain or resumable as the job was created.
+
+        Example:
+            >>> client.upload_ids(job, "tweet_ids.txt")  # doctest: +SKIP
+            125000
+        """
+        ids = IdSet.coerce(source)
+        try:
+            current = self.get_job(job)  # its state now, not as last seen
+            if current.status is JobStatus.EXPIRED or not current.upload_open(clock.utcnow()):
+                raise UploadURLExpiredError(
+                    f"The upload URL of {current.describe()} expired at "
+                    f"{current.upload_expires_at:%Y-%m-%d %H:%M:%S} UTC (15 minutes after "
+                    "creation). Create a new job and upload again."
+                )
+            if current.status is not JobStatus.CREATED:
+                raise UploadError(
+                    f"{current.describe()} is {current.status.value}: it takes IDs only while "
+                    "'created'. Create a new job for these IDs."
+                )
+            sessions = SessionStore(cache_dir(self._results_dir) / "sessions")
+            upload_file(self.transport, current, ids.path, progress=progress, sessions=sessions)
+            return ids.count
+        finally:
+            if ids is not source:
+                ids.discard()
+
+    def download_results(
+        self, job: JobRef, dest: str | os.PathLike[str] | None = None, *, progress: bool = False
+    ) -> Path:
+        """Download a complete job's results (NDJSON) to ``dest``, atomically.
+
+        ``dest`` defaults to :meth:`results_path`. Returns the path written.
+
+        Example:
+            >>> client.download_results(job, "results.ndjson")  # doctest: +SKIP
+            PosixPath('results.ndjson')
+        """
+        current = job if isinstance(job, ComplianceJob) else self.get_job(job)
+        if current.status is not JobStatus.COMPLETE:
+            current = self.get_job(current)
+        if current.status is not JobStatus.COMPLETE:
+            raise DownloadError(
+                f"{current.describe()} is {current.status.value}, not complete: its results are "
+                "not ready. Wait for it with wait() first."
+            )
+        target = Path(dest) if dest is not None else self.results_path(current)
+        return download_file(self.transport, current, target, progress=progress)
+
+    def wait(
+        self,
+        job: JobRef,
+        timeout: float | None = None,
+        *,
+        progress: bool = False,
+        observer: Callable[[ComplianceJob], None] | None = None,
+    ) -> ComplianceJob:
+        """Poll until the job is complete; return it.
+
+        Raises :class:`JobFailedError` or :class:`JobExpiredError` if it ends otherwise,
+        :class:`WaitTimeoutError` if ``timeout`` seconds pass first (the job goes on).
+
+        Example:
+            >>> client.wait(job, timeout=3600).status  # doctest: +SKIP
+            <JobStatus.COMPLETE: 'complete'>
+        """
+        current = job if isinstance(job, ComplianceJob) else self.get_job(job)
+        return lifecycle.wait(self, current, timeout=timeout, progress=progress, observer=observer)
+
+    # -- the whole lifecycle -------------------------------------------------------------------
+
+    def run_job(
+        self,
+        ids: IDs,
+        type: JobType | str,
+        *,
+        name: str | None = None,
+        resumable: bool = False,
+        progress: bool = True,
+        max_ids_per_job: int | None = None,
+        timeout: float | None = None,
+        retry_failed: bool = False,
+    ) -> lifecycle.JobResult:
+        """Create, upload, wait and download, idempotently; return the results files.
+
+        The default job name is derived from the type and the sorted unique IDs, so
+        running the same IDs again (after a crash, a kernel restart, an interrupted
+        wait) re-attaches to the same job instead of creating another: it waits if
+        the job is in progress and downloads if it is complete. An expired job or
+        upload URL means a new job; a failed job raises (``retry_failed=True`` makes a
+        new one). ``max_ids_per_job`` splits the IDs into several jobs, run one after
+        the other.
+
+        Example:
+            >>> result = client.run_job([1265324480517361664], "tweets")  # doctest: +SKIP
+            >>> [record["reason"] for record in result.records()]  # doctest: +SKIP
+            ['deleted']
+        """
+        return lifecycle.run_job(
+            self,
+            ids,
+            _job_type(type),
+            name=name,
+            resumable=resumable,
+            progress=progress,
+            max_ids_per_job=max_ids_per_job,
+            timeout=timeout,
+            retry_failed=retry_failed,
+        )
+
+    def submit(
+        self,
+        ids: IDs,
+        type: JobType | str,
+        **options: Any,
+    ) -> JobHandle:
+        """Start :meth:`run_job` in the background and return a handle to it at once.
+
+        The handle has ``.job`` (the current job), ``.status()``, ``.done()``,
+        ``.wait(timeout)``, ``.result()``, and can be awaited.
+
+        Example:
+            >>> handle = client.submit(ids, "tweets", progress=False)  # doctest: +SKIP
+            >>> result = await handle  # doctest: +SKIP
+        """
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(
+                    max_workers=4, thread_name_prefix="compliance-job"
+                )
+            executor = self._executor
+        handle = JobHandle(self)
+        job_type = _job_type(type)
+        future = executor.submit(
+            lifecycle.run_job, self, ids, job_type, observer=handle._observe, **options
+        )
+        handle._attach(future)
+        return handle
+
+
+def _job_type(value: JobType | str) -> JobType:
+    try:
+        return JobType(value)
+    except ValueError:
+        raise ValueError(f"Unknown job type {value!r}: use 'tweets' or 'users'.") from None

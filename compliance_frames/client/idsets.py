@@ -1,0 +1,239 @@
+"""Sets of IDs ready to upload: validated, de-duplicated, sorted, in a file.
+
+The canonical file (one decimal ID per line, ascending, unique) is what is uploaded,
+and its SHA-256 names the job: the same IDs always give the same job name, whatever
+their order, duplicates or source. That is what lets a rerun find its job again.
+
+Example:
+    >>> ids = IdSet.from_ids([20, "10", 20])
+    >>> ids.count, ids.path.read_bytes()
+    (2, b'10\\n20\\n')
+    >>> ids.job_name("tweets")[:12]
+    'cf-tweets-2-'
+    >>> ids.discard()
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import InvalidIDError
+from ..idlines import MAX_DIGITS, IDLinesError, format_ids, scan_ids
+
+NAME_PREFIX = "cf-"
+"""Jobs named by compliance-frames start with this."""
+
+_LIMIT = 10**MAX_DIGITS
+_BLOCK = 1_000_000
+_MAX_EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class IdSet:
+    """A canonical file of unique IDs, ascending, with its count and digest."""
+
+    path: Path
+    count: int
+    digest: str
+    temporary: bool = True
+    part: tuple[int, int] | None = None
+
+    # -- building -----------------------------------------------------------------------
+
+    @classmethod
+    def from_values(cls, values: npt.NDArray[np.uint64]) -> IdSet:
+        """From a ``uint64`` array (any order, duplicates allowed)."""
+        unique = np.unique(np.asarray(values, dtype=np.uint64))
+        handle, name = tempfile.mkstemp(prefix="compliance-ids-", suffix=".txt")
+        digest = hashlib.sha256()
+        with os.fdopen(handle, "wb") as sink:
+            for start in range(0, unique.size, _BLOCK):
+                block = format_ids(unique[start : start + _BLOCK])
+                digest.update(block)
+                sink.write(block)
+        return cls(Path(name), int(unique.size), digest.hexdigest())
+
+    @classmethod
+    def from_ids(cls, ids: Iterable[Any]) -> IdSet:
+        """From Python or numpy values: ints, or strings of 1-19 decimal digits."""
+        if isinstance(ids, np.ndarray) and ids.dtype.kind in "iu":
+            values = ids.astype(np.int64 if ids.dtype.kind == "i" else np.uint64, copy=False)
+            if ids.dtype.kind == "i" and (values < 0).any():
+                bad = np.flatnonzero(values < 0)
+                raise _invalid(
+                    [(int(i), int(values[i])) for i in bad[:_MAX_EXAMPLES]], int(bad.size)
+                )
+            return cls.from_values(values.astype(np.uint64))
+        return cls.from_values(
+            np.concatenate(list(_parse_iterable(ids)) or [np.empty(0, np.uint64)])
+        )
+
+    @classmethod
+    def from_file(cls, source: str | os.PathLike[str] | BinaryIO) -> IdSet:
+        """From a file of one ID per line (blank lines and CRLF are fine)."""
+        try:
+            if isinstance(source, (str, os.PathLike)):
+                with open(source, "rb") as stream:
+                    chunks = list(scan_ids(stream, skip_blank=True))
+            else:
+                chunks = list(scan_ids(source, skip_blank=True))
+        except IDLinesError as exc:
+            examples = [(f"line {bad.number}", bad.text) for bad in exc.first]
+            raise _invalid(examples, exc.count, where="lines") from None
+        return cls.from_values(np.concatenate(chunks) if chunks else np.empty(0, np.uint64))
+
+    @classmethod
+    def from_canonical(cls, path: str | os.PathLike[str], *, temporary: bool = True) -> IdSet:
+        """Adopt a file already canonical (ascending, unique, LF): count and hash it."""
+        digest = hashlib.sha256()
+        count = 0
+        with open(path, "rb") as source:
+            while block := source.read(1 << 22):
+                digest.update(block)
+                count += block.count(b"\n")
+        return cls(Path(path), count, digest.hexdigest(), temporary)
+
+    @classmethod
+    def coerce(cls, source: Any) -> IdSet:
+        """Any accepted source: an IdSet, a path, a binary file, or an iterable of IDs."""
+        if isinstance(source, IdSet):
+            return source
+        if isinstance(source, (str, os.PathLike)) or hasattr(source, "read"):
+            return cls.from_file(source)
+        if isinstance(source, (bytes, bytearray)):
+            return cls.from_file(io.BytesIO(bytes(source)))
+        return cls.from_ids(source)
+
+    # -- using ----------------------------------------------------------------------------
+
+    @property
+    def size(self) -> int:
+        """Bytes to upload."""
+        return self.path.stat().st_size
+
+    def job_name(self, job_type: str) -> str:
+        """The default job name: type, count and the digest of the IDs (at most 64 characters)."""
+        name = f"{NAME_PREFIX}{job_type}-{self.count}-{self.digest[:20]}"
+        if self.part is not None:
+            name += f"-p{self.part[0]}of{self.part[1]}"
+        return name
+
+    def split(self, max_ids: int) -> list[IdSet]:
+        """Parts of at most ``max_ids`` IDs each (just this set if it is small enough)."""
+        if max_ids < 1:
+            raise ValueError(f"max_ids_per_job must be at least 1, got {max_ids}")
+        if self.count <= max_ids:
+            return [self]
+        n_parts = -(-self.count // max_ids)
+        parts = []
+        with open(self.path, "rb") as source:
+            for index, lines in enumerate(_line_groups(source, max_ids), start=1):
+                handle, name = tempfile.mkstemp(prefix=f"compliance-ids-p{index}-", suffix=".txt")
+                with os.fdopen(handle, "wb") as sink:
+                    sink.write(lines)
+                parts.append(
+                    IdSet(Path(name), lines.count(b"\n"), self.digest, True, (index, n_parts))
+                )
+        return parts
+
+    def discard(self) -> None:
+        """Remove the file if this set made it."""
+        if self.temporary:
+            self.path.unlink(missing_ok=True)
+
+
+def _line_groups(source: BinaryIO, size: int) -> Iterator[bytes]:
+    """Consecutive groups of ``size`` lines."""
+    group = bytearray()
+    count = 0
+    while block := source.read(1 << 22):
+        start = 0
+        while True:
+            missing = size - count
+            cut = _nth_newline(block, start, missing)
+            if cut < 0:
+                group += block[start:]
+                count += block.count(b"\n", start)
+                break
+            group += block[start : cut + 1]
+            yield bytes(group)
+            group.clear()
+            count = 0
+            start = cut + 1
+    if group:
+        yield bytes(group)
+
+
+def _nth_newline(block: bytes, start: int, n: int) -> int:
+    """Index of the n-th newline at or after ``start``, or -1."""
+    position = start - 1
+    for _ in range(n):
+        position = block.find(b"\n", position + 1)
+        if position < 0:
+            return -1
+    return position
+
+
+def _parse_iterable(ids: Iterable[Any]) -> Iterator[npt.NDArray[np.uint64]]:
+    block: list[int] = []
+    bad: list[tuple[int, Any]] = []
+    n_bad = 0
+    for position, value in enumerate(ids):
+        parsed = _parse_one(value)
+        if parsed is None:
+            n_bad += 1
+            if len(bad) < _MAX_EXAMPLES:
+                bad.append((position, value))
+            continue
+        block.append(parsed)
+        if len(block) == _BLOCK:
+            yield np.array(block, dtype=np.uint64)
+            block = []
+    if n_bad:
+        raise _invalid(bad, n_bad)
+    if block:
+        yield np.array(block, dtype=np.uint64)
+
+
+def _parse_one(value: Any) -> int | None:
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, np.integer)):
+        number = int(value)
+        return number if 0 <= number < _LIMIT else None
+    if isinstance(value, bytes):
+        value = value.decode("ascii", "replace")
+    if (
+        isinstance(value, str)
+        and 1 <= len(value) <= MAX_DIGITS
+        and value.isascii()
+        and value.isdigit()
+    ):
+        return int(value)
+    return None
+
+
+def _invalid(
+    examples: list[tuple[Any, Any]], count: int, where: str = "positions"
+) -> InvalidIDError:
+    shown = ", ".join(
+        f"{value!r} at {position}" if where == "lines" else f"{value!r} (position {position})"
+        for position, value in examples
+    )
+    return InvalidIDError(
+        f"{count} value(s) are not tweet or user IDs (1-19 decimal digits): {shown}. "
+        "Fix or drop them; IDs must be whole numbers, never floats "
+        "(which lose digits above 2**53).",
+        count=count,
+        examples=examples,
+    )

@@ -1,0 +1,341 @@
+"""The whole life of a job, idempotent: find or create, upload, wait, download.
+
+The job is named after its IDs (``cf-tweets-<count>-<digest>``), so running the same
+IDs again finds the job from last time:
+
+- complete, results still downloadable (or already on disk): use them;
+- in progress: wait for it;
+- created, upload window still open: upload to it (resuming a resumable upload);
+- failed: raise (``retry_failed=True`` starts over);
+- expired, or nothing found: create a new job.
+
+A conflict with another compliance-frames job of the same type (X runs one per type
+at a time) means waiting for it; a conflict with someone else's job is raised.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import (
+    ComplianceError,
+    ConflictError,
+    DownloadURLExpiredError,
+    JobExpiredError,
+    JobFailedError,
+    UploadURLExpiredError,
+    WaitTimeoutError,
+)
+from ..models import ComplianceJob, JobStatus, JobType
+from . import clock
+from .idsets import NAME_PREFIX, IdSet
+from .progress import close, wait_bar
+
+if TYPE_CHECKING:
+    from .client import Client
+
+log = logging.getLogger("compliance_frames")
+
+Observer = Callable[[ComplianceJob], None]
+_MAX_NEW_JOBS = 3
+_UPLOAD_MARGIN = 60.0
+_DOWNLOAD_MARGIN = 60.0
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What :meth:`Client.run_job` produced: the jobs and their results files.
+
+    The files stay on disk (in the client's results folder); ``records()`` reads them.
+    """
+
+    type: JobType
+    n_ids: int
+    jobs: tuple[ComplianceJob, ...] = ()
+    paths: tuple[Path, ...] = field(default_factory=tuple)
+
+    @property
+    def job(self) -> ComplianceJob | None:
+        """The job (the last one when the IDs were split)."""
+        return self.jobs[-1] if self.jobs else None
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """Every result record as a dict (blank lines and CRLF are skipped).
+
+        Example:
+            >>> JobResult(JobType.TWEETS, 0).records().__next__()
+            Traceback (most recent call last):
+            StopIteration
+        """
+        for path in self.paths:
+            with open(path, "rb") as source:
+                for number, line in enumerate(source, start=1):
+                    if line.strip():
+                        try:
+                            yield json.loads(line)
+                        except ValueError:
+                            raise ComplianceError(f"{path}: line {number} is not JSON") from None
+
+
+def wait(
+    client: Client,
+    job: ComplianceJob,
+    *,
+    timeout: float | None,
+    progress: bool,
+    observer: Observer | None = None,
+) -> ComplianceJob:
+    """Poll ``job`` until it is complete (see :class:`PollSchedule` for the intervals)."""
+    started = clock.now()
+    bar = wait_bar(f"Waiting for {job.name or job.id}", enabled=progress)
+    try:
+        while True:
+            job = client.get_job(job.id)
+            if observer is not None:
+                observer(job)
+            if job.status is JobStatus.COMPLETE:
+                bar.set_postfix_str(
+                    f"{job.status.value}, waited {_duration(clock.now() - started)}"
+                )
+                return job
+            if job.status is JobStatus.FAILED:
+                raise JobFailedError(
+                    f"{job.describe()} failed: {job.error or 'X gave no reason'}. Check the IDs "
+                    "(one 1-19 digit ID per line) and run the job again.",
+                    job=job,
+                    error=job.error,
+                )
+            if job.status is JobStatus.EXPIRED:
+                raise JobExpiredError(
+                    f"{job.describe()} expired: no IDs reached it within its upload window "
+                    "(15 minutes). Create a new job and upload again.",
+                    job=job,
+                )
+            now = clock.now()
+            waited = now - started
+            age = max(now - job.created_at.timestamp(), waited)
+            delay = client.schedule.delay(age, client.rate_state("get"), now)
+            if timeout is not None:
+                if waited >= timeout:
+                    raise WaitTimeoutError(
+                        f"{job.describe()} is still {job.status.value} after {_duration(waited)}. "
+                        "It goes on at X: wait again later, or run the same IDs again to "
+                        "re-attach to it.",
+                        job=job,
+                        waited=waited,
+                    )
+                delay = min(delay, timeout - waited)
+            bar.set_postfix_str(
+                f"{job.status.value}, waited {_duration(waited)}, next check in {_duration(delay)}"
+            )
+            clock.sleep(delay)
+    finally:
+        close(bar)
+
+
+def run_job(
+    client: Client,
+    ids: Any,
+    job_type: JobType,
+    *,
+    name: str | None = None,
+    resumable: bool = False,
+    progress: bool = True,
+    max_ids_per_job: int | None = None,
+    timeout: float | None = None,
+    retry_failed: bool = False,
+    observer: Observer | None = None,
+) -> JobResult:
+    """See :meth:`Client.run_job`."""
+    idset = IdSet.coerce(ids)
+    parts = [idset]
+    try:
+        if idset.count == 0:
+            return JobResult(job_type, 0)
+        parts = idset.split(max_ids_per_job) if max_ids_per_job else [idset]
+        deadline = None if timeout is None else clock.now() + timeout
+        jobs: list[ComplianceJob] = []
+        paths: list[Path] = []
+        for part in parts:
+            part_name = _part_name(name, part, job_type)
+            run = _Run(
+                client,
+                part,
+                job_type,
+                part_name,
+                resumable,
+                progress,
+                deadline,
+                retry_failed,
+                observer,
+            )
+            job, path = run.execute()
+            jobs.append(job)
+            paths.append(path)
+        return JobResult(job_type, idset.count, tuple(jobs), tuple(paths))
+    finally:
+        for part in parts:
+            if part is not ids:
+                part.discard()
+        if idset is not ids:
+            idset.discard()
+
+
+def _part_name(name: str | None, part: IdSet, job_type: JobType) -> str:
+    if name is None:
+        return part.job_name(job_type.value)
+    if part.part is None:
+        return name
+    suffix = f"-p{part.part[0]}of{part.part[1]}"
+    return name[: 64 - len(suffix)] + suffix
+
+
+@dataclass
+class _Run:
+    """One job's life (one part of the IDs)."""
+
+    client: Client
+    ids: IdSet
+    job_type: JobType
+    name: str
+    resumable: bool
+    progress: bool
+    deadline: float | None
+    retry_failed: bool
+    observer: Observer | None
+    created: int = 0
+
+    def execute(self) -> tuple[ComplianceJob, Path]:
+        job = self._attach() or self._create()
+        while True:
+            self._observe(job)
+            status = job.status
+            if status is JobStatus.COMPLETE:
+                path = self.client.results_path(job)
+                if path.exists():
+                    log.info("results of %s already on disk at %s", job.describe(), path)
+                    return job, path
+                if job.download_open(clock.utcnow(), _DOWNLOAD_MARGIN):
+                    try:
+                        return job, self.client.download_results(job, path, progress=self.progress)
+                    except DownloadURLExpiredError:
+                        log.info(
+                            "the download URL of %s expired; running the job again", job.describe()
+                        )
+                job = self._create()
+            elif status is JobStatus.CREATED:
+                if not job.upload_open(clock.utcnow(), _UPLOAD_MARGIN):
+                    job = self._create()
+                    continue
+                try:
+                    self.client.upload_ids(job, self.ids, progress=self.progress)
+                except UploadURLExpiredError:
+                    job = self._create()
+                    continue
+                job = self._wait(job)
+            elif status is JobStatus.FAILED:
+                raise self._failed(job)
+            elif status is JobStatus.EXPIRED:
+                job = self._create()
+            else:
+                try:
+                    job = self._wait(job)
+                except JobExpiredError:
+                    job = self._create()
+
+    def _observe(self, job: ComplianceJob) -> None:
+        if self.observer is not None:
+            self.observer(job)
+
+    def _remaining(self) -> float | None:
+        if self.deadline is None:
+            return None
+        return max(self.deadline - clock.now(), 0.0)
+
+    def _wait(self, job: ComplianceJob) -> ComplianceJob:
+        try:
+            return self.client.wait(
+                job, self._remaining(), progress=self.progress, observer=self.observer
+            )
+        except JobFailedError as exc:
+            raise self._failed(exc.job or job) from None
+
+    def _failed(self, job: ComplianceJob) -> JobFailedError:
+        return JobFailedError(
+            f"{job.describe()} failed: {job.error or 'X gave no reason'}. Running the same IDs "
+            "again raises this again; pass retry_failed=True to create a new job instead.",
+            job=job,
+            error=job.error,
+        )
+
+    def _attach(self) -> ComplianceJob | None:
+        """The job from an earlier run of the same IDs, if one can still be used."""
+        jobs = self.client.find_jobs(self.name, self.job_type)
+        now = clock.utcnow()
+        for job in jobs:
+            if job.status is JobStatus.COMPLETE and (
+                self.client.results_path(job).exists() or job.download_open(now, _DOWNLOAD_MARGIN)
+            ):
+                return self._found(job)
+        for job in jobs:
+            if job.status is JobStatus.IN_PROGRESS:
+                return self._found(job)
+        for job in jobs:
+            if job.status is JobStatus.CREATED and job.upload_open(now, _UPLOAD_MARGIN):
+                return self._found(job)
+        if jobs and jobs[0].status is JobStatus.FAILED and not self.retry_failed:
+            raise self._failed(jobs[0])
+        return None
+
+    def _found(self, job: ComplianceJob) -> ComplianceJob:
+        log.info("re-attaching to %s (%s) from an earlier run", job.describe(), job.status.value)
+        return job
+
+    def _create(self) -> ComplianceJob:
+        if self.created >= _MAX_NEW_JOBS:
+            raise ComplianceError(
+                f"Gave up after creating {self.created} jobs named {self.name!r} that all expired "
+                "before the IDs could be uploaded. Check the network and try again."
+            )
+        while True:
+            try:
+                job = self.client.create_job(self.job_type, self.name, self.resumable)
+            except ConflictError as exc:
+                blocking = exc.blocking_job
+                if blocking is None:
+                    raise
+                if blocking.name == self.name:
+                    return blocking  # our own job from an earlier run: wait for it
+                if not (blocking.name or "").startswith(NAME_PREFIX):
+                    raise
+                log.info(
+                    "waiting for %s, another compliance-frames job, to finish first "
+                    "(X runs one %s job at a time)",
+                    blocking.describe(),
+                    self.job_type.value,
+                )
+                try:
+                    self.client.wait(blocking, self._remaining(), progress=self.progress)
+                except (JobFailedError, JobExpiredError):
+                    pass
+                except WaitTimeoutError:
+                    raise
+                continue
+            self.created += 1
+            return job
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(int(seconds), 0)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"

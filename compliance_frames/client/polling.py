@@ -1,0 +1,102 @@
+"""How long to wait before asking again whether a job is done.
+
+The interval starts at ``poll_interval`` and grows with the job's age (``lag`` of it:
+5% by default, so completion is noticed within about 5% of the job's duration), up to
+``max_poll_interval``.
+
+It also reads the rate window (``x-rate-limit-*``). It projects how many requests the
+schedule would make before the window resets and, if that is more than the budget
+(what remains, less a ``reserve`` share of the limit kept for everything else), it
+stretches the schedule just enough to fit. With no budget left it waits for the reset.
+So polling never draws a 429 and never uses more than its share of a window, while a
+short job is still checked on quickly.
+
+Example:
+    >>> schedule = PollSchedule(poll_interval=5, max_poll_interval=120)
+    >>> schedule.delay(age=0), schedule.delay(age=1000), schedule.delay(age=10**5)
+    (5.0, 50.0, 120.0)
+    >>> schedule.delay(age=0, rate=RateState(limit=150, remaining=149, reset=900.0), now=0.0)
+    5.0
+    >>> schedule.delay(age=0, rate=RateState(limit=150, remaining=80, reset=900.0), now=0.0) > 5
+    True
+    >>> schedule.delay(age=0, rate=RateState(limit=150, remaining=60, reset=1000.0), now=100.0)
+    901.0
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RateState:
+    """The rate window as the last answer described it."""
+
+    limit: int
+    remaining: int
+    reset: float
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> RateState | None:
+        """Read ``x-rate-limit-*`` headers; None if absent or malformed."""
+        try:
+            return cls(
+                limit=int(headers["x-rate-limit-limit"]),
+                remaining=int(headers["x-rate-limit-remaining"]),
+                reset=float(headers["x-rate-limit-reset"]),
+            )
+        except (KeyError, ValueError):
+            return None
+
+
+@dataclass(frozen=True)
+class PollSchedule:
+    """The polling intervals of :meth:`Client.wait`."""
+
+    poll_interval: float = 5.0
+    max_poll_interval: float = 120.0
+    lag: float = 0.05
+    reserve: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not 0 < self.poll_interval <= self.max_poll_interval:
+            raise ValueError(
+                f"need 0 < poll_interval <= max_poll_interval, got {self.poll_interval} "
+                f"and {self.max_poll_interval}"
+            )
+
+    def interval(self, age: float, stretch: float = 1.0) -> float:
+        """The schedule alone: seconds between checks of a job ``age`` seconds old."""
+        return min(
+            max(self.poll_interval, self.lag * age) * stretch, self.max_poll_interval * stretch
+        )
+
+    def delay(self, age: float, rate: RateState | None = None, now: float = 0.0) -> float:
+        """Seconds to wait before the next status request."""
+        delay = self.interval(age)
+        if rate is None:
+            return delay
+        until_reset = max(rate.reset - now, 0.0)
+        budget = rate.remaining - math.ceil(rate.limit * self.reserve)
+        if budget <= 0:
+            return max(delay, until_reset + 1.0)
+        if self._requests(age, until_reset, 1.0) <= budget:
+            return delay
+        low, high = 1.0, max(until_reset / delay, 1.0) + 1.0
+        for _ in range(30):
+            middle = (low + high) / 2
+            if self._requests(age, until_reset, middle) <= budget:
+                high = middle
+            else:
+                low = middle
+        return self.interval(age, high)
+
+    def _requests(self, age: float, horizon: float, stretch: float) -> int:
+        """How many checks the schedule makes in the next ``horizon`` seconds."""
+        elapsed, count = 0.0, 0
+        while elapsed < horizon:
+            elapsed += self.interval(age + elapsed, stretch)
+            count += 1
+        return count

@@ -1,0 +1,199 @@
+"""Turn the API's and the storage host's error answers into exceptions that say what to do.
+
+Example:
+    >>> parse_xml_error(b"<Error><Code>ExpiredToken</Code><Message>Gone</Message></Error>")
+    ('ExpiredToken', 'Gone', None)
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Any
+from xml.etree import ElementTree
+
+import requests
+
+from ..errors import (
+    AccessDeniedError,
+    APIError,
+    AuthenticationError,
+    ConflictError,
+    DownloadError,
+    DownloadURLExpiredError,
+    InvalidRequestError,
+    JobNotFoundError,
+    RateLimitError,
+    ServerError,
+    TransferError,
+    UploadError,
+    UploadURLExpiredError,
+    UsageCapError,
+)
+
+PROBLEMS = "/2/problems/"
+
+
+def json_body(response: requests.Response) -> Any:
+    """The answer's JSON, or None if it has none."""
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def api_error(response: requests.Response, context: str) -> APIError:
+    """The exception for an API answer that is not a success."""
+    body = json_body(response)
+    problem: dict[str, Any] = body if isinstance(body, dict) else {}
+    status = response.status_code
+    problem_type = str(problem.get("type", ""))
+    detail = problem.get("detail")
+    fields: dict[str, Any] = {
+        "status": status,
+        "problem_type": problem_type or None,
+        "title": problem.get("title"),
+        "detail": detail,
+        "body": body,
+    }
+    if problem_type.endswith(PROBLEMS + "conflict") or status == 409:
+        return ConflictError(
+            f"X allows one job in progress per type, and one is running ({context}). "
+            "Wait for it to finish, then try again.",
+            **fields,
+        )
+    if status == 401:
+        return AuthenticationError(
+            f"X refused the bearer token (401 Unauthorized) while {context}. Check BEARER_TOKEN "
+            "(or Client(bearer_token=...)): it must be the app-only bearer token of an app in a "
+            "Project, from the developer portal's 'Keys and tokens' page.",
+            **fields,
+        )
+    if status == 403:
+        reason = problem.get("reason")
+        if problem_type.endswith(PROBLEMS + "unsupported-authentication"):
+            message = (
+                f"X refused a user-context token while {context} (403 unsupported-authentication). "
+                "Batch compliance needs the app-only bearer token (OAuth 2.0 Application-Only) "
+                "from the developer portal's 'Keys and tokens' page."
+            )
+        else:
+            where = problem.get("registration_url")
+            why = reason or problem.get("title") or "Forbidden"
+            message = (
+                f"X refused access while {context} (403 {why}). "
+                "Since 2024 the batch compliance endpoints need a paid API plan: check that your "
+                "plan includes batch compliance and that the app belongs to a Project"
+                + (f" ({where})." if where else ".")
+            )
+        return AccessDeniedError(message, reason=reason, **fields)
+    if status == 429:
+        if problem_type.endswith(PROBLEMS + "usage-capped"):
+            return UsageCapError(
+                f"Your plan's usage cap is reached ({detail or 'usage-capped'}) while {context}. "
+                "Waiting a few minutes will not help: wait for the next billing period or "
+                "raise the cap in the developer portal.",
+                **fields,
+            )
+        reset = response.headers.get("x-rate-limit-reset")
+        reset_at = (
+            datetime.fromtimestamp(int(reset), tz=timezone.utc)
+            if reset and reset.isdigit()
+            else None
+        )
+        when = f" at {reset_at:%H:%M:%S} UTC" if reset_at else ""
+        return RateLimitError(
+            f"Rate limit reached while {context}: X allows 150 requests per endpoint per "
+            f"15 minutes. The window reopens{when}; try again then.",
+            reset_at=reset_at,
+            **fields,
+        )
+    if problem_type.endswith(PROBLEMS + "resource-not-found") or status == 404:
+        return JobNotFoundError(
+            f"No such compliance job ({context}). List your jobs with Client().list_jobs() "
+            "or `compliance-frames list`.",
+            job_id=problem.get("value"),
+            **fields,
+        )
+    if status == 400:
+        errors = problem.get("errors") or []
+        said = "; ".join(str(e.get("message", e)) for e in errors if isinstance(e, dict)) or detail
+        return InvalidRequestError(
+            f"X refused the request ({context}): {said}", errors=errors, **fields
+        )
+    if status >= 500:
+        return ServerError(
+            f"X's API failed while {context} ({status} {problem.get('title') or response.reason}), "
+            "also on retrying. The trouble is on X's side: try again in a few minutes.",
+            **fields,
+        )
+    snippet = re.sub(r"\s+", " ", response.text[:200])
+    return APIError(
+        f"Unexpected answer while {context}: {status} {response.reason}: {snippet}", **fields
+    )
+
+
+def not_found_in_body(body: Any) -> bool:
+    """True for a 200 answer that only carries a resource-not-found error."""
+    if not isinstance(body, dict) or "data" in body:
+        return False
+    errors = body.get("errors") or []
+    return any(
+        str(e.get("type", "")).endswith("resource-not-found") for e in errors if isinstance(e, dict)
+    )
+
+
+def parse_xml_error(content: bytes) -> tuple[str | None, str | None, str | None]:
+    """(code, message, details) of a Google Cloud Storage XML error, or Nones."""
+    try:
+        root = ElementTree.fromstring(content)
+    except ElementTree.ParseError:
+        return None, None, None
+    return root.findtext("Code"), root.findtext("Message"), root.findtext("Details")
+
+
+def storage_error(response: requests.Response, *, upload: bool, what: str) -> TransferError:
+    """The exception for a storage answer that is not a success."""
+    code, message, details = parse_xml_error(response.content[:20000])
+    status = response.status_code
+    if code == "ExpiredToken":
+        if upload:
+            return UploadURLExpiredError(
+                f"The upload URL of {what} has expired (upload URLs last 15 minutes after the "
+                "job is created). Create a new job and upload again; run_job() and "
+                "df.compliance.check() do this for you.",
+                status=status,
+                code=code,
+            )
+        return DownloadURLExpiredError(
+            f"The download URL of {what} has expired (7 days after the job was created). "
+            "Run the job again to get fresh results.",
+            status=status,
+            code=code,
+        )
+    kind: type[TransferError] = UploadError if upload else DownloadError
+    if code == "SignatureDoesNotMatch":
+        hint = (
+            "an upload must send exactly 'Content-Type: text/plain' and nothing may change "
+            "the URL or the headers on the way (check proxies)"
+        )
+        return kind(
+            f"The storage host refused the signed URL of {what} "
+            f"(403 SignatureDoesNotMatch): {hint}.",
+            status=status,
+            code=code,
+        )
+    if code == "NoSuchKey" and not upload:
+        return kind(
+            f"The results of {what} are not there (404 NoSuchKey): is the job complete? "
+            "Check its status with get_job() or `compliance-frames get`.",
+            status=status,
+            code=code,
+        )
+    said = ": ".join(part for part in (code, message, details) if part) or response.reason
+    action = "upload to" if upload else "download from"
+    return kind(
+        f"Could not {action} the storage host for {what} ({status}: {said}). Try again later.",
+        status=status,
+        code=code,
+    )

@@ -1,0 +1,170 @@
+"""The one retry policy: when to try a request again, and how long to wait first.
+
+- 429 (rate limited): wait until ``x-rate-limit-reset`` (or ``Retry-After``), if that
+  is within ``max_rate_limit_wait``; a usage-cap 429 is never retried.
+- 500, 502, 503, 504 and connection errors: exponential backoff with jitter,
+  ``max_retries`` times at most.
+- A request that is not idempotent (creating a job) is never re-sent blindly: when it
+  may have reached the server, :class:`AmbiguousRequest` is raised so that the caller
+  can look for what it created first.
+
+Example:
+    >>> policy = RetryPolicy(backoff=1.0, max_backoff=8.0)
+    >>> 0.5 <= policy.backoff_delay(0) <= 1.0, 4.0 <= policy.backoff_delay(5) <= 8.0
+    (True, True)
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import requests
+from urllib3.exceptions import NewConnectionError
+
+from ..errors import NetworkError
+from . import clock
+
+log = logging.getLogger("compliance_frames")
+
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
+_RATE_LIMIT_MARGIN = 1.0
+
+
+class AmbiguousRequest(Exception):
+    """A non-idempotent request failed after it may have reached the server."""
+
+    def __init__(self, reason: str, response: requests.Response | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.response = response
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How many times to retry and how long to wait.
+
+    Args:
+        max_retries: retries after the first attempt, for 5xx and connection errors,
+            and for 429s.
+        backoff: the first backoff in seconds; it doubles each retry (with jitter).
+        max_backoff: the longest backoff.
+        max_rate_limit_wait: the longest wait for a rate window to reset; a 429 whose
+            reset is further away is raised as :class:`RateLimitError`.
+    """
+
+    max_retries: int = 5
+    backoff: float = 1.0
+    max_backoff: float = 60.0
+    max_rate_limit_wait: float = 16 * 60.0
+
+    def __post_init__(self) -> None:
+        if self.max_retries < 0 or self.backoff < 0 or self.max_backoff < 0:
+            raise ValueError("max_retries, backoff and max_backoff must be >= 0")
+
+    def backoff_delay(self, attempt: int) -> float:
+        """Seconds to wait before retry number ``attempt + 1`` (half to full jitter)."""
+        ceiling = min(self.max_backoff, self.backoff * (2.0**attempt))
+        return ceiling * random.uniform(0.5, 1.0)
+
+    def rate_limit_delay(self, response: requests.Response) -> float | None:
+        """Seconds until the rate window reopens, or None if longer than we will wait."""
+        reset = response.headers.get("x-rate-limit-reset")
+        retry_after = response.headers.get("Retry-After")
+        if reset is not None and reset.isdigit():
+            delay = float(reset) - clock.now() + _RATE_LIMIT_MARGIN
+        elif retry_after is not None and retry_after.isdigit():
+            delay = float(retry_after)
+        else:
+            delay = self.backoff_delay(0)
+        delay = max(delay, 0.0)
+        return delay if delay <= self.max_rate_limit_wait else None
+
+    def call(
+        self,
+        send: Callable[[], requests.Response],
+        *,
+        what: str,
+        idempotent: bool = True,
+    ) -> requests.Response:
+        """Send (and re-send) a request; return the last response.
+
+        Error responses are returned, not raised: the caller knows what they mean.
+        Connection failures that outlast the retries raise :class:`NetworkError`.
+        """
+        attempt = 0
+        while True:
+            try:
+                response = send()
+            except requests.RequestException as exc:
+                if not idempotent and _may_have_been_sent(exc):
+                    raise AmbiguousRequest(f"{what}: {_describe(exc)}") from exc
+                if attempt >= self.max_retries or not _retriable(exc):
+                    # Not chained: requests' message holds the URL, a credential when signed.
+                    raise NetworkError(_network_message(what, exc, attempt)) from None
+                delay = self.backoff_delay(attempt)
+                log.warning("%s failed (%s); retrying in %.1f s", what, _describe(exc), delay)
+            else:
+                delay_or_none = self._response_delay(response, attempt, idempotent, what)
+                if delay_or_none is None:
+                    return response
+                delay = delay_or_none
+            clock.sleep(delay)
+            attempt += 1
+
+    def _response_delay(
+        self, response: requests.Response, attempt: int, idempotent: bool, what: str
+    ) -> float | None:
+        status = response.status_code
+        if status == 429 and not _usage_capped(response) and attempt < self.max_retries:
+            delay = self.rate_limit_delay(response)
+            if delay is not None:
+                log.warning(
+                    "%s: rate limited (429); waiting %.0f s for the window to reset", what, delay
+                )
+            return delay
+        if status in RETRY_STATUSES:
+            if not idempotent:
+                response.close()
+                raise AmbiguousRequest(f"{what}: answered {status}", response)
+            if attempt < self.max_retries:
+                delay = self.backoff_delay(attempt)
+                log.warning("%s answered %s; retrying in %.1f s", what, status, delay)
+                response.close()
+                return delay
+        return None
+
+
+def _may_have_been_sent(exc: requests.RequestException) -> bool:
+    """False only when the connection was never made (nothing reached the server)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return False
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)
+    return not isinstance(reason, NewConnectionError)
+
+
+def _retriable(exc: requests.RequestException) -> bool:
+    return isinstance(
+        exc,
+        (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError),
+    )
+
+
+def _usage_capped(response: requests.Response) -> bool:
+    return "usage-capped" in response.text[:2000]
+
+
+def _describe(exc: BaseException) -> str:
+    # requests' messages can hold the URL; for signed URLs that is a credential.
+    return type(exc).__name__
+
+
+def _network_message(what: str, exc: requests.RequestException, attempt: int) -> str:
+    tries = f" after {attempt + 1} attempts" if attempt else ""
+    return (
+        f"Could not reach the server for {what}{tries} ({_describe(exc)}). Check your "
+        "network and the base URL (X_API_BASE_URL); if you use the emulator, is it running?"
+    )

@@ -1,0 +1,206 @@
+"""Uploading IDs to a job's signed URL: plain ``PUT`` or the resumable protocol.
+
+Plain: one ``PUT`` with exactly ``Content-Type: text/plain`` and a Content-Length,
+streamed from the file (re-sent whole after a failure: a plain upload cannot resume).
+
+Resumable: ``POST`` starts a session; chunks of a multiple of 256 KiB are sent with
+``Content-Range``; after a dropped connection an empty ``PUT`` with
+``Content-Range: bytes */TOTAL`` asks how much arrived, and the upload resumes from
+there. The session URI is kept on disk so that even a new process resumes it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import IO, Any
+
+import requests
+
+from ..errors import UploadError
+from ..models import ComplianceJob
+from . import clock
+from .problems import storage_error
+from .progress import byte_bar, close
+from .retry import RETRY_STATUSES
+from .sessions import SessionStore
+from .transport import Transport
+
+log = logging.getLogger("compliance_frames")
+
+CHUNK = 256 * 1024
+DEFAULT_CHUNK_SIZE = 32 * CHUNK  # 8 MiB
+TEXT_PLAIN = "text/plain"
+_RANGE = re.compile(r"bytes=0-(\d+)")
+_DROPPED = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+
+
+class _Reader:
+    """A file read in blocks by requests, reporting progress."""
+
+    def __init__(self, path: Path, size: int, bar: Any) -> None:
+        self._file: IO[bytes] = open(path, "rb")  # noqa: SIM115 - closed by read() at EOF
+        self._size = size
+        self._bar = bar
+        bar.reset(total=size)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def read(self, size: int = -1) -> bytes:
+        block = self._file.read(size)
+        if block:
+            self._bar.update(len(block))
+        else:
+            self._file.close()
+        return block
+
+
+def upload_file(
+    transport: Transport,
+    job: ComplianceJob,
+    path: Path,
+    *,
+    progress: bool,
+    sessions: SessionStore | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> None:
+    """Upload the ID file at ``path`` to ``job`` (plain or resumable, as the job was created)."""
+    size = path.stat().st_size
+    bar = byte_bar(size, f"Uploading to {job.name or job.id}", enabled=progress)
+    try:
+        if job.resumable:
+            _resumable(transport, job, path, size, bar, sessions, chunk_size)
+        else:
+            _plain(transport, job, path, size, bar)
+    finally:
+        close(bar)
+    log.info("uploaded %d bytes to %s", size, job.describe())
+
+
+def _plain(transport: Transport, job: ComplianceJob, path: Path, size: int, bar: Any) -> None:
+    response = transport.storage(
+        "PUT",
+        job.upload_url,
+        what=f"the upload of {job.describe()}",
+        headers={"Content-Type": TEXT_PLAIN, "Content-Length": str(size)},
+        data=lambda: _Reader(path, size, bar),
+    )
+    if response.status_code not in (200, 201):
+        raise storage_error(response, upload=True, what=job.describe())
+
+
+def _resumable(
+    transport: Transport,
+    job: ComplianceJob,
+    path: Path,
+    size: int,
+    bar: Any,
+    sessions: SessionStore | None,
+    chunk_size: int,
+) -> None:
+    if chunk_size % CHUNK:
+        raise ValueError(f"chunk_size must be a multiple of 256 KiB, got {chunk_size}")
+    what = f"the upload of {job.describe()}"
+    session = sessions.load(job.id) if sessions else None
+    offset: int | None = None
+    if session is not None:
+        offset = _probe(transport, session, size, what)
+        if offset is not None:
+            log.info("resuming the upload of %s at byte %d", job.describe(), offset)
+    if session is None or offset is None:
+        session = _start(transport, job, what)
+        if sessions:
+            sessions.save(job.id, session)
+        offset = 0
+    policy = transport.policy
+    failures = 0
+    with open(path, "rb") as source:
+        while offset is not None and offset <= size:
+            bar.n = offset
+            bar.refresh()
+            end = min(offset + chunk_size, size)
+            source.seek(offset)
+            block = source.read(end - offset)
+            content_range = (
+                f"bytes {offset}-{end - 1}/{size}" if end > offset else f"bytes */{size}"
+            )
+            try:
+                response: requests.Response | None = transport.storage(
+                    "PUT",
+                    session,
+                    what=what,
+                    data=block,
+                    headers={"Content-Range": content_range},
+                    retry=False,
+                )
+            except _DROPPED as exc:
+                response = None
+                reason = type(exc).__name__
+            if response is not None:
+                reason = f"answered {response.status_code}"
+                if response.status_code in (200, 201):
+                    bar.n = size
+                    bar.refresh()
+                    break
+                if response.status_code == 308:
+                    offset = _stored(response)
+                    failures = 0
+                    continue
+                if response.status_code not in RETRY_STATUSES and response.status_code != 429:
+                    raise storage_error(response, upload=True, what=job.describe())
+            failures += 1
+            if failures > policy.max_retries:
+                raise UploadError(
+                    f"The upload of {job.describe()} kept failing ({reason}), {failures} times "
+                    "in a row. Try again later: the upload resumes where it stopped."
+                )
+            delay = policy.backoff_delay(failures - 1)
+            log.warning(
+                "%s: chunk %s (%s); asking what arrived in %.1f s",
+                what,
+                content_range,
+                reason,
+                delay,
+            )
+            clock.sleep(delay)
+            offset = _probe(transport, session, size, what)
+            if offset is None:
+                raise UploadError(
+                    f"The resumable upload session of {job.describe()} is gone. Run the job again: "
+                    "a new session will be started."
+                )
+    if sessions:
+        sessions.forget(job.id)
+
+
+def _start(transport: Transport, job: ComplianceJob, what: str) -> str:
+    response = transport.storage(
+        "POST",
+        job.upload_url,
+        what=what,
+        headers={"Content-Type": TEXT_PLAIN, "Content-Length": "0", "x-goog-resumable": "start"},
+        data=b"",
+    )
+    location = response.headers.get("Location")
+    if response.status_code not in (200, 201) or not location:
+        raise storage_error(response, upload=True, what=job.describe())
+    return location
+
+
+def _probe(transport: Transport, session: str, size: int, what: str) -> int | None:
+    """Bytes already stored (size + 1 once complete), or None if the session is unknown."""
+    response = transport.storage(
+        "PUT", session, what=what, data=b"", headers={"Content-Range": f"bytes */{size}"}
+    )
+    if response.status_code in (200, 201):
+        return size + 1
+    if response.status_code == 308:
+        return _stored(response)
+    return None
+
+
+def _stored(response: requests.Response) -> int:
+    match = _RANGE.match(response.headers.get("Range", ""))
+    return int(match.group(1)) + 1 if match else 0

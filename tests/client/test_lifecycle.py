@@ -1,0 +1,278 @@
+"""run_job: idempotent re-attachment, new jobs when needed, failures, splits, submit()."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+
+from compliance_frames import (
+    Client,
+    ConflictError,
+    IdSet,
+    JobExpiredError,
+    JobFailedError,
+    JobHandle,
+    JobStatus,
+    WaitTimeoutError,
+)
+from compliance_frames.emulator import Emulator, ManualClock
+from tests.conftest import EmulatorFactory
+
+IDS = [1265324480517361664, 906972198136631298, 20, 5]
+EVENTS = {"1265324480517361664": "deleted", "20": "suspended"}
+
+
+def creates(emulator: Emulator) -> int:
+    return sum(1 for e in emulator.request_log("api") if e.method == "POST")
+
+
+def downloads(emulator: Emulator) -> int:
+    return sum(1 for e in emulator.request_log("storage") if e.method == "GET")
+
+
+def reasons(result: Any) -> list[tuple[str, str]]:
+    return sorted((r["id"], r["reason"]) for r in result.records())
+
+
+def test_the_job_is_named_after_its_ids_and_found_again(
+    make_emulator: EmulatorFactory, make_client
+) -> None:
+    emulator = make_emulator(events=EVENTS)
+    client: Client = make_client(emulator)
+    first = client.run_job(IDS, "tweets", progress=False)
+    ids = IdSet.from_ids(IDS)
+    assert first.job is not None
+    assert first.job.name == ids.job_name("tweets")
+    assert first.n_ids == 4
+    assert reasons(first) == [("1265324480517361664", "deleted"), ("20", "suspended")]
+    again = client.run_job([*reversed(IDS), 20], "tweets", progress=False)
+    assert again.jobs == first.jobs
+    assert (creates(emulator), downloads(emulator)) == (1, 1)  # the results on disk were reused
+    client.results_path(first.jobs[0]).unlink()
+    client.run_job(IDS, "tweets", progress=False)
+    assert (creates(emulator), downloads(emulator)) == (1, 2)  # downloaded again, not re-run
+    ids.discard()
+
+
+def test_rerun_after_an_interrupted_wait_reattaches(
+    make_emulator: EmulatorFactory, make_client, virtual_clock: ManualClock
+) -> None:
+    emulator = make_emulator(
+        events=EVENTS, clock=virtual_clock, processing_seconds=3 * 3600, rate_window=900
+    )
+    client: Client = make_client(emulator, poll_interval=5, max_poll_interval=120)
+    with pytest.raises(WaitTimeoutError, match="run the same IDs again") as caught:
+        client.run_job(IDS, "tweets", progress=False, timeout=600)
+    assert caught.value.job is not None
+    assert caught.value.job.status is JobStatus.IN_PROGRESS
+    restarted: Client = make_client(emulator, poll_interval=5, max_poll_interval=120)  # new kernel
+    result = restarted.run_job(IDS, "tweets", progress=False)
+    assert result.jobs[0].id == caught.value.job.id
+    assert reasons(result) == [("1265324480517361664", "deleted"), ("20", "suspended")]
+    assert creates(emulator) == 1
+    assert sum(1 for e in emulator.request_log("storage") if e.method == "PUT") == 1
+
+
+def test_a_created_job_from_a_crashed_run_gets_the_upload(
+    make_emulator: EmulatorFactory, make_client
+) -> None:
+    emulator = make_emulator(events=EVENTS)
+    client: Client = make_client(emulator)
+    ids = IdSet.from_ids(IDS)
+    crashed = client.create_job("tweets", name=ids.job_name("tweets"))  # created, never uploaded
+    result = client.run_job(IDS, "tweets", progress=False)
+    assert result.jobs[0].id == crashed.id
+    assert creates(emulator) == 1
+    ids.discard()
+
+
+def test_an_expired_upload_window_means_a_new_job(
+    make_emulator: EmulatorFactory, make_client, virtual_clock: ManualClock
+) -> None:
+    emulator = make_emulator(events=EVENTS, clock=virtual_clock)
+    client: Client = make_client(emulator)
+    ids = IdSet.from_ids(IDS)
+    stale = client.create_job("tweets", name=ids.job_name("tweets"))
+    virtual_clock.advance(901)
+    result = client.run_job(IDS, "tweets", progress=False)
+    assert result.jobs[0].id != stale.id
+    assert [j["status"] for j in emulator.jobs] == ["complete", "expired"]
+    ids.discard()
+
+
+def test_an_expired_download_window_means_a_new_job(
+    make_emulator: EmulatorFactory, make_client, virtual_clock: ManualClock
+) -> None:
+    emulator = make_emulator(events=EVENTS, clock=virtual_clock)
+    client: Client = make_client(emulator)
+    first = client.run_job(IDS, "tweets", progress=False)
+    expected = reasons(first)
+    client.results_path(first.jobs[0]).unlink()
+    virtual_clock.advance(8 * 24 * 3600)
+    second = client.run_job(IDS, "tweets", progress=False)
+    assert second.jobs[0].id != first.jobs[0].id
+    assert reasons(second) == expected
+
+
+def test_a_failed_job_raises_until_retry_failed(
+    make_emulator: EmulatorFactory, make_client
+) -> None:
+    emulator = make_emulator(events=EVENTS)
+    client: Client = make_client(emulator)
+    emulator.fail_next_job("Upload could not be parsed.")
+    with pytest.raises(
+        JobFailedError, match=r"Upload could not be parsed.*retry_failed=True"
+    ) as caught:
+        client.run_job(IDS, "tweets", progress=False)
+    assert caught.value.error == "Upload could not be parsed."
+    assert caught.value.job is not None
+    with pytest.raises(JobFailedError):
+        client.run_job(IDS, "tweets", progress=False)  # no endless loop, no new job
+    assert creates(emulator) == 1
+    result = client.run_job(IDS, "tweets", progress=False, retry_failed=True)
+    assert reasons(result) == [("1265324480517361664", "deleted"), ("20", "suspended")]
+    assert creates(emulator) == 2
+
+
+def test_waiting_on_a_job_never_uploaded_ends_expired(
+    make_emulator: EmulatorFactory, make_client, virtual_clock: ManualClock
+) -> None:
+    emulator = make_emulator(clock=virtual_clock)
+    client: Client = make_client(emulator, poll_interval=5, max_poll_interval=60)
+    job = client.create_job("users")
+    with pytest.raises(JobExpiredError, match="no IDs reached it") as caught:
+        client.wait(job)
+    assert caught.value.job is not None
+    assert caught.value.job.status is JobStatus.EXPIRED
+
+
+def test_wait_times_out_and_says_the_job_goes_on(
+    make_emulator: EmulatorFactory, make_client, virtual_clock: ManualClock
+) -> None:
+    emulator = make_emulator(clock=virtual_clock, processing_seconds=1000)
+    client: Client = make_client(emulator, poll_interval=5, max_poll_interval=60)
+    job = client.create_job("tweets")
+    client.upload_ids(job, [1])
+    started = virtual_clock.time()
+    with pytest.raises(WaitTimeoutError, match="goes on at X") as caught:
+        client.wait(job, timeout=100)
+    assert virtual_clock.time() - started == pytest.approx(100, abs=1)
+    assert caught.value.waited == pytest.approx(100, abs=1)
+
+
+def test_conflict_with_another_compliance_frames_job_waits_for_it(
+    make_emulator: EmulatorFactory, make_client
+) -> None:
+    emulator = make_emulator(events=EVENTS)
+    client: Client = make_client(emulator)
+    emulator.stall_next_job()
+    other = client.create_job("tweets", name=IdSet.from_ids([7]).job_name("tweets"))
+    client.upload_ids(other, [7])
+    handle = client.submit(IDS, "tweets", progress=False)
+    time.sleep(0.3)
+    assert not handle.done()
+    emulator.release_job(other.id)
+    result = handle.wait(timeout=30)
+    assert reasons(result) == [("1265324480517361664", "deleted"), ("20", "suspended")]
+    assert creates(emulator) == 3  # the other job, a refused attempt, ours
+
+
+def test_conflict_with_someone_elses_job_is_raised(
+    make_emulator: EmulatorFactory, make_client
+) -> None:
+    emulator = make_emulator()
+    client: Client = make_client(emulator)
+    emulator.stall_next_job()
+    foreign = client.create_job("tweets", name="twarc-job")
+    client.upload_ids(foreign, [7])
+    with pytest.raises(ConflictError, match="twarc-job") as caught:
+        client.run_job(IDS, "tweets", progress=False)
+    assert caught.value.blocking_job is not None
+    assert caught.value.blocking_job.id == foreign.id
+    assert client.run_job(IDS, "users", progress=False).n_ids == 4  # the other type is free
+
+
+def test_max_ids_per_job_splits_and_merges(make_emulator: EmulatorFactory, make_client) -> None:
+    events = {str(i): "deleted" for i in range(1, 2501, 100)}
+    emulator = make_emulator(events=events)
+    client: Client = make_client(emulator)
+    result = client.run_job(range(1, 2501), "users", progress=False, max_ids_per_job=1000)
+    assert [j.name.rsplit("-", 1)[1] for j in result.jobs if j.name] == ["p1of3", "p2of3", "p3of3"]
+    assert [emulator.job(j.id)["n_ids"] for j in result.jobs] == [1000, 1000, 500]
+    assert sorted(int(r["id"]) for r in result.records()) == list(range(1, 2501, 100))
+    assert result.n_ids == 2500
+    again = client.run_job(range(2500, 0, -1), "users", progress=False, max_ids_per_job=1000)
+    assert again.jobs == result.jobs
+    assert creates(emulator) == 3
+
+
+def test_a_given_name_is_used(make_emulator: EmulatorFactory, make_client) -> None:
+    emulator = make_emulator()
+    client: Client = make_client(emulator)
+    result = client.run_job(IDS, "tweets", name="my-dataset", progress=False)
+    assert result.jobs[0].name == "my-dataset"
+    split = client.run_job(range(1, 30), "users", name="n" * 64, progress=False, max_ids_per_job=10)
+    assert [len(j.name or "") for j in split.jobs] == [64, 64, 64]
+
+
+def test_no_ids_no_job(emulator: Emulator, client: Client) -> None:
+    result = client.run_job([], "tweets", progress=False)
+    assert (result.n_ids, result.jobs, list(result.records())) == (0, (), [])
+    assert emulator.jobs == []
+
+
+def test_records_skip_blank_lines_and_crlf(make_emulator: EmulatorFactory, make_client) -> None:
+    emulator = make_emulator(events=EVENTS, blank_lines=True, crlf=True)
+    client: Client = make_client(emulator)
+    assert reasons(client.run_job(IDS, "tweets", progress=False)) == [
+        ("1265324480517361664", "deleted"),
+        ("20", "suspended"),
+    ]
+
+
+def test_submit_returns_a_handle_at_once(make_emulator: EmulatorFactory, make_client) -> None:
+    emulator = make_emulator(events=EVENTS, processing_seconds=0.5)
+    client: Client = make_client(emulator)
+    handle = client.submit(IDS, "tweets", progress=False)
+    assert isinstance(handle, JobHandle)
+    with pytest.raises(Exception, match="still running"):
+        handle.result()
+    deadline = time.monotonic() + 10
+    while handle.job is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert handle.job is not None
+    assert handle.status() in (JobStatus.CREATED, JobStatus.IN_PROGRESS, JobStatus.COMPLETE)
+    result = handle.wait(timeout=30)
+    assert handle.done()
+    assert handle.result() is result
+    assert reasons(result) == [("1265324480517361664", "deleted"), ("20", "suspended")]
+    assert "JobHandle(done" in repr(handle)
+
+
+def test_a_handle_can_be_awaited(make_emulator: EmulatorFactory, make_client) -> None:
+    emulator = make_emulator(events=EVENTS)
+    client: Client = make_client(emulator)
+
+    async def both() -> list[Any]:
+        tweets = client.submit(IDS, "tweets", progress=False)
+        users = client.submit([12, 20], "users", progress=False)
+        return list(await asyncio.gather(tweets, users))
+
+    tweets, users = asyncio.run(both())
+    assert reasons(tweets) == [("1265324480517361664", "deleted"), ("20", "suspended")]
+    assert reasons(users) == [("20", "suspended")]
+
+
+def test_a_handle_wait_can_time_out(make_emulator: EmulatorFactory, make_client) -> None:
+    emulator = make_emulator()
+    client: Client = make_client(emulator)
+    emulator.stall_next_job()
+    handle = client.submit(IDS, "tweets", progress=False)
+    with pytest.raises(WaitTimeoutError, match="goes on in the background"):
+        handle.wait(timeout=0.5)
+    assert handle.job is not None
+    emulator.release_job(handle.job.id)
+    assert handle.wait(timeout=30).n_ids == 4
