@@ -1,5 +1,6 @@
 """compliance-frames: keep research datasets of tweets and accounts compliant with X."""
 
+from . import accessors  # registers df.compliance on pandas and polars
 from ._version import __version__
 from .client import Client, IdSet, JobHandle, JobResult
 from .errors import (
@@ -11,6 +12,7 @@ from .errors import (
     ConflictError,
     DownloadError,
     DownloadURLExpiredError,
+    InputError,
     InvalidIDError,
     InvalidRequestError,
     JobExpiredError,
@@ -26,6 +28,16 @@ from .errors import (
     UsageCapError,
     WaitTimeoutError,
 )
+from .frames import (
+    ComplianceSummary,
+    FilterReport,
+    check,
+    filter,  # noqa: F401 - public, but not in __all__ (see below)
+    plot_summary,
+    read_results,
+    results,
+    summary,
+)
 from .models import ComplianceJob, JobStatus, JobType
 
 __all__ = [
@@ -35,11 +47,14 @@ __all__ = [
     "Client",
     "ComplianceError",
     "ComplianceJob",
+    "ComplianceSummary",
     "ConfigurationError",
     "ConflictError",
     "DownloadError",
     "DownloadURLExpiredError",
+    "FilterReport",
     "IdSet",
+    "InputError",
     "InvalidIDError",
     "InvalidRequestError",
     "JobExpiredError",
@@ -59,4 +74,11 @@ __all__ = [
     "UsageCapError",
     "WaitTimeoutError",
     "__version__",
+    "accessors",
+    "check",
+    "plot_summary",
+    "read_results",
+    "results",
+    "summary",
 ]
+# filter() is left out of __all__ so that a star import does not hide the builtin.

@@ -29,6 +29,7 @@ __all__ = [
     "ConflictError",
     "DownloadError",
     "DownloadURLExpiredError",
+    "InputError",
     "InvalidIDError",
     "InvalidRequestError",
     "JobExpiredError",
@@ -52,6 +53,11 @@ class ComplianceError(Exception):
 
 class ConfigurationError(ComplianceError, ValueError):
     """The client is not set up right: no token, a bad base URL, plain http to a remote host."""
+
+
+class InputError(ComplianceError, ValueError):
+    """A frame or argument cannot be used as given: a missing column, a name clash,
+    an unsupported kind of frame."""
 
 
 class NetworkError(ComplianceError):

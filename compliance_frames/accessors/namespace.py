@@ -1,0 +1,39 @@
+"""The ``.compliance`` namespace: the same methods on every kind of frame.
+
+It holds nothing but the frame it was reached from; each method forwards to the
+function of the same name in :mod:`compliance_frames`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import frames
+from ..models import JobType
+
+
+class ComplianceNamespace:
+    """``df.compliance``: check, results, filter and summary of a frame.
+
+    Example:
+        >>> flagged = df.compliance.check("tweet_id", type="tweets")  # doctest: +SKIP
+    """
+
+    def __init__(self, frame: Any) -> None:
+        self._frame = frame
+
+    def check(self, id_col: str, type: JobType | str = "tweets", **options: Any) -> Any:
+        """The frame with compliance columns added: see :func:`compliance_frames.check`."""
+        return frames.check(self._frame, id_col, type, **options)
+
+    def results(self, id_col: str, type: JobType | str = "tweets", **options: Any) -> Any:
+        """The typed results of the frame's IDs: see :func:`compliance_frames.results`."""
+        return frames.results(self._frame, id_col, type, **options)
+
+    def filter(self, id_col: str, type: JobType | str = "tweets", **options: Any) -> Any:
+        """The frame as it may be kept: see :func:`compliance_frames.filter`."""
+        return frames.filter(self._frame, id_col, type, **options)
+
+    def summary(self, **options: Any) -> frames.ComplianceSummary:
+        """Counts and shares of a checked frame: see :func:`compliance_frames.summary`."""
+        return frames.summary(self._frame, **options)

@@ -1,0 +1,25 @@
+"""The frames layer: every piece of dataframe code, on narwhals, with polars for results.
+
+It never talks HTTP itself: it hands IDs to the client's lifecycle and gets files back.
+"""
+
+from .checking import check, results
+from .events import FLAGS, PRECEDENCE, REMOVAL_REASONS, RESULTS_SCHEMA, per_id, read_results
+from .filtering import FilterReport, filter
+from .summaries import ComplianceSummary, plot_summary, summary
+
+__all__ = [
+    "FLAGS",
+    "PRECEDENCE",
+    "REMOVAL_REASONS",
+    "RESULTS_SCHEMA",
+    "ComplianceSummary",
+    "FilterReport",
+    "check",
+    "filter",
+    "per_id",
+    "plot_summary",
+    "read_results",
+    "results",
+    "summary",
+]

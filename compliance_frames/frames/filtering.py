@@ -1,0 +1,177 @@
+"""``filter()``: the dataset as the terms allow it to be kept.
+
+Rows whose tweet or author was deleted, suspended, protected or deactivated are
+dropped; geo columns are emptied on rows whose geo data was scrubbed; rows with an
+event of a reason this version does not know are dropped too (the safe side), unless
+``keep_unknown=True``. What was done is reported.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import reduce
+from typing import Any
+
+import narwhals.stable.v2 as nw
+
+from ..client import Client
+from ..models import JobType
+from .attach import Layout, unknown_reason
+from .checking import check, frame_of, quiet_dask
+from .events import REMOVAL_REASONS
+from .ids import require_columns
+
+log = logging.getLogger("compliance_frames")
+
+__all__ = ["FilterReport", "filter"]
+
+
+@dataclass(frozen=True)
+class FilterReport:
+    """What :func:`filter` did."""
+
+    rows_in: int
+    rows_out: int
+    removed: dict[str, int] = field(default_factory=dict)
+    """Rows removed, by flag (a row with several flags counts under each)."""
+    unknown: int = 0
+    """Rows removed for a reason this version does not know."""
+    scrubbed: int = 0
+    """Rows whose geo columns were emptied."""
+    geo_columns: tuple[str, ...] = ()
+    unchecked: int = 0
+    """Rows whose IDs were not valid (``errors="skip"``): kept, unverified."""
+
+    def __str__(self) -> str:
+        removed = self.rows_in - self.rows_out
+        why = ", ".join(f"{count:,} {reason}" for reason, count in self.removed.items() if count)
+        lines = [
+            f"Kept {self.rows_out:,} of {self.rows_in:,} rows; removed {removed:,}"
+            + (f" ({why})." if why else ".")
+        ]
+        if self.unknown:
+            lines.append(
+                f"{self.unknown:,} of them had an event of a reason this version does not know "
+                "(see the reason columns); pass keep_unknown=True to keep such rows."
+            )
+        if self.geo_columns:
+            columns = ", ".join(self.geo_columns)
+            lines.append(f"Emptied {columns} on {self.scrubbed:,} rows with scrubbed geo data.")
+        elif self.scrubbed:
+            lines.append(
+                f"{self.scrubbed:,} kept rows had their geo data scrubbed: pass geo_columns=[...] "
+                "to empty those columns."
+            )
+        if self.unchecked:
+            lines.append(f"{self.unchecked:,} rows with invalid IDs were kept unchecked.")
+        return "\n".join(lines)
+
+
+def filter(
+    df: Any,
+    id_col: str,
+    type: JobType | str = "tweets",
+    *,
+    user_col: str | None = None,
+    geo_columns: list[str] | tuple[str, ...] | None = None,
+    client: Client | None = None,
+    prefix: str = "compliance_",
+    errors: str = "raise",
+    progress: bool = True,
+    keep_flags: bool = False,
+    keep_unknown: bool = False,
+    report: bool | None = None,
+    return_report: bool = False,
+    **job_options: Any,
+) -> Any:
+    """Check a frame and return it cleaned: removed rows dropped, scrubbed geo emptied.
+
+    Runs :func:`check` (with ``user_col``, authors too), drops rows whose tweet or
+    author was deleted, suspended, protected or deactivated (and, unless
+    ``keep_unknown``, rows with an event of an unknown reason), sets ``geo_columns``
+    to null on scrub_geo rows, and drops the compliance columns unless ``keep_flags``.
+    The report is printed (``report=True``; by default for eager frames only, since a
+    lazy frame would have to be computed for it) and logged; ``return_report=True``
+    returns ``(frame, report)``.
+
+    Example:
+        >>> clean = df.compliance.filter("tweet_id", user_col="author_id",
+        ...                              geo_columns=["lat", "lon"])  # doctest: +SKIP
+        Kept 27,031 of 30,000 rows; removed 2,969 (1,510 deleted, ...).
+    """
+    frame = frame_of(df)
+    geo = tuple(geo_columns or ())
+    with quiet_dask():
+        require_columns(frame.collect_schema().names(), list(geo))
+    layout = Layout(prefix, users=user_col is not None, nullable=errors == "skip")
+    flagged = frame_of(
+        check(
+            df,
+            id_col,
+            type,
+            user_col=user_col,
+            client=client,
+            prefix=prefix,
+            errors=errors,
+            progress=progress,
+            **job_options,
+        )
+    )
+    reason_columns = [prefix + "reason"] + ([f"{prefix}user_reason"] if user_col else [])
+    removal = [nw.col(layout.flag(reason)).fill_null(False) for reason in REMOVAL_REASONS]
+    unknown = reduce(lambda a, b: a | b, [unknown_reason(column) for column in reason_columns])
+    remove = reduce(lambda a, b: a | b, removal)
+    if not keep_unknown:
+        remove = remove | unknown
+    scrub = nw.col(layout.flag("scrub_geo")).fill_null(False)
+    with quiet_dask():
+        summary = _report(
+            flagged, layout, remove, unknown & ~reduce(lambda a, b: a | b, removal), scrub, geo
+        )
+        cleaned = flagged.filter(~remove)
+        if geo:
+            cleaned = cleaned.with_columns(
+                nw.when(~scrub).then(nw.col(name)).alias(name) for name in geo
+            )
+        if not keep_flags:
+            cleaned = cleaned.drop(layout.names())
+        result = cleaned.to_native()
+    show = report if report is not None else isinstance(flagged, nw.DataFrame)
+    if summary is not None:
+        log.info("%s", summary)
+        if show:
+            print(summary)
+    return (result, summary) if return_report else result
+
+
+def _report(
+    flagged: nw.DataFrame[Any] | nw.LazyFrame[Any],
+    layout: Layout,
+    remove: Any,
+    unknown_only: Any,
+    scrub: Any,
+    geo: tuple[str, ...],
+) -> FilterReport | None:
+    """Counts of what the filter does (one aggregation over the flagged frame)."""
+    sums = [nw.len().alias("rows"), remove.cast(nw.Int64).sum().alias("removed_rows")]
+    sums += [
+        nw.col(layout.flag(r)).fill_null(False).cast(nw.Int64).sum().alias(r)
+        for r in REMOVAL_REASONS
+    ]
+    sums += [
+        unknown_only.cast(nw.Int64).sum().alias("unknown"),
+        (scrub & ~remove).cast(nw.Int64).sum().alias("scrubbed"),
+        nw.col(layout.flag("deleted")).is_null().cast(nw.Int64).sum().alias("unchecked"),
+    ]
+    counts = flagged.select(*sums)
+    row = (counts.collect() if isinstance(counts, nw.LazyFrame) else counts).rows(named=True)[0]
+    return FilterReport(
+        rows_in=int(row["rows"]),
+        rows_out=int(row["rows"]) - int(row["removed_rows"] or 0),
+        removed={reason: int(row[reason] or 0) for reason in REMOVAL_REASONS},
+        unknown=int(row["unknown"] or 0),
+        scrubbed=int(row["scrubbed"] or 0),
+        geo_columns=geo,
+        unchecked=int(row["unchecked"] or 0),
+    )

@@ -1,0 +1,186 @@
+"""ID columns: normalised to 64-bit keys, validated, handed to the lifecycle as a file.
+
+Every kind of ID column becomes a polars ``UInt64`` key that is null where the value
+is not a 1-19 digit ID: integers (signed or not), strings, categoricals, pyarrow
+types, decimals, and pandas object columns of ints and strings. Floats are refused:
+they have lost digits above 2**53.
+
+Example:
+    >>> keys = pl.Series(["1265324480517361664", "007", "abc", None])
+    >>> keys.to_frame("id").select(key_expression("id", pl.String())).to_series().to_list()
+    [1265324480517361664, 7, None, None]
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from typing import Any
+
+import narwhals.stable.v2 as nw
+import polars as pl
+
+from ..client import IdSet
+from ..errors import InputError, InvalidIDError
+
+MAX_ID = 10**19
+_EXAMPLES = 5
+
+
+def float_error(column: str, dtype: object) -> InvalidIDError:
+    """The refusal of a float column, with how to load IDs properly."""
+    return InvalidIDError(
+        f"Column {column!r} holds floats ({dtype}). Floats keep only 15-16 significant digits "
+        "and IDs have up to 19, so these IDs have already lost digits and cannot be matched. "
+        f"Load the column as text or integers instead, e.g. "
+        f"pd.read_csv(path, dtype={{{column!r}: str}}) or "
+        f"pl.read_csv(path, schema_overrides={{{column!r}: pl.String}}).",
+        count=0,
+    )
+
+
+def key_expression(column: str, dtype: pl.DataType, shown: object = None) -> pl.Expr:
+    """A polars expression: the column as UInt64 IDs, null where not a valid ID.
+
+    ``shown`` is the dtype as the user's frame names it, for error messages.
+    """
+    col = pl.col(column)
+    shown = dtype if shown is None else shown
+    if dtype.is_float():
+        raise float_error(column, shown)
+    if dtype.is_integer():
+        if dtype.is_signed_integer():
+            return pl.when(col >= 0).then(col.cast(pl.UInt64))
+        return pl.when(col < pl.lit(MAX_ID, dtype=pl.UInt64)).then(col.cast(pl.UInt64))
+    if isinstance(dtype, (pl.String, pl.Categorical, pl.Enum, pl.Decimal, pl.Null)):
+        text = col.cast(pl.String)
+        number = text.str.to_integer(dtype=pl.UInt64, strict=False)
+        # Digits only: to_integer also takes a leading '+', which is not an ID.
+        valid = (text.str.len_bytes() <= 19) & ~text.str.starts_with("+")
+        return pl.when(valid).then(number)
+    raise InvalidIDError(
+        f"Column {column!r} has dtype {shown}, which cannot hold tweet or user IDs. IDs are "
+        "whole numbers of up to 19 digits: store them as integers or strings.",
+        count=0,
+    )
+
+
+def to_polars_series(frame: nw.DataFrame[Any], column: str) -> pl.Series:
+    """One column of an eager frame as a polars Series, exact for 64-bit values."""
+    series = frame[column]
+    if series.dtype == nw.Object:
+        return _from_objects(series.to_list()).rename(column)
+    return series.to_polars().rename(column)
+
+
+def keys_of(frame: nw.DataFrame[Any], column: str) -> pl.Series:
+    """The key (UInt64, null where invalid) of every row of an eager frame's ID column."""
+    source = to_polars_series(frame, column)
+    native_dtype = getattr(frame.to_native()[column], "dtype", source.dtype)
+    return source.to_frame().select(key_expression(column, source.dtype, native_dtype)).to_series()
+
+
+def _from_objects(values: list[Any]) -> pl.Series:
+    """A pandas object column (ints, strings, None, anything) as strings; odd values become
+    a marker that fails validation."""
+
+    def text(value: Any) -> str | None:
+        if value is None or (isinstance(value, float) and value != value):
+            return None
+        if isinstance(value, (bool, float)):
+            return "!"  # floats and booleans are not IDs
+        if isinstance(value, int):
+            return str(value) if value >= 0 else "!"
+        if isinstance(value, str):
+            return value
+        if (
+            type(value).__module__ == "numpy"
+            and hasattr(value, "dtype")
+            and value.dtype.kind in "iu"
+        ):
+            return str(int(value)) if int(value) >= 0 else "!"
+        return "!"
+
+    return pl.Series([text(value) for value in values], dtype=pl.String)
+
+
+@dataclass
+class RowKeys:
+    """The keys of a frame's ID column, row by row, and what was invalid."""
+
+    keys: pl.Series
+    n_invalid: int
+
+
+def row_keys(frame: nw.DataFrame[Any], column: str, *, errors: str, what: str = "tweet") -> RowKeys:
+    """Keys for every row of an eager frame; raise :class:`InvalidIDError` unless skipping."""
+    require_columns(frame.columns, [column])
+    keys = keys_of(frame, column)
+    n_invalid = keys.null_count()
+    if n_invalid and errors == "raise":
+        raise invalid_rows_error(frame, column, keys, n_invalid, what)
+    return RowKeys(keys, n_invalid)
+
+
+def invalid_rows_error(
+    frame: nw.DataFrame[Any], column: str, keys: pl.Series, n_invalid: int, what: str
+) -> InvalidIDError:
+    """Which rows hold values that are not IDs (their positions, index labels and values)."""
+    positions = keys.is_null().arg_true()[:_EXAMPLES].to_list()
+    values = frame[column]
+    index = nw.maybe_get_index(frame)
+    examples: list[tuple[object, object]] = []
+    shown = []
+    for position in positions:
+        value = _missing_as_none(values[position])
+        label = (
+            f" (index {index[position]!r})" if index is not None and not _is_range(index) else ""
+        )
+        examples.append((position, value))
+        shown.append(f"row {position}{label}: {'null' if value is None else repr(value)}")
+    more = f" and {n_invalid - len(positions)} more" if n_invalid > len(positions) else ""
+    return InvalidIDError(
+        f"Column {column!r} has {n_invalid} value(s) that are not {what} IDs (1-19 decimal "
+        f"digits): {'; '.join(shown)}{more}. Fix or drop these rows, or pass errors='skip' "
+        "to keep them with null flags.",
+        count=n_invalid,
+        examples=examples,
+    )
+
+
+def _missing_as_none(value: Any) -> Any:
+    """The value as plain Python, None for every kind of missing (None, NaN, pd.NA, NaT)."""
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):
+        value = value.item()
+    try:
+        return None if value is None or value != value else value
+    except (TypeError, ValueError):  # pd.NA refuses comparison
+        return None
+
+
+def _is_range(index: Any) -> bool:
+    return type(index).__name__ == "RangeIndex" and index.start == 0 and index.step == 1
+
+
+def require_columns(columns: list[str], wanted: list[str]) -> None:
+    """Raise :class:`InputError` naming any missing column and the ones there are."""
+    missing = [name for name in wanted if name not in columns]
+    if missing:
+        shown = ", ".join(repr(c) for c in columns[:20]) + (", ..." if len(columns) > 20 else "")
+        raise InputError(f"No column {missing[0]!r} in the frame; its columns are {shown}.")
+
+
+def id_set(keys: pl.Series) -> IdSet:
+    """The distinct valid keys, sorted, as the canonical file the lifecycle uploads."""
+    unique = keys.drop_nulls().unique().sort()
+    handle, name = tempfile.mkstemp(prefix="compliance-ids-", suffix=".txt")
+    os.close(handle)
+    unique.to_frame("id").write_csv(name, include_header=False)
+    return IdSet.from_canonical(name)
+
+
+def check_errors_argument(errors: str) -> None:
+    """``errors`` is 'raise' or 'skip'."""
+    if errors not in ("raise", "skip"):
+        raise InputError(f"errors must be 'raise' or 'skip', not {errors!r}.")

@@ -1,0 +1,206 @@
+"""Summaries of a checked frame for a paper's methods section, and a plot of them.
+
+Example:
+    >>> import polars as pl
+    >>> flagged = pl.DataFrame({
+    ...     "compliance_reason": ["deleted", None, None, "scrub_geo"],
+    ...     **{f"compliance_{r}": [r == "deleted", False, False, r == "scrub_geo"]
+    ...        for r in ("deleted", "suspended", "protected", "scrub_geo", "deactivated")},
+    ... })
+    >>> print(summary(flagged, as_of="2026-11-23").sentence())  # doctest: +NORMALIZE_WHITESPACE
+    As of 2026-11-23, 75.0% of 4 tweets were still available (25.0% deleted).
+    Geo data had been removed from 25.0%.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+
+import narwhals.stable.v2 as nw
+import polars as pl
+
+from ..errors import InputError
+from .attach import unknown_reason
+from .checking import frame_of, quiet_dask
+from .events import FLAGS, REMOVAL_REASONS
+
+__all__ = ["ComplianceSummary", "plot_summary", "summary"]
+
+
+@dataclass(frozen=True)
+class ComplianceSummary:
+    """Counts and shares per reason, for tweets and (with a users check) their authors.
+
+    ``table`` has one row per (``level``, ``reason``): level ``any`` for the flags
+    (what happened to the tweet or its author), ``tweet`` and ``author`` for the
+    deciding reason of each. Shares are of the rows whose IDs were checked.
+    """
+
+    table: pl.DataFrame
+    rows: int
+    checked: int
+    available: int
+    as_of: date
+    noun: str = "tweets"
+
+    def share(self, level: str, reason: str) -> float:
+        """The share of checked rows with ``reason`` at ``level`` (0 when absent)."""
+        match = self.table.filter((pl.col("level") == level) & (pl.col("reason") == reason))
+        return float(match["share"][0]) if match.height else 0.0
+
+    def sentence(self) -> str:
+        """One sentence for a methods section."""
+        if not self.checked:
+            return (
+                f"As of {self.as_of:%Y-%m-%d}, none of the {self.rows:,} {self.noun} was checked."
+            )
+        parts = [
+            f"{self.share('any', reason):.1%} {reason.replace('_', ' ')}"
+            for reason in REMOVAL_REASONS
+            if self.share("any", reason)
+        ]
+        text = (
+            f"As of {self.as_of:%Y-%m-%d}, {self.available / self.checked:.1%} of {self.checked:,} "
+            f"{self.noun} were still available" + (f" ({', '.join(parts)})." if parts else ".")
+        )
+        other = self.table.filter((pl.col("level") != "any") & ~pl.col("reason").is_in(list(FLAGS)))
+        if other.height:
+            names = ", ".join(sorted(set(other["reason"].to_list())))
+            text += f" {other['share'].sum():.1%} had events of other reasons ({names})."
+        if self.share("any", "scrub_geo"):
+            text += f" Geo data had been removed from {self.share('any', 'scrub_geo'):.1%}."
+        return text
+
+    def __str__(self) -> str:
+        return f"{self.sentence()}\n{self.table}"
+
+    def _repr_html_(self) -> str:
+        return f"<p>{self.sentence()}</p>{self.table._repr_html_()}"
+
+
+def summary(
+    flagged: Any, *, prefix: str = "compliance_", as_of: date | str | None = None
+) -> ComplianceSummary:
+    """Summarise a frame returned by :func:`check`.
+
+    ``as_of`` (default: today, UTC) dates the sentence: the check's results are a
+    snapshot.
+
+    Example:
+        >>> print(summary(flagged).sentence())  # doctest: +SKIP
+        As of 2026-11-23, 90.2% of 30,000 tweets were still available (5.0% deleted, ...).
+    """
+    frame = frame_of(flagged)
+    with quiet_dask():
+        columns = frame.collect_schema().names()
+    flags = [prefix + reason for reason in FLAGS]
+    if not all(name in columns for name in flags):
+        raise InputError(
+            f"This frame has no {prefix}* flag columns: summarise the result of check() "
+            "(with the same prefix=)."
+        )
+    levels = [("tweet", prefix + "reason")]
+    if f"{prefix}user_reason" in columns:
+        levels.append(("author", f"{prefix}user_reason"))
+    removal = [nw.col(prefix + reason).fill_null(False) for reason in REMOVAL_REASONS]
+    unknown = nw.any_horizontal(
+        *[unknown_reason(column) for _, column in levels], ignore_nulls=True
+    )
+    aggregates = [
+        nw.len().alias("rows"),
+        (~nw.col(prefix + "deleted").is_null()).cast(nw.Int64).sum().alias("checked"),
+        *[nw.col(name).fill_null(False).cast(nw.Int64).sum().alias(name) for name in flags],
+        (
+            ~nw.col(prefix + "deleted").is_null()
+            & ~nw.any_horizontal(*removal, ignore_nulls=True)
+            & ~unknown
+        )
+        .cast(nw.Int64)
+        .sum()
+        .alias("available"),
+    ]
+    with quiet_dask():
+        totals = _collect(frame.select(*aggregates)).row(0, named=True)
+        counts = [
+            _collect(
+                frame.select(nw.col(column).cast(nw.String).alias("reason"))
+                .filter(~nw.col("reason").is_null())
+                .group_by("reason")
+                .agg(nw.len().alias("rows"))
+            ).with_columns(pl.lit(level).alias("level"))
+            for level, column in levels
+        ]
+    checked = int(totals["checked"] or 0)
+    rows = [("any", reason, int(totals[prefix + reason] or 0)) for reason in FLAGS]
+    table = pl.concat(
+        [
+            pl.DataFrame(
+                rows,
+                schema={"level": pl.String, "reason": pl.String, "rows": pl.Int64},
+                orient="row",
+            ),
+            *[
+                c.select("level", "reason", pl.col("rows").cast(pl.Int64)).sort(
+                    "rows", descending=True
+                )
+                for c in counts
+            ],
+        ]
+    ).with_columns((pl.col("rows") / max(checked, 1)).alias("share"))
+    when = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
+    return ComplianceSummary(
+        table=table,
+        rows=int(totals["rows"]),
+        checked=checked,
+        available=int(totals["available"] or 0),
+        as_of=when or datetime.now(timezone.utc).date(),
+    )
+
+
+def _collect(frame: Any) -> pl.DataFrame:
+    if isinstance(frame, nw.LazyFrame):
+        frame = frame.collect(backend="polars")
+    result: pl.DataFrame = frame.to_polars()
+    return result
+
+
+def plot_summary(data: Any, *, ax: Any = None, prefix: str = "compliance_") -> Any:
+    """A bar chart of the shares per reason (tweet vs author); returns the matplotlib Axes.
+
+    ``data``: a :class:`ComplianceSummary` or a frame returned by :func:`check`.
+    Needs matplotlib (``pip install "compliance-frames[plot]"``).
+
+    Example:
+        >>> ax = compliance_frames.plot_summary(flagged)  # doctest: +SKIP
+    """
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise ImportError(
+            'plot_summary() needs matplotlib: pip install "compliance-frames[plot]"'
+        ) from None
+    result = data if isinstance(data, ComplianceSummary) else summary(data, prefix=prefix)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.5))
+    levels = [level for level in ("tweet", "author") if (result.table["level"] == level).any()]
+    reasons = [
+        reason
+        for reason in result.table.filter(pl.col("level") != "any")["reason"]
+        .unique(maintain_order=True)
+        .to_list()
+    ] or list(FLAGS)
+    height = 0.8 / max(len(levels), 1)
+    for offset, level in enumerate(levels):
+        shares = [result.share(level, reason) * 100 for reason in reasons]
+        positions = [i + offset * height for i in range(len(reasons))]
+        ax.barh(positions, shares, height=height, label=f"{level} event")
+    ax.set_yticks([i + height * (len(levels) - 1) / 2 for i in range(len(reasons))])
+    ax.set_yticklabels([reason.replace("_", " ") for reason in reasons])
+    ax.invert_yaxis()
+    ax.set_xlabel(f"% of {result.checked:,} checked {result.noun}")
+    ax.set_title(f"Compliance events as of {result.as_of:%Y-%m-%d}")
+    if len(levels) > 1:
+        ax.legend()
+    return ax

@@ -1,0 +1,163 @@
+"""A research dataset with every kind of event, in every kind of frame, and a client
+for an emulator that knows those events."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import dask.dataframe as dd
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+
+from compliance_frames import Client
+from tests.conftest import EmulatorFactory
+
+BACKENDS = ["pandas", "pandas-pyarrow", "polars", "polars-lazy", "dask"]
+
+T_DELETED = "1265324480517361664"
+T_OK = "1265324480517361665"
+T_GEO = "906972198136631298"
+T_MULTI = "1182427463398813696"  # scrub_geo and protected
+T_UNKNOWN = "1000000000000000001"  # a reason this version does not know
+T_SUSPENDED = "1450000000000000000"
+T_DEACTIVATED = "1460000000000000000"
+U_OK, U_SUSPENDED, U_PROTECTED, U_DEACTIVATED, U_DELETED = 101, 102, 103, 104, 105
+
+EVENTS = {
+    "tweets": {
+        T_DELETED: "deleted",
+        T_GEO: "scrub_geo",
+        T_MULTI: ["scrub_geo", {"reason": "protected", "redacted_at": "2022-01-01T00:00:00.000Z"}],
+        T_UNKNOWN: "bounced",
+        T_SUSPENDED: "suspended",
+        T_DEACTIVATED: {"reason": "deactivated", "redacted_at": None},
+    },
+    "users": {
+        str(U_SUSPENDED): "suspended",
+        str(U_PROTECTED): "protected",
+        str(U_DEACTIVATED): "deactivated",
+        str(U_DELETED): "deleted",
+    },
+}
+
+TWEETS = [T_DELETED, T_OK, T_GEO, T_MULTI, T_DELETED, T_UNKNOWN, T_SUSPENDED, T_DEACTIVATED, T_OK]
+AUTHORS = [U_OK, U_SUSPENDED, U_OK, U_PROTECTED, U_OK, U_DEACTIVATED, U_DELETED, U_OK, U_OK]
+INDEX = ["r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8"]
+DATA: dict[str, list[Any]] = {
+    "tweet_id": TWEETS,
+    "author_id": AUTHORS,
+    "text": [f"tweet {i}" for i in range(9)],
+    "lat": [float(i) for i in range(9)],
+    "lon": [float(-i) for i in range(9)],
+}
+
+# Expected tweet-level (reason, flags) per tweet; flags in the order of FLAGS.
+FLAGS = ("deleted", "suspended", "protected", "scrub_geo", "deactivated")
+TWEET_EVENTS: dict[str, tuple[str | None, set[str]]] = {
+    T_DELETED: ("deleted", {"deleted"}),
+    T_OK: (None, set()),
+    T_GEO: ("scrub_geo", {"scrub_geo"}),
+    T_MULTI: ("protected", {"protected", "scrub_geo"}),
+    T_UNKNOWN: ("bounced", set()),
+    T_SUSPENDED: ("suspended", {"suspended"}),
+    T_DEACTIVATED: ("deactivated", {"deactivated"}),
+}
+USER_EVENTS: dict[int, str | None] = {
+    U_OK: None,
+    U_SUSPENDED: "suspended",
+    U_PROTECTED: "protected",
+    U_DEACTIVATED: "deactivated",
+    U_DELETED: "deleted",
+}
+
+
+def make_frame(
+    backend: str, data: dict[str, list[Any]] | None = None, index: list[str] | None = None
+) -> Any:
+    """The dataset as a frame of ``backend``."""
+    data = DATA if data is None else data
+    index = INDEX if index is None and data is DATA else index
+    if backend == "pandas":
+        return pd.DataFrame(data, index=index)
+    if backend == "pandas-pyarrow":
+        frame = pd.DataFrame(data, index=index)
+        return frame.astype(
+            {name: pd.ArrowDtype(pa.array(values).type) for name, values in data.items()}
+        )
+    if backend in ("polars", "polars-lazy"):
+        frame = pl.DataFrame(data)
+        return frame.lazy() if backend == "polars-lazy" else frame
+    if backend == "dask":
+        return dd.from_pandas(pd.DataFrame(data, index=index), npartitions=3, sort=False)
+    raise ValueError(backend)
+
+
+def materialise(frame: Any) -> pd.DataFrame:
+    """Any result as pandas (index kept where there is one)."""
+    if isinstance(frame, pl.LazyFrame):
+        frame = frame.collect()
+    if isinstance(frame, pl.DataFrame):
+        return frame.to_pandas()
+    if isinstance(frame, dd.DataFrame):
+        return frame.compute()
+    return frame
+
+
+def plain(value: Any) -> Any:
+    """A cell as a plain Python value (None for every kind of missing)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        return value.item()
+    return value
+
+
+def rows(frame: Any, columns: list[str]) -> list[tuple[Any, ...]]:
+    """The given columns, row by row, as plain values."""
+    table = materialise(frame)
+    return [tuple(plain(v) for v in row) for row in table[columns].itertuples(index=False)]
+
+
+def snapshot(frame: Any) -> Any:
+    """A copy of the input to prove it was not modified."""
+    if isinstance(frame, pl.LazyFrame):
+        return frame.collect()
+    if isinstance(frame, dd.DataFrame):
+        return frame.compute()
+    return frame.clone() if isinstance(frame, pl.DataFrame) else frame.copy(deep=True)
+
+
+def assert_unchanged(frame: Any, before: Any) -> None:
+    now = snapshot(frame)
+    if isinstance(now, pl.DataFrame):
+        assert now.equals(before)
+        assert now.columns == before.columns
+    else:
+        pd.testing.assert_frame_equal(now, before)
+
+
+@pytest.fixture
+def events_emulator(make_emulator: EmulatorFactory) -> Any:
+    return make_emulator(events=EVENTS, rate_window=10.0)
+
+
+@pytest.fixture
+def client(events_emulator: Any, tmp_path: Path) -> Client:
+    return Client(
+        events_emulator.bearer_token,
+        events_emulator.base_url,
+        results_dir=tmp_path / "cache",
+        poll_interval=0.05,
+        max_poll_interval=0.5,
+    )
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)

@@ -1,0 +1,269 @@
+"""ID columns: every accepted kind, every refused one, and 64-bit exactness."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+
+import compliance_frames
+from compliance_frames import Client, InputError, InvalidIDError
+from tests.conftest import EmulatorFactory
+from tests.frames.conftest import materialise, rows
+
+P = "compliance_"
+NEAR_2_63 = [2**63 - 1, 2**63, 2**63 + 1, 9_999_999_999_999_999_999, 10**18]
+
+
+@pytest.fixture
+def exact_client(make_emulator: EmulatorFactory, tmp_path: Any) -> Client:
+    events = {
+        str(2**63): "deleted",
+        "9999999999999999999": "suspended",
+        str(2**63 - 1): "protected",
+    }
+    emulator = make_emulator(events=events, rate_window=10.0)
+    return Client(
+        emulator.bearer_token,
+        emulator.base_url,
+        results_dir=tmp_path,
+        poll_interval=0.05,
+        max_poll_interval=0.5,
+    )
+
+
+def expected(values: list[int]) -> list[tuple[str | None, bool, bool, bool]]:
+    reasons = {2**63: "deleted", 9_999_999_999_999_999_999: "suspended", 2**63 - 1: "protected"}
+    return [
+        (
+            reasons.get(v),
+            reasons.get(v) == "deleted",
+            reasons.get(v) == "suspended",
+            reasons.get(v) == "protected",
+        )
+        for v in values
+    ]
+
+
+IDS_AS = {
+    "pandas uint64": lambda: pd.DataFrame({"id": np.array(NEAR_2_63, dtype=np.uint64)}),
+    "pandas str": lambda: pd.DataFrame({"id": [str(v) for v in NEAR_2_63]}),
+    "pandas string[pyarrow]": lambda: pd.DataFrame(
+        {"id": pd.array([str(v) for v in NEAR_2_63], dtype="string[pyarrow]")}
+    ),
+    "pandas uint64[pyarrow]": lambda: pd.DataFrame(
+        {"id": pd.array(NEAR_2_63, dtype=pd.ArrowDtype(pa.uint64()))}
+    ),
+    "pandas category": lambda: pd.DataFrame({"id": pd.Categorical([str(v) for v in NEAR_2_63])}),
+    "pandas object of ints": lambda: pd.DataFrame({"id": pd.Series(NEAR_2_63, dtype=object)}),
+    "pandas object mixed": lambda: pd.DataFrame(
+        {"id": pd.Series([str(v) if i % 2 else v for i, v in enumerate(NEAR_2_63)], dtype=object)}
+    ),
+    "polars UInt64": lambda: pl.DataFrame({"id": pl.Series(NEAR_2_63, dtype=pl.UInt64)}),
+    "polars String": lambda: pl.DataFrame({"id": [str(v) for v in NEAR_2_63]}),
+    "polars Categorical": lambda: pl.DataFrame(
+        {"id": pl.Series([str(v) for v in NEAR_2_63], dtype=pl.Categorical)}
+    ),
+    "polars Enum": lambda: pl.DataFrame(
+        {"id": pl.Series([str(v) for v in NEAR_2_63], dtype=pl.Enum([str(v) for v in NEAR_2_63]))}
+    ),
+    "polars Decimal": lambda: pl.DataFrame(
+        {"id": pl.Series([Decimal(v) for v in NEAR_2_63], dtype=pl.Decimal(20, 0))}
+    ),
+    "polars lazy String": lambda: pl.LazyFrame({"id": [str(v) for v in NEAR_2_63]}),
+}
+
+
+@pytest.mark.parametrize("make", IDS_AS.values(), ids=IDS_AS.keys())
+def test_64_bit_ids_round_trip_and_match(make: Any, exact_client: Client) -> None:
+    frame = make()
+    result = compliance_frames.check(frame, "id", client=exact_client, progress=False)
+    assert rows(
+        result, [P + "reason", P + "deleted", P + "suspended", P + "protected"]
+    ) == expected(NEAR_2_63)
+
+
+def test_signed_int64_ids_near_the_top(exact_client: Client) -> None:
+    values = [2**63 - 1, 10**18, 1]
+    result = compliance_frames.check(
+        pd.DataFrame({"id": values}), "id", client=exact_client, progress=False
+    )
+    assert rows(result, [P + "reason"]) == [("protected",), (None,), (None,)]
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        pd.DataFrame({"id": [1.0, 2.0]}),
+        pl.DataFrame({"id": [1.0, 2.0]}),
+        pl.LazyFrame({"id": [1.0]}),
+        pd.DataFrame({"id": pd.array([1.0], dtype="Float64")}),
+    ],
+    ids=["pandas float64", "polars Float64", "polars lazy", "pandas Float64"],
+)
+def test_a_float_column_is_refused_with_how_to_load_ids(frame: Any, exact_client: Client) -> None:
+    with pytest.raises(InvalidIDError, match=r"holds floats .* already lost digits") as caught:
+        compliance_frames.check(frame, "id", client=exact_client, progress=False)
+    assert "dtype={'id': str}" in str(caught.value)
+    assert "schema_overrides={'id': pl.String}" in str(caught.value)
+    assert isinstance(caught.value, ValueError)
+
+
+BAD = {
+    "null": (["1", None, "3"], 1, "row 1: null"),
+    "blank": (["1", "", " "], 2, "row 1: ''"),
+    "non-digits": (["abc", "12a", "1e18"], 3, "row 0: 'abc'"),
+    "negative string": (["-5", "5"], 1, "row 0: '-5'"),
+    "20 digits": (["12345678901234567890"], 1, "row 0: '12345678901234567890'"),
+    "plus sign": (["+5"], 1, "row 0: '+5'"),
+    "spaces": ([" 7", "7 "], 2, "row 0: ' 7'"),
+}
+
+
+@pytest.mark.parametrize(("values", "count", "shown"), BAD.values(), ids=BAD.keys())
+@pytest.mark.parametrize("kind", ["pandas", "polars"])
+def test_values_that_are_not_ids_raise_with_count_and_rows(
+    values: list[Any], count: int, shown: str, kind: str, exact_client: Client
+) -> None:
+    frame = pd.DataFrame({"id": values}) if kind == "pandas" else pl.DataFrame({"id": values})
+    with pytest.raises(InvalidIDError) as caught:
+        compliance_frames.check(frame, "id", client=exact_client, progress=False)
+    message = str(caught.value)
+    assert f"has {count} value(s) that are not tweet IDs" in message
+    assert shown in message
+    assert "errors='skip'" in message
+    assert caught.value.count == count
+
+
+def test_negative_and_too_large_integers(exact_client: Client) -> None:
+    with pytest.raises(InvalidIDError, match="row 1: -5"):
+        compliance_frames.check(
+            pd.DataFrame({"id": [1, -5]}), "id", client=exact_client, progress=False
+        )
+    too_big = pl.DataFrame({"id": pl.Series([1, 10**19], dtype=pl.UInt64)})
+    with pytest.raises(InvalidIDError, match="row 1: 10000000000000000000"):
+        compliance_frames.check(too_big, "id", client=exact_client, progress=False)
+
+
+def test_rows_are_named_by_their_index_and_only_the_first_five_shown(exact_client: Client) -> None:
+    frame = pd.DataFrame({"id": ["x"] * 7 + ["1"]}, index=[f"k{i}" for i in range(8)])
+    with pytest.raises(InvalidIDError, match=r"row 0 \(index 'k0'\): 'x'.*and 2 more") as caught:
+        compliance_frames.check(frame, "id", client=exact_client, progress=False)
+    assert len(caught.value.examples) == 5
+
+
+def test_errors_skip_flags_invalid_rows_with_nulls(
+    make_emulator: EmulatorFactory, tmp_path: Any
+) -> None:
+    emulator = make_emulator(events={"20": "deleted"}, rate_window=10.0)
+    client = Client(
+        emulator.bearer_token,
+        emulator.base_url,
+        results_dir=tmp_path,
+        poll_interval=0.05,
+        max_poll_interval=0.5,
+    )
+    frame = pd.DataFrame({"id": ["20", "abc", None, "30", "20"]}, index=list("abcde"))
+    result = compliance_frames.check(frame, "id", client=client, progress=False, errors="skip")
+    assert rows(result, [P + "reason", P + "deleted", P + "protected"]) == [
+        ("deleted", True, False),
+        (None, None, None),
+        (None, None, None),
+        (None, False, False),
+        ("deleted", True, False),
+    ]
+    assert result[P + "deleted"].dtype == "boolean"
+    assert list(result.index) == list("abcde")
+    assert emulator.jobs[0]["n_ids"] == 2
+    polars_result = compliance_frames.check(
+        pl.DataFrame({"id": ["20", "x"]}), "id", client=client, progress=False, errors="skip"
+    )
+    assert polars_result[P + "deleted"].to_list() == [True, None]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (
+            lambda f, c: compliance_frames.check(f, "tweetid", client=c),
+            InputError,
+            r"No column 'tweetid'.*'id'",
+        ),
+        (
+            lambda f, c: compliance_frames.check(f, "id", "videos", client=c),
+            InputError,
+            "'tweets' or 'users'",
+        ),
+        (
+            lambda f, c: compliance_frames.check(f, "id", errors="ignore", client=c),
+            InputError,
+            "'raise' or 'skip'",
+        ),
+        (
+            lambda f, c: compliance_frames.check(f, "id", "users", user_col="id", client=c),
+            InputError,
+            "type='tweets'",
+        ),
+        (
+            lambda f, c: compliance_frames.check([1, 2], "id", client=c),
+            InputError,
+            "Expected a dataframe",
+        ),
+        (
+            lambda f, c: compliance_frames.check(f.assign(b=True), "b", client=c),
+            InvalidIDError,
+            r"Column .b. has dtype bool, which cannot hold",
+        ),
+        (
+            lambda f, c: compliance_frames.filter(f, "id", geo_columns=["lat"], client=c),
+            InputError,
+            "No column 'lat'",
+        ),
+        (lambda f, c: compliance_frames.summary(f), InputError, "no compliance_\\* flag columns"),
+    ],
+    ids=[
+        "missing column",
+        "bad type",
+        "bad errors",
+        "user_col on users",
+        "not a frame",
+        "bool column",
+        "missing geo column",
+        "summary of an unchecked frame",
+    ],
+)
+def test_bad_arguments_say_what_to_do(
+    call: Any, error: type[Exception], match: str, exact_client: Client
+) -> None:
+    frame = pd.DataFrame({"id": ["1", "2"]})
+    with pytest.raises(error, match=match):
+        call(frame, exact_client)
+
+
+def test_a_name_clash_needs_overwrite(exact_client: Client) -> None:
+    frame = pd.DataFrame({"id": [str(2**63)], P + "deleted": ["mine"]})
+    with pytest.raises(
+        InputError, match=r"already has column\(s\) 'compliance_deleted'.*overwrite=True"
+    ):
+        compliance_frames.check(frame, "id", client=exact_client, progress=False)
+    replaced = compliance_frames.check(
+        frame, "id", client=exact_client, progress=False, overwrite=True
+    )
+    assert list(replaced[P + "deleted"]) == [True]
+    assert list(frame[P + "deleted"]) == ["mine"]  # the input is untouched
+    other = compliance_frames.check(frame, "id", client=exact_client, progress=False, prefix="x_")
+    assert list(other[P + "deleted"]) == ["mine"]
+    assert list(other["x_deleted"]) == [True]
+
+
+def test_a_checked_frame_can_be_checked_again_with_overwrite(exact_client: Client) -> None:
+    frame = pl.DataFrame({"id": [str(2**63), "5"]})
+    once = compliance_frames.check(frame, "id", client=exact_client, progress=False)
+    twice = compliance_frames.check(once, "id", client=exact_client, progress=False, overwrite=True)
+    assert twice.columns == once.columns
+    assert materialise(twice).equals(materialise(once))

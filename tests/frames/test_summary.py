@@ -1,0 +1,65 @@
+"""summary() for a methods section, and plot_summary()."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import matplotlib
+import pytest
+
+import compliance_frames
+from compliance_frames import Client
+from tests.frames.conftest import make_frame
+
+matplotlib.use("Agg")
+
+
+def test_summary_counts_and_shares(backend: str, client: Client) -> None:
+    flagged = compliance_frames.check(
+        make_frame(backend), "tweet_id", user_col="author_id", client=client, progress=False
+    )
+    result = compliance_frames.summary(flagged, as_of="2026-11-23")
+    assert (result.rows, result.checked, result.available) == (9, 9, 2)
+    assert result.share("any", "deleted") == pytest.approx(3 / 9)
+    assert result.share("tweet", "deleted") == pytest.approx(2 / 9)
+    assert result.share("author", "deleted") == pytest.approx(1 / 9)
+    assert result.share("tweet", "bounced") == pytest.approx(1 / 9)
+    sentence = result.sentence()
+    assert sentence.startswith(
+        "As of 2026-11-23, 22.2% of 9 tweets were still available (33.3% deleted"
+    )
+    assert "other reasons (bounced)" in sentence
+    assert "Geo data had been removed from 22.2%" in sentence
+    assert set(result.table["level"].to_list()) == {"any", "tweet", "author"}
+    assert "<p>As of" in result._repr_html_()
+
+
+def test_accessor_summary_and_plot(client: Client) -> None:
+    flagged = make_frame("pandas").compliance.check(
+        "tweet_id", user_col="author_id", client=client, progress=False
+    )
+    result = flagged.compliance.summary(as_of="2026-01-01")
+    ax = compliance_frames.plot_summary(result)
+    labels = [tick.get_text() for tick in ax.get_yticklabels()]
+    assert "deleted" in labels
+    assert "scrub geo" in labels
+    assert len(ax.patches) == 2 * len(labels)  # tweet and author bars
+    assert "as of 2026-01-01" in ax.get_title()
+    compliance_frames.plot_summary(flagged)  # straight from the frame too
+
+
+def test_plot_without_matplotlib_says_how_to_install(
+    monkeypatch: pytest.MonkeyPatch, client: Client
+) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_matplotlib(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name.startswith("matplotlib"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    with pytest.raises(ImportError, match=r"compliance-frames\[plot\]"):
+        compliance_frames.plot_summary(None)
