@@ -1,6 +1,8 @@
 """Entry point: builds the parser from the subcommand modules and runs one.
 
-Exit codes: 0 success, 1 a job failed or expired, 2 a usage or input error.
+Exit codes: 0 success; 1 the job failed or expired; 2 a usage or input error (a bad
+option, file, ID, name or token); 3 a service problem that outlasted the retries
+(network, rate limit, server): try again later. The command line never prompts.
 """
 
 from __future__ import annotations
@@ -9,21 +11,54 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import serve
+from ..errors import (
+    AccessDeniedError,
+    AuthenticationError,
+    ComplianceError,
+    ConfigurationError,
+    ConflictError,
+    InputError,
+    InvalidIDError,
+    InvalidRequestError,
+    JobExpiredError,
+    JobFailedError,
+    JobNotFoundError,
+)
+from . import checkcmd, democmd, jobs, serve
+from .common import UsageError
 
 EXIT_OK = 0
 EXIT_JOB = 1
 EXIT_USAGE = 2
+EXIT_SERVICE = 3
+
+USAGE_ERRORS = (
+    UsageError,
+    InputError,
+    InvalidIDError,
+    ConfigurationError,
+    AuthenticationError,
+    AccessDeniedError,
+    InvalidRequestError,
+    JobNotFoundError,
+    ConflictError,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
         prog="compliance-frames",
-        description="Keep research datasets of tweets and accounts compliant with X.",
+        description="Keep research datasets of tweets and accounts compliant with X. The bearer "
+        "token is read from $BEARER_TOKEN; the API root from --base-url or $X_API_BASE_URL.",
+        epilog="Exit codes: 0 ok, 1 job failed or expired, 2 usage or input error, "
+        "3 service problem (try again later).",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    jobs.register(commands)
+    checkcmd.register(commands)
     serve.register(commands)
+    democmd.register(commands)
     return parser
 
 
@@ -34,8 +69,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.run(args)
     except KeyboardInterrupt:
-        print("Interrupted.", file=sys.stderr)
+        print(
+            "Interrupted. Running the same command again picks up where it stopped.",
+            file=sys.stderr,
+        )
         return 130
+    except (JobFailedError, JobExpiredError) as exc:
+        return _fail(exc, EXIT_JOB)
+    except USAGE_ERRORS as exc:
+        return _fail(exc, EXIT_USAGE)
+    except ComplianceError as exc:
+        return _fail(exc, EXIT_SERVICE)
+    return code
+
+
+def _fail(exc: BaseException, code: int) -> int:
+    print(f"compliance-frames: error: {exc}", file=sys.stderr)
     return code
 
 

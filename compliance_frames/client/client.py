@@ -26,6 +26,7 @@ from typing import Any, BinaryIO
 from ..errors import (
     ConflictError,
     DownloadError,
+    InputError,
     JobNotFoundError,
     NetworkError,
     ServerError,
@@ -171,7 +172,7 @@ class Client:
         """
         job_type = _job_type(type)
         if name is not None and len(name) > 64:
-            raise ValueError(f"A job name has at most 64 characters; {name!r} has {len(name)}.")
+            raise InputError(f"A job name has at most 64 characters; {name!r} has {len(name)}.")
         body: dict[str, Any] = {"type": job_type.value}
         if name is not None:
             body["name"] = name
@@ -450,4 +451,4 @@ def _job_type(value: JobType | str) -> JobType:
     try:
         return JobType(value)
     except ValueError:
-        raise ValueError(f"Unknown job type {value!r}: use 'tweets' or 'users'.") from None
+        raise InputError(f"Unknown job type {value!r}: use 'tweets' or 'users'.") from None

@@ -9,6 +9,10 @@ IDs again finds the job from last time:
 - failed: raise (``retry_failed=True`` starts over);
 - expired, or nothing found: create a new job.
 
+A job given a name of the user's own is found again only if this machine's ledger
+says it holds the same IDs (see :mod:`~compliance_frames.client.ledger`): the same
+name on another dataset makes a new job, never the old dataset's results.
+
 A conflict with another compliance-frames job of the same type (X runs one per type
 at a time) means waiting for it; a conflict with someone else's job is raised.
 """
@@ -34,6 +38,7 @@ from ..errors import (
 from ..models import ComplianceJob, JobStatus, JobType
 from . import clock
 from .idsets import NAME_PREFIX, IdSet
+from .ledger import Ledger
 from .progress import close, wait_bar
 
 if TYPE_CHECKING:
@@ -210,6 +215,10 @@ class _Run:
     observer: Observer | None
     created: int = 0
 
+    @property
+    def ledger(self) -> Ledger:
+        return Ledger(self.client.results_dir.parent / "jobs")
+
     def execute(self) -> tuple[ComplianceJob, Path]:
         job = self._attach() or self._create()
         while True:
@@ -276,6 +285,9 @@ class _Run:
     def _attach(self) -> ComplianceJob | None:
         """The job from an earlier run of the same IDs, if one can still be used."""
         jobs = self.client.find_jobs(self.name, self.job_type)
+        if self.name != self.ids.job_name(self.job_type.value):
+            # A name of the user's own says nothing of the IDs: trust only our records.
+            jobs = [job for job in jobs if self.ledger.digest(job.id) == self.ids.digest]
         now = clock.utcnow()
         for job in jobs:
             if job.status is JobStatus.COMPLETE and (
@@ -309,7 +321,10 @@ class _Run:
                 blocking = exc.blocking_job
                 if blocking is None:
                     raise
-                if blocking.name == self.name:
+                if blocking.name == self.name and (
+                    self.name == self.ids.job_name(self.job_type.value)
+                    or self.ledger.digest(blocking.id) == self.ids.digest
+                ):
                     return blocking  # our own job from an earlier run: wait for it
                 if not (blocking.name or "").startswith(NAME_PREFIX):
                     raise
@@ -327,6 +342,7 @@ class _Run:
                     raise
                 continue
             self.created += 1
+            self.ledger.record(job.id, self.ids.digest, self.ids.count)
             return job
 
 

@@ -1,4 +1,4 @@
-"""Progress bars (tqdm.auto: a terminal bar or a notebook widget), or nothing.
+"""Progress bars (a terminal bar, or a notebook widget with ipywidgets), or nothing.
 
 Bars name jobs by their name and id only: no token, no signed URL.
 
@@ -11,14 +11,26 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import importlib.util
+from functools import cache
 from typing import Any
 
-from tqdm.auto import tqdm
+from tqdm import tqdm as text_tqdm
+
+
+@cache
+def _tqdm() -> Any:
+    """Notebook widgets where ipywidgets is installed, text bars elsewhere (no warning)."""
+    if importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.auto import tqdm
+
+        return tqdm
+    return text_tqdm
 
 
 def byte_bar(total: int, desc: str, *, enabled: bool) -> Any:
     """A bar counting bytes."""
-    return tqdm(
+    return _tqdm()(
         total=total,
         desc=desc,
         unit="B",
@@ -32,13 +44,13 @@ def byte_bar(total: int, desc: str, *, enabled: bool) -> Any:
 
 def wait_bar(desc: str, *, enabled: bool) -> Any:
     """A bar for waiting: shows the job's status, time waited and the next poll."""
-    return tqdm(
+    return _tqdm()(
         total=None,
         desc=desc,
         disable=not enabled,
         leave=True,
         dynamic_ncols=True,
-        bar_format="{desc}: {postfix} [{elapsed}]",
+        bar_format="{desc}{postfix} [{elapsed}]",
     )
 
 

@@ -74,7 +74,10 @@ class ComplianceSummary:
         return text
 
     def __str__(self) -> str:
-        return f"{self.sentence()}\n{self.table}"
+        lines = [self.sentence(), "", f"{'level':<8}{'reason':<14}{'rows':>10}{'share':>9}"]
+        for level, reason, rows, share in self.table.iter_rows():
+            lines.append(f"{level:<8}{reason:<14}{rows:>10,}{share:>9.1%}")
+        return "\n".join(lines)
 
     def _repr_html_(self) -> str:
         return f"<p>{self.sentence()}</p>{self.table._repr_html_()}"

@@ -209,6 +209,23 @@ def test_max_ids_per_job_splits_and_merges(make_emulator: EmulatorFactory, make_
     assert creates(emulator) == 3
 
 
+def test_a_name_of_ones_own_is_found_again_only_for_the_same_ids(
+    make_emulator: EmulatorFactory, make_client
+) -> None:
+    emulator = make_emulator(events=EVENTS)
+    client: Client = make_client(emulator)
+    first = client.run_job(IDS, "tweets", name="test", progress=False)
+    again = client.run_job(list(reversed(IDS)), "tweets", name="test", progress=False)
+    assert again.jobs == first.jobs
+    other = client.run_job([5, 6], "tweets", name="test", progress=False)  # a different dataset
+    assert other.jobs[0].id != first.jobs[0].id
+    assert list(other.records()) == []  # not the first dataset's results
+    elsewhere: Client = make_client(emulator, results_dir=client.results_dir.parent / "other")
+    fresh = elsewhere.run_job(IDS, "tweets", name="test", progress=False)  # no record here
+    assert fresh.jobs[0].id not in (first.jobs[0].id, other.jobs[0].id)
+    assert creates(emulator) == 3
+
+
 def test_a_given_name_is_used(make_emulator: EmulatorFactory, make_client) -> None:
     emulator = make_emulator()
     client: Client = make_client(emulator)

@@ -1,0 +1,193 @@
+"""``create``, ``list``, ``get``, ``upload``, ``download`` and ``all``: the official example
+client's commands, with checked statuses, polite waiting and exact name lookup."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from ..client import IdSet
+from ..files import atomic_write
+from ..frames import read_results
+from ..models import JobStatus
+from .common import (
+    connection_options,
+    err,
+    find_job,
+    job_selection,
+    json_option,
+    make_client,
+    next_steps,
+    print_job,
+    print_jobs,
+    progress,
+)
+
+EXIT_JOB = 1
+
+
+def register(commands: Any) -> None:
+    """Add the job subcommands."""
+    common = connection_options()
+
+    create = commands.add_parser(
+        "create",
+        parents=[common],
+        help="create a job",
+        description="Create a batch compliance job.",
+    )
+    create.add_argument("--type", required=True, choices=["tweets", "users"])
+    create.add_argument(
+        "--name", required=True, help="a name to find the job by (at most 64 characters)"
+    )
+    create.add_argument(
+        "--resumable", action="store_true", help="upload with the resumable protocol"
+    )
+    json_option(create)
+    create.set_defaults(run=run_create)
+
+    listing = commands.add_parser(
+        "list",
+        parents=[common],
+        help="list jobs",
+        description="List jobs, newest first (both types unless --type).",
+    )
+    listing.add_argument("--type", choices=["tweets", "users"])
+    listing.add_argument("--status", choices=[s.value for s in JobStatus])
+    listing.add_argument("--name", help="only jobs with exactly this name")
+    json_option(listing)
+    listing.set_defaults(run=run_list)
+
+    get = commands.add_parser(
+        "get", parents=[common], help="show a job", description="Show one job, by id or by name."
+    )
+    job_selection(get, positional=True)
+    json_option(get)
+    get.set_defaults(run=run_get)
+
+    upload = commands.add_parser(
+        "upload",
+        parents=[common],
+        help="upload IDs to a job",
+        description="Upload a file of IDs (one per line) to a created job.",
+    )
+    job_selection(upload)
+    upload.add_argument("--ids-file", required=True, type=Path)
+    upload.set_defaults(run=run_upload)
+
+    download = commands.add_parser(
+        "download",
+        parents=[common],
+        help="download a job's results",
+        description="Wait for a job to complete (unless --no-wait) and download its results.",
+    )
+    job_selection(download)
+    download.add_argument("--results-file", required=True, type=Path)
+    download.add_argument(
+        "--no-wait", action="store_true", help="fail at once if the job is not complete"
+    )
+    download.set_defaults(run=run_download)
+
+    everything = commands.add_parser(
+        "all",
+        parents=[common],
+        help="create, upload, wait and download in one go",
+        description="Create a job (or find it again: running the same command twice is safe), "
+        "upload the IDs, wait with a progress bar and download the results.",
+    )
+    everything.add_argument("--type", required=True, choices=["tweets", "users"])
+    everything.add_argument("--name", required=True)
+    everything.add_argument("--ids-file", required=True, type=Path)
+    everything.add_argument("--results-file", required=True, type=Path)
+    everything.add_argument("--resumable", action="store_true")
+    everything.set_defaults(run=run_all)
+
+
+def run_create(args: argparse.Namespace) -> int:
+    client = make_client(args)
+    job = client.create_job(args.type, args.name, args.resumable)
+    print_job(job, args.json)
+    if not args.json:
+        print(f"\n{next_steps(job)}")
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    client = make_client(args)
+    jobs = client.list_jobs(args.type, args.status)
+    if args.name is not None:
+        jobs = [job for job in jobs if job.name == args.name]
+    if not jobs and not args.json:
+        which = " ".join(part for part in (args.status, args.type) if part) or "compliance"
+        named = f" named {args.name!r}" if args.name else ""
+        hint = (
+            ""
+            if args.status or args.name
+            else (" Create one with:\n  compliance-frames create --type tweets --name NAME")
+        )
+        print(f"No {which} jobs{named}.{hint}")
+        return 0
+    print_jobs(jobs, args.json)
+    return 0
+
+
+def run_get(args: argparse.Namespace) -> int:
+    client = make_client(args)
+    job = find_job(client, args)
+    print_job(job, args.json)
+    if not args.json:
+        print(f"\n{next_steps(job)}")
+    return EXIT_JOB if job.status in (JobStatus.FAILED, JobStatus.EXPIRED) else 0
+
+
+def run_upload(args: argparse.Namespace) -> int:
+    client = make_client(args)
+    job = find_job(client, args)
+    count = client.upload_ids(job, args.ids_file, progress=progress(args))
+    print(f"Uploaded {count:,} distinct IDs to {job.describe()}.")
+    print(next_steps(client.get_job(job)))
+    return 0
+
+
+def run_download(args: argparse.Namespace) -> int:
+    client = make_client(args)
+    job = find_job(client, args)
+    if job.status is not JobStatus.COMPLETE:
+        if args.no_wait:
+            print(f"{job.describe()} is {job.status.value}, not complete.\n{next_steps(job)}")
+            return EXIT_JOB if job.status in (JobStatus.FAILED, JobStatus.EXPIRED) else 2
+        job = client.wait(job, progress=progress(args))
+    path = client.download_results(job, args.results_file, progress=progress(args))
+    print(f"Wrote {_describe_results([path])} to {path}.")
+    return 0
+
+
+def run_all(args: argparse.Namespace) -> int:
+    client = make_client(args)
+    ids = IdSet.from_file(args.ids_file)
+    err(f"{ids.count:,} distinct IDs read from {args.ids_file}.")
+    try:
+        result = client.run_job(
+            ids, args.type, name=args.name, resumable=args.resumable, progress=progress(args)
+        )
+    finally:
+        ids.discard()
+    with atomic_write(args.results_file) as sink:
+        for path in result.paths:
+            with open(path, "rb") as source:
+                shutil.copyfileobj(source, sink)
+    jobs = ", ".join(job.id for job in result.jobs) or "none (no IDs)"
+    print(f"Job {jobs}: wrote {_describe_results(list(result.paths))} to {args.results_file}.")
+    return 0
+
+
+def _describe_results(paths: list[Path]) -> str:
+    """``3 records (2 deleted, 1 protected)``."""
+    table = read_results(paths)
+    counts = Counter(str(reason) for reason in table["reason"].to_list())
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    detail = ", ".join(f"{n:,} {reason}" for reason, n in ordered)
+    return f"{table.height:,} records" + (f" ({detail})" if detail else " (no compliance events)")

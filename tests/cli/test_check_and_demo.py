@@ -1,0 +1,127 @@
+"""``check`` on dataset files, and the ``demo``."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from compliance_frames.emulator import Emulator
+from tests.cli.conftest import Run, command, out
+
+DATASET = pl.DataFrame(
+    {
+        "tweet_id": ["1265324480517361664", "906972198136631298", "20", "1265324480517361664"],
+        "author_id": ["101", "102", "103", "101"],
+        "lat": [1.0, 2.0, 3.0, 4.0],
+    }
+)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".ndjson"])
+def test_check_a_dataset_file(cli: Run, tmp_path: Path, suffix: str) -> None:
+    source = tmp_path / f"tweets{suffix}"
+    {".csv": DATASET.write_csv, ".parquet": DATASET.write_parquet, ".ndjson": DATASET.write_ndjson}[
+        suffix
+    ](source)
+    flagged, filtered = tmp_path / "flagged.parquet", tmp_path / "clean.csv"
+    result = cli(
+        "check",
+        str(source),
+        "--id-col",
+        "tweet_id",
+        "--user-col",
+        "author_id",
+        "--output",
+        str(flagged),
+        "--filtered",
+        str(filtered),
+        "--geo-columns",
+        "lat",
+        "--no-progress",
+    )
+    assert result.returncode == 0, out(result)
+    assert "% of 4 tweets were still available" in result.stdout
+    table = pl.read_parquet(flagged)
+    assert table["compliance_deleted"].to_list() == [True, False, False, True]
+    assert table["compliance_suspended"].to_list() == [True, False, False, True]  # author 101
+    assert table["compliance_scrub_geo"].to_list() == [False, True, False, False]
+    clean = pl.read_csv(filtered, schema_overrides={"tweet_id": pl.String})
+    assert clean["tweet_id"].to_list() == ["906972198136631298", "20"]
+    assert clean["lat"].to_list() == [None, 3.0]
+    assert "Kept 2 of 4 rows" in result.stdout
+
+
+def test_check_output_follows_the_suffix(cli: Run, tmp_path: Path) -> None:
+    source = tmp_path / "tweets.csv"
+    DATASET.write_csv(source)
+    for name in ("out.csv", "out.ndjson", "out.jsonl"):
+        assert (
+            cli(
+                "check",
+                str(source),
+                "--id-col",
+                "tweet_id",
+                "--output",
+                str(tmp_path / name),
+                "--no-progress",
+            ).returncode
+            == 0
+        )
+    assert pl.read_csv(tmp_path / "out.csv")["compliance_deleted"].to_list() == [
+        True,
+        False,
+        False,
+        True,
+    ]
+    assert pl.read_ndjson(tmp_path / "out.ndjson").height == 4
+
+
+def test_check_errors(cli: Run, tmp_path: Path) -> None:
+    source = tmp_path / "tweets.csv"
+    DATASET.write_csv(source)
+    unknown = cli("check", str(source), "--id-col", "tweet_id", "--output", "out.xlsx")
+    assert unknown.returncode == 2
+    assert "use .csv, .parquet or .ndjson" in unknown.stderr
+    missing = cli("check", str(source), "--id-col", "id")
+    assert missing.returncode == 2
+    assert "No column 'id'" in missing.stderr
+    bad = tmp_path / "bad.csv"
+    pl.DataFrame({"tweet_id": ["1", "x"]}).write_csv(bad)
+    invalid = cli("check", str(bad), "--id-col", "tweet_id")
+    assert invalid.returncode == 2
+    assert "row 1: 'x'" in invalid.stderr
+    skipped = cli("check", str(bad), "--id-col", "tweet_id", "--errors", "skip", "--no-progress")
+    assert skipped.returncode == 0
+    assert "Nothing written" in skipped.stdout
+
+
+def test_the_demo_runs_offline_in_well_under_a_minute(tmp_path: Path) -> None:
+    run = command(None, tmp_path)
+    started = time.monotonic()
+    result = run("demo", "--output-dir", "out")
+    elapsed = time.monotonic() - started
+    assert result.returncode == 0, out(result)
+    assert "of 30,000 tweets were still available" in result.stdout
+    assert "Waiting for cf-tweets-30000" in result.stderr  # visible progress
+    assert "Waiting for cf-users-" in result.stderr
+    flagged, filtered = tmp_path / "out" / "flagged.parquet", tmp_path / "out" / "filtered.parquet"
+    assert str(flagged.resolve()) in result.stdout
+    assert str(filtered.resolve()) in result.stdout
+    table = pl.read_parquet(flagged)
+    assert table.height == 30_000
+    assert "compliance_user_reason" in table.columns
+    assert 0 < pl.read_parquet(filtered).height < 30_000
+    assert elapsed < 60
+
+
+def test_the_emulator_the_cli_reaches_needs_no_token_on_storage(
+    cli: Run, cli_emulator: Emulator, tmp_path: Path
+) -> None:
+    source = tmp_path / "tweets.csv"
+    DATASET.write_csv(source)
+    cli("check", str(source), "--id-col", "tweet_id", "--user-col", "author_id", "--no-progress")
+    assert cli_emulator.storage_authorizations() == []
+    assert cli_emulator.request_log("storage")

@@ -1,0 +1,194 @@
+"""create, list, get, upload, download and all, through the real entry point."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from compliance_frames.emulator import Emulator
+from tests.cli.conftest import Run, command, out
+
+
+def created_id(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, out(result)
+    return str(json.loads(result.stdout)["id"])
+
+
+def test_create_prints_the_job_and_the_next_step(cli: Run) -> None:
+    result = cli("create", "--type", "tweets", "--name", "my-job")
+    assert result.returncode == 0, out(result)
+    assert "name:           my-job" in result.stdout
+    assert "status:         created" in result.stdout
+    assert "compliance-frames upload --id" in result.stdout
+    as_json = json.loads(
+        cli("create", "--type", "users", "--name", "other", "--resumable", "--json").stdout
+    )
+    assert (as_json["type"], as_json["resumable"], as_json["status"]) == ("users", True, "created")
+
+
+def test_list_both_types_and_filters(cli: Run, cli_emulator: Emulator) -> None:
+    tweets = created_id(cli("create", "--type", "tweets", "--name", "a", "--json"))
+    users = created_id(cli("create", "--type", "users", "--name", "b", "--json"))
+    listed = cli("list")
+    assert listed.returncode == 0
+    assert listed.stdout.index(users) < listed.stdout.index(tweets)  # newest first
+    assert json.loads(cli("list", "--type", "tweets", "--json").stdout)[0]["id"] == tweets
+    assert [j["id"] for j in json.loads(cli("list", "--name", "b", "--json").stdout)] == [users]
+    assert json.loads(cli("list", "--status", "complete", "--json").stdout) == []
+    empty = cli("list", "--status", "failed")
+    assert (empty.returncode, empty.stdout.strip()) == (0, "No failed jobs.")
+
+
+def test_get_by_id_and_by_name(cli: Run) -> None:
+    job_id = created_id(cli("create", "--type", "tweets", "--name", "unique", "--json"))
+    assert job_id in cli("get", job_id).stdout
+    by_name = cli("get", "--name", "unique", "--json")
+    assert json.loads(by_name.stdout)["id"] == job_id
+
+
+def test_a_name_matching_several_jobs_lists_them(cli: Run) -> None:
+    first = created_id(cli("create", "--type", "tweets", "--name", "twice", "--json"))
+    second = created_id(cli("create", "--type", "users", "--name", "twice", "--json"))
+    result = cli("get", "--name", "twice")
+    assert result.returncode == 2
+    assert "2 jobs are named 'twice'" in result.stderr
+    assert first in result.stderr
+    assert second in result.stderr
+    assert "--id" in result.stderr
+    narrowed = cli("get", "--name", "twice", "--type", "users", "--json")
+    assert json.loads(narrowed.stdout)["id"] == second
+
+
+def test_a_name_matching_no_job_lists_the_recent_ones(cli: Run) -> None:
+    cli("create", "--type", "tweets", "--name", "present")
+    result = cli("upload", "--name", "absent", "--ids-file", "ids.txt")
+    assert result.returncode == 2
+    assert "No job is named 'absent'" in result.stderr
+    assert "present" in result.stderr
+
+
+def test_upload_then_download(cli: Run, ids_file: Path, tmp_path: Path) -> None:
+    job_id = created_id(cli("create", "--type", "tweets", "--name", "steps", "--json"))
+    uploaded = cli("upload", "--name", "steps", "--ids-file", str(ids_file), "--no-progress")
+    assert uploaded.returncode == 0, out(uploaded)
+    assert "Uploaded 3 distinct IDs" in uploaded.stdout
+    results = tmp_path / "results.ndjson"
+    downloaded = cli("download", "--id", job_id, "--results-file", str(results))
+    assert downloaded.returncode == 0, out(downloaded)
+    assert "Wrote 2 records (1 deleted, 1 scrub_geo)" in downloaded.stdout  # ties by name
+    assert "Downloading" in downloaded.stderr  # the progress bar
+    assert sorted(json.loads(line)["id"] for line in results.read_text().splitlines()) == [
+        "1265324480517361664",
+        "906972198136631298",
+    ]
+
+
+def test_download_no_wait_on_an_unfinished_job(
+    cli: Run, cli_emulator: Emulator, ids_file: Path
+) -> None:
+    job_id = created_id(cli("create", "--type", "tweets", "--name", "slow", "--json"))
+    cli_emulator.stall_job(job_id)
+    cli("upload", "--id", job_id, "--ids-file", str(ids_file), "--no-progress")
+    result = cli("download", "--id", job_id, "--results-file", "r.ndjson", "--no-wait")
+    assert result.returncode == 2
+    assert "is in_progress, not complete" in result.stdout
+    assert not Path("r.ndjson").exists()
+
+
+def test_all_in_one_and_again(
+    cli: Run, cli_emulator: Emulator, ids_file: Path, tmp_path: Path
+) -> None:
+    results = tmp_path / "all.ndjson"
+    args = (
+        "all",
+        "--type",
+        "tweets",
+        "--name",
+        "everything",
+        "--ids-file",
+        str(ids_file),
+        "--results-file",
+        str(results),
+    )
+    first = cli(*args)
+    assert first.returncode == 0, out(first)
+    assert "wrote 2 records (1 deleted, 1 scrub_geo)" in first.stdout
+    assert "3 distinct IDs read" in first.stderr
+    second = cli(*args, "--no-progress")
+    assert second.returncode == 0
+    assert len(cli_emulator.jobs) == 1  # the second run found the first job again
+
+
+def test_a_failed_job_exits_1(cli: Run, cli_emulator: Emulator, ids_file: Path) -> None:
+    cli_emulator.fail_next_job("The upload could not be processed.")
+    result = cli(
+        "all",
+        "--type",
+        "users",
+        "--name",
+        "doomed",
+        "--ids-file",
+        str(ids_file),
+        "--results-file",
+        "r.ndjson",
+        "--no-progress",
+    )
+    assert result.returncode == 1
+    assert "failed: The upload could not be processed." in result.stderr
+    got = cli("get", "--name", "doomed")
+    assert got.returncode == 1
+    assert "error:          The upload could not be processed." in got.stdout
+
+
+def test_invalid_ids_exit_2_and_name_the_lines(cli: Run, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_text("1\nabc\n3\n1.5e18\n")
+    result = cli(
+        "all",
+        "--type",
+        "tweets",
+        "--name",
+        "x",
+        "--ids-file",
+        str(bad),
+        "--results-file",
+        "r.ndjson",
+    )
+    assert result.returncode == 2
+    assert "'abc' at line 2" in result.stderr
+    assert "'1.5e18' at line 4" in result.stderr
+
+
+def test_usage_errors_exit_2(cli: Run) -> None:
+    assert cli("create", "--type", "videos", "--name", "x").returncode == 2  # argparse
+    assert cli("get").returncode == 2
+    missing = cli("upload", "--id", "1", "--ids-file", "nope.txt")
+    assert missing.returncode == 2
+
+
+def test_no_token_and_a_wrong_token(cli_emulator: Emulator, tmp_path: Path) -> None:
+    no_token = command(None, tmp_path, {"X_API_BASE_URL": cli_emulator.base_url})("list")
+    assert no_token.returncode == 2
+    assert "BEARER_TOKEN" in no_token.stderr
+    wrong = command(cli_emulator, tmp_path, {"BEARER_TOKEN": "wrong-token"})("list")
+    assert wrong.returncode == 2
+    assert "401 Unauthorized" in wrong.stderr
+    assert "wrong-token" not in out(wrong)
+
+
+def test_an_unreachable_server_exits_3(tmp_path: Path) -> None:
+    run = command(None, tmp_path, {"BEARER_TOKEN": "t", "X_API_BASE_URL": "http://127.0.0.1:9"})
+    result = run("list", "--max-retries", "1")
+    assert result.returncode == 3
+    assert "is it running" in result.stderr
+
+
+def test_the_console_script_is_installed(cli_emulator: Emulator, tmp_path: Path) -> None:
+    script = shutil.which("compliance-frames", path=str(Path(sys.executable).parent))
+    assert script is not None
+    result = subprocess.run([script, "--help"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0
+    assert "Exit codes" in result.stdout
