@@ -24,6 +24,33 @@ from dataclasses import dataclass, field
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
+def reset_peak() -> bool:
+    """Reset the kernel's record of this process's peak resident size (Linux 4.0+).
+
+    Returns False where that is not possible; :func:`peak_rss_bytes` then reports the
+    lifetime peak.
+    """
+    try:
+        with open("/proc/self/clear_refs", "w") as clear:
+            clear.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_rss_bytes() -> int:
+    """This process's peak resident size since the last :func:`reset_peak` (exact: the
+    kernel keeps it, nothing is sampled)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def rss_bytes() -> int:
     """Resident set size of this process now."""
     try:

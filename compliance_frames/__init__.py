@@ -32,11 +32,13 @@ from .frames import (
     ComplianceSummary,
     FilterReport,
     check,
-    filter,  # noqa: F401 - public, but not in __all__ (see below)
     plot_summary,
     read_results,
     results,
     summary,
+)
+from .frames import (
+    filter as filter,  # public (explicit re-export), but not in __all__: see below
 )
 from .models import ComplianceJob, JobStatus, JobType
 

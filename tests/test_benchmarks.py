@@ -6,6 +6,8 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
@@ -20,3 +22,46 @@ def test_bench_emulator_runs_and_reports(tmp_path: Path) -> None:
     saved = json.loads(out.read_text())
     assert [phase["name"] for phase in saved["phases"]][:2] == ["create job", "upload 0 MB"]
     assert all(phase["seconds"] >= 0 for phase in saved["phases"])
+
+
+def test_bench_check_runs_every_contestant(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bench_check
+
+    monkeypatch.setattr(bench_check, "touch_memory", lambda gigabytes: None)  # not for a test
+    out = tmp_path / "check.json"
+    report = bench_check.main(["--rows", "20000", "--repeat", "1", "--out", str(out)])
+    assert json.loads(out.read_text())["rows"] == 20_000
+    for name in ("pandas", "polars", "baseline"):
+        run = report["runs"][name]
+        assert run["total_seconds"] > 0
+        assert set(bench_check.PHASES) <= set(run["phases"])
+    assert set(report["ratios"]["end_to_end_speedup"]) == {"pandas", "polars"}
+    assert set(report["bare"]["pandas"]) == set(bench_check.CLIENT_SIDE)
+
+
+def test_bench_out_of_core_runs_both_engines(tmp_path: Path) -> None:
+    import bench_out_of_core
+
+    out = tmp_path / "ooc.json"
+    report = bench_out_of_core.main(
+        [
+            "--rows",
+            "30000",
+            "--memory",
+            "2",
+            "--max-ids-per-job",
+            "10000",
+            "--data",
+            str(tmp_path / "data"),
+            "--out",
+            str(out),
+        ]
+    )
+    runs = report["runs"]
+    assert [run["engine"] for run in runs] == ["polars", "polars", "dask", "dask"]
+    for run in runs:
+        assert "failed" not in run, run.get("stderr")
+        assert run["rows"] == 30_000
+        assert run["jobs"] == 3  # split by max_ids_per_job
+        assert 0 < run["kept"] < 30_000
+    assert len({(run["deleted"], run["kept"]) for run in runs}) == 1  # every engine agrees

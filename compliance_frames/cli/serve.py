@@ -77,6 +77,9 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("--crlf", action="store_true", help="CRLF line endings in results")
     parser.add_argument("--seed", type=int, default=0, help="seed of the derived outcomes")
+    parser.add_argument(
+        "--data-dir", help="where uploads and results are kept (default: a temporary folder)"
+    )
     parser.set_defaults(run=run)
 
 
@@ -101,6 +104,7 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         blank_lines=args.blank_lines,
         crlf=args.crlf,
         seed=args.seed,
+        data_dir=args.data_dir,
     )
     with emulator:
         print(

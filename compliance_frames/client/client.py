@@ -18,7 +18,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -101,7 +101,6 @@ class Client:
         self._results_dir = results_dir
         self._rates: dict[str, RateState] = {}
         self._lock = threading.Lock()
-        self._executor: ThreadPoolExecutor | None = None
 
     def __repr__(self) -> str:
         return f"Client(base_url={self.base_url!r}, bearer_token='***')"
@@ -113,9 +112,7 @@ class Client:
         self.close()
 
     def close(self) -> None:
-        """Release connections and background threads."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=False)
+        """Release connections."""
         self.transport.close()
 
     @property
@@ -432,18 +429,24 @@ class Client:
             >>> handle = client.submit(ids, "tweets", progress=False)  # doctest: +SKIP
             >>> result = await handle  # doctest: +SKIP
         """
-        with self._lock:
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(
-                    max_workers=4, thread_name_prefix="compliance-job"
-                )
-            executor = self._executor
         handle = JobHandle(self)
         job_type = _job_type(type)
-        future = executor.submit(
-            lifecycle.run_job, self, ids, job_type, observer=handle._observe, **options
-        )
+        future: Future[lifecycle.JobResult] = Future()
+
+        def run() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                result = lifecycle.run_job(self, ids, job_type, observer=handle._observe, **options)
+            except BaseException as exc:
+                future.set_exception(exc)
+            else:
+                future.set_result(result)
+
+        # A daemon thread: a job of hours must not keep the interpreter from exiting (or
+        # Ctrl+C from working); X goes on with the job, and a rerun re-attaches to it.
         handle._attach(future)
+        threading.Thread(target=run, name="compliance-job", daemon=True).start()
         return handle
 
 

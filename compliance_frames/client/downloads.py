@@ -16,6 +16,7 @@ import requests
 from ..errors import DownloadError
 from ..files import atomic_write
 from ..models import ComplianceJob
+from ..timing import phase
 from . import clock
 from .problems import storage_error
 from .progress import byte_bar, close
@@ -36,7 +37,7 @@ def download_file(transport: Transport, job: ComplianceJob, dest: Path, *, progr
     bar = byte_bar(0, f"Downloading {job.name or job.id}", enabled=progress)
     policy = transport.policy
     try:
-        with atomic_write(dest) as sink:
+        with phase("download"), atomic_write(dest) as sink:
             written = 0
             total: int | None = None
             failures = 0

@@ -1,8 +1,9 @@
 """Sets of IDs ready to upload: validated, de-duplicated, sorted, in a file.
 
 The canonical file (one decimal ID per line, ascending, unique) is what is uploaded,
-and its SHA-256 names the job: the same IDs always give the same job name, whatever
-their order, duplicates or source. That is what lets a rerun find its job again.
+and the SHA-256 of the same IDs (as ascending little-endian 64-bit integers) names
+the job: the same IDs always give the same job name, whatever their order, duplicates
+or source. That is what lets a rerun find its job again.
 
 Example:
     >>> ids = IdSet.from_ids([20, "10", 20])
@@ -19,6 +20,7 @@ import hashlib
 import io
 import os
 import tempfile
+import typing
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +37,7 @@ NAME_PREFIX = "cf-"
 
 _LIMIT = 10**MAX_DIGITS
 _BLOCK = 1_000_000
+_SPLIT_BLOCK = 1 << 22
 _MAX_EXAMPLES = 5
 
 
@@ -50,18 +53,29 @@ class IdSet:
 
     # -- building -----------------------------------------------------------------------
 
+    @staticmethod
+    def hasher() -> Any:
+        """A fresh hash for :meth:`digest_of`, to feed ascending chunks of IDs."""
+        return hashlib.sha256()
+
+    @staticmethod
+    def digest_of(unique: npt.NDArray[np.uint64]) -> str:
+        """The digest of ascending unique IDs: SHA-256 of their little-endian 64-bit bytes."""
+        data = np.ascontiguousarray(unique, dtype="<u8")
+        digest = IdSet.hasher()
+        # The array's own buffer, not a copy (numpy's stubs do not declare it one).
+        digest.update(typing.cast("bytes", data))
+        return str(digest.hexdigest())
+
     @classmethod
     def from_values(cls, values: npt.NDArray[np.uint64]) -> IdSet:
         """From a ``uint64`` array (any order, duplicates allowed)."""
         unique = np.unique(np.asarray(values, dtype=np.uint64))
         handle, name = tempfile.mkstemp(prefix="compliance-ids-", suffix=".txt")
-        digest = hashlib.sha256()
         with os.fdopen(handle, "wb") as sink:
             for start in range(0, unique.size, _BLOCK):
-                block = format_ids(unique[start : start + _BLOCK])
-                digest.update(block)
-                sink.write(block)
-        return cls(Path(name), int(unique.size), digest.hexdigest())
+                sink.write(format_ids(unique[start : start + _BLOCK]))
+        return cls(Path(name), int(unique.size), cls.digest_of(unique))
 
     @classmethod
     def from_ids(cls, ids: Iterable[Any]) -> IdSet:
@@ -93,15 +107,25 @@ class IdSet:
         return cls.from_values(np.concatenate(chunks) if chunks else np.empty(0, np.uint64))
 
     @classmethod
-    def from_canonical(cls, path: str | os.PathLike[str], *, temporary: bool = True) -> IdSet:
-        """Adopt a file already canonical (ascending, unique, LF): count and hash it."""
-        digest = hashlib.sha256()
-        count = 0
-        with open(path, "rb") as source:
-            while block := source.read(1 << 22):
-                digest.update(block)
-                count += block.count(b"\n")
-        return cls(Path(path), count, digest.hexdigest(), temporary)
+    def from_canonical(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        count: int | None = None,
+        digest: str | None = None,
+        temporary: bool = True,
+    ) -> IdSet:
+        """Adopt a file already canonical (ascending, unique, LF).
+
+        ``count`` and ``digest`` (see :meth:`digest_of`) are computed from the file when
+        not given.
+        """
+        if count is None or digest is None:
+            with open(path, "rb") as source:
+                chunks = list(scan_ids(source))
+            values = np.concatenate(chunks) if chunks else np.empty(0, np.uint64)
+            count, digest = int(values.size), cls.digest_of(values)
+        return cls(Path(path), count, digest, temporary)
 
     @classmethod
     def coerce(cls, source: Any) -> IdSet:
@@ -135,15 +159,20 @@ class IdSet:
         if self.count <= max_ids:
             return [self]
         n_parts = -(-self.count // max_ids)
-        parts = []
-        with open(self.path, "rb") as source:
-            for index, lines in enumerate(_line_groups(source, max_ids), start=1):
-                handle, name = tempfile.mkstemp(prefix=f"compliance-ids-p{index}-", suffix=".txt")
-                with os.fdopen(handle, "wb") as sink:
-                    sink.write(lines)
-                parts.append(
-                    IdSet(Path(name), lines.count(b"\n"), self.digest, True, (index, n_parts))
-                )
+        parts: list[IdSet] = []
+        try:
+            with open(self.path, "rb") as source:
+                for index in range(1, n_parts + 1):
+                    handle, name = tempfile.mkstemp(
+                        prefix=f"compliance-ids-p{index}-", suffix=".txt"
+                    )
+                    with os.fdopen(handle, "wb") as sink:
+                        count = _copy_lines(source, sink, max_ids)
+                    parts.append(IdSet(Path(name), count, self.digest, True, (index, n_parts)))
+        except BaseException:
+            for part in parts:
+                part.discard()
+            raise
         return parts
 
     def discard(self) -> None:
@@ -152,36 +181,26 @@ class IdSet:
             self.path.unlink(missing_ok=True)
 
 
-def _line_groups(source: BinaryIO, size: int) -> Iterator[bytes]:
-    """Consecutive groups of ``size`` lines."""
-    group = bytearray()
-    count = 0
-    while block := source.read(1 << 22):
-        start = 0
-        while True:
-            missing = size - count
-            cut = _nth_newline(block, start, missing)
-            if cut < 0:
-                group += block[start:]
-                count += block.count(b"\n", start)
-                break
-            group += block[start : cut + 1]
-            yield bytes(group)
-            group.clear()
-            count = 0
-            start = cut + 1
-    if group:
-        yield bytes(group)
-
-
-def _nth_newline(block: bytes, start: int, n: int) -> int:
-    """Index of the n-th newline at or after ``start``, or -1."""
-    position = start - 1
-    for _ in range(n):
-        position = block.find(b"\n", position + 1)
-        if position < 0:
-            return -1
-    return position
+def _copy_lines(source: BinaryIO, sink: BinaryIO, lines: int) -> int:
+    """Copy up to ``lines`` lines of a canonical file (every line ends with a newline)
+    from ``source`` to ``sink``, block by block; return how many. ``source`` is left
+    just after the last line copied."""
+    copied = 0
+    while copied < lines:
+        block = source.read(_SPLIT_BLOCK)
+        if not block:
+            break
+        count = block.count(b"\n")
+        if copied + count <= lines:
+            sink.write(block)
+            copied += count
+            continue
+        newlines = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == ord("\n"))
+        cut = int(newlines[lines - copied - 1]) + 1
+        sink.write(block[:cut])
+        source.seek(cut - len(block), os.SEEK_CUR)
+        copied = lines
+    return copied
 
 
 def _parse_iterable(ids: Iterable[Any]) -> Iterator[npt.NDArray[np.uint64]]:

@@ -36,6 +36,7 @@ from ..errors import (
     WaitTimeoutError,
 )
 from ..models import ComplianceJob, JobStatus, JobType
+from ..timing import phase
 from . import clock
 from .idsets import NAME_PREFIX, IdSet
 from .ledger import Ledger
@@ -99,48 +100,53 @@ def wait(
     started = clock.now()
     bar = wait_bar(f"Waiting for {job.name or job.id}", enabled=progress)
     try:
-        while True:
-            job = client.get_job(job.id)
-            if observer is not None:
-                observer(job)
-            if job.status is JobStatus.COMPLETE:
+        with phase("poll until complete"):
+            while True:
+                job = client.get_job(job.id)
+                if observer is not None:
+                    observer(job)
+                if job.status is JobStatus.COMPLETE:
+                    bar.set_postfix_str(f"complete, waited {_duration(clock.now() - started)}")
+                    return job
+                _raise_if_over(job)
+                now = clock.now()
+                waited = now - started
+                age = max(now - job.created_at.timestamp(), waited)
+                delay = client.schedule.delay(age, client.rate_state("get"), now)
+                if timeout is not None:
+                    if waited >= timeout:
+                        raise WaitTimeoutError(
+                            f"{job.describe()} is still {job.status.value} after "
+                            f"{_duration(waited)}. It goes on at X: wait again later, or run the "
+                            "same IDs again to re-attach to it.",
+                            job=job,
+                            waited=waited,
+                        )
+                    delay = min(delay, timeout - waited)
                 bar.set_postfix_str(
-                    f"{job.status.value}, waited {_duration(clock.now() - started)}"
+                    f"{job.status.value}, waited {_duration(waited)}, "
+                    f"next check in {_duration(delay)}"
                 )
-                return job
-            if job.status is JobStatus.FAILED:
-                raise JobFailedError(
-                    f"{job.describe()} failed: {job.error or 'X gave no reason'}. Check the IDs "
-                    "(one 1-19 digit ID per line) and run the job again.",
-                    job=job,
-                    error=job.error,
-                )
-            if job.status is JobStatus.EXPIRED:
-                raise JobExpiredError(
-                    f"{job.describe()} expired: no IDs reached it within its upload window "
-                    "(15 minutes). Create a new job and upload again.",
-                    job=job,
-                )
-            now = clock.now()
-            waited = now - started
-            age = max(now - job.created_at.timestamp(), waited)
-            delay = client.schedule.delay(age, client.rate_state("get"), now)
-            if timeout is not None:
-                if waited >= timeout:
-                    raise WaitTimeoutError(
-                        f"{job.describe()} is still {job.status.value} after {_duration(waited)}. "
-                        "It goes on at X: wait again later, or run the same IDs again to "
-                        "re-attach to it.",
-                        job=job,
-                        waited=waited,
-                    )
-                delay = min(delay, timeout - waited)
-            bar.set_postfix_str(
-                f"{job.status.value}, waited {_duration(waited)}, next check in {_duration(delay)}"
-            )
-            clock.sleep(delay)
+                clock.sleep(delay)
     finally:
         close(bar)
+
+
+def _raise_if_over(job: ComplianceJob) -> None:
+    """Raise for a job that ended without results."""
+    if job.status is JobStatus.FAILED:
+        raise JobFailedError(
+            f"{job.describe()} failed: {job.error or 'X gave no reason'}. Check the IDs "
+            "(one 1-19 digit ID per line) and run the job again.",
+            job=job,
+            error=job.error,
+        )
+    if job.status is JobStatus.EXPIRED:
+        raise JobExpiredError(
+            f"{job.describe()} expired: no IDs reached it within its upload window "
+            "(15 minutes). Create a new job and upload again.",
+            job=job,
+        )
 
 
 def run_job(

@@ -5,11 +5,12 @@ The interval starts at ``poll_interval`` and grows with the job's age (``lag`` o
 ``max_poll_interval``.
 
 It also reads the rate window (``x-rate-limit-*``). It projects how many requests the
-schedule would make before the window resets and, if that is more than the budget
+schedule would make over the time the job is likely still to take (as long again as
+it has already taken, up to the window's reset) and, if that is more than the budget
 (what remains, less a ``reserve`` share of the limit kept for everything else), it
 stretches the schedule just enough to fit. With no budget left it waits for the reset.
-So polling never draws a 429 and never uses more than its share of a window, while a
-short job is still checked on quickly.
+Every check re-reads what remains, so polling never draws a 429 and never uses more
+than its share of a window, while a short job is still checked on quickly.
 
 Example:
     >>> schedule = PollSchedule(poll_interval=5, max_poll_interval=120)
@@ -17,7 +18,7 @@ Example:
     (5.0, 50.0, 120.0)
     >>> schedule.delay(age=0, rate=RateState(limit=150, remaining=149, reset=900.0), now=0.0)
     5.0
-    >>> schedule.delay(age=0, rate=RateState(limit=150, remaining=80, reset=900.0), now=0.0) > 5
+    >>> schedule.delay(age=1000, rate=RateState(limit=150, remaining=80, reset=900.0), now=0.0) > 50
     True
     >>> schedule.delay(age=0, rate=RateState(limit=150, remaining=60, reset=1000.0), now=100.0)
     901.0
@@ -82,12 +83,13 @@ class PollSchedule:
         budget = rate.remaining - math.ceil(rate.limit * self.reserve)
         if budget <= 0:
             return max(delay, until_reset + 1.0)
-        if self._requests(age, until_reset, 1.0) <= budget:
+        horizon = min(until_reset, max(age, self.poll_interval))
+        if self._requests(age, horizon, 1.0) <= budget:
             return delay
-        low, high = 1.0, max(until_reset / delay, 1.0) + 1.0
+        low, high = 1.0, max(horizon / delay, 1.0) + 1.0
         for _ in range(30):
             middle = (low + high) / 2
-            if self._requests(age, until_reset, middle) <= budget:
+            if self._requests(age, horizon, middle) <= budget:
                 high = middle
             else:
                 low = middle

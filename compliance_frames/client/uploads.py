@@ -20,6 +20,7 @@ import requests
 
 from ..errors import UploadError
 from ..models import ComplianceJob
+from ..timing import phase
 from . import clock
 from .problems import storage_error
 from .progress import byte_bar, close
@@ -70,10 +71,11 @@ def upload_file(
     size = path.stat().st_size
     bar = byte_bar(size, f"Uploading to {job.name or job.id}", enabled=progress)
     try:
-        if job.resumable:
-            _resumable(transport, job, path, size, bar, sessions, chunk_size)
-        else:
-            _plain(transport, job, path, size, bar)
+        with phase("upload"):
+            if job.resumable:
+                _resumable(transport, job, path, size, bar, sessions, chunk_size)
+            else:
+                _plain(transport, job, path, size, bar)
     finally:
         close(bar)
     log.info("uploaded %d bytes to %s", size, job.describe())

@@ -1,11 +1,13 @@
 """Joining results back: the added columns, and how each kind of frame gets them.
 
-The columns are computed once, in polars, by a left join that keeps the row order
-(``maintain_order="left"``). Then:
+One left join (``maintain_order="left"``) of the rows' keys against the small per-ID
+table of events brings every row its ID's events. Then:
 
-- polars DataFrame and LazyFrame: the join runs on the frame itself (lazy stays lazy);
-- pandas (and other pandas-like frames): the columns are converted and set with the
-  frame's own index, so index and order are preserved;
+- polars DataFrame: the columns are added; a LazyFrame gets the join in its plan
+  (lazy stays lazy);
+- pandas (and other pandas-like frames): the columns are built (straight from numpy
+  for numpy-backed frames) and set with the frame's own index, so index and order are
+  preserved;
 - Dask: every partition goes through the pandas path (index and order preserved);
 - other lazy engines (DuckDB, ...): a narwhals left join on the key.
 
@@ -19,14 +21,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import narwhals.stable.v2 as nw
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from ..errors import InputError
 from .events import FLAGS
-from .ids import key_expression, keys_of
+from .ids import key_expression, keys_of, nw_key
 
 KEY = "__compliance_key"
 USER_KEY = "__compliance_user_key"
+_NAT = np.iinfo(np.int64).min
+_UTC_MICROS = "datetime64[us, UTC]"
 _T = "__compliance_t_"
 _U = "__compliance_u_"
 _EVENT = ("reason", "action", "redacted_at")
@@ -120,6 +126,41 @@ def _known(key: str, flag: pl.Expr) -> pl.Expr:
 Attach = Callable[[Any], Any]
 
 
+def _known_flag(gathered: pl.Series, keys: pl.Series) -> pl.Series:
+    """False where the ID has no event, null where the row's ID was not valid."""
+    if not keys.null_count():
+        return gathered.fill_null(False)
+    return pl.select(pl.when(keys.is_not_null()).then(gathered.fill_null(False))).to_series()
+
+
+def eager_columns(
+    keys: pl.Series,
+    user_keys: pl.Series | None,
+    tweets: pl.DataFrame,
+    users: pl.DataFrame | None,
+    layout: Layout,
+) -> list[pl.Series]:
+    """The added columns for eager polars frames, in row order (one join per table)."""
+
+    def joined(row_keys: pl.Series, table: pl.DataFrame) -> pl.DataFrame:
+        frame = row_keys.alias(KEY).to_frame()
+        return frame.join(table.rename({"key": KEY}), on=KEY, how="left", maintain_order="left")
+
+    tweet_events = joined(keys, tweets)
+    columns = [tweet_events[name].alias(layout.prefix + name) for name in _EVENT]
+    user_events = None
+    if users is not None and user_keys is not None:
+        user_events = joined(user_keys, users)
+    for reason in FLAGS:
+        flag = _known_flag(tweet_events[reason], keys)
+        if user_events is not None and user_keys is not None:
+            flag = flag | _known_flag(user_events[reason], user_keys)
+        columns.append(flag.alias(layout.flag(reason)))
+    if user_events is not None:
+        columns += [user_events[name].alias(f"{layout.prefix}user_{name}") for name in _EVENT]
+    return columns
+
+
 def attach_polars(
     native: pl.DataFrame | pl.LazyFrame,
     id_col: str,
@@ -129,14 +170,18 @@ def attach_polars(
     layout: Layout,
     replace: list[str],
 ) -> pl.DataFrame | pl.LazyFrame:
-    """polars, eager or lazy (lazy stays lazy)."""
-    lazy = native.lazy().drop(replace)
+    """polars: a LazyFrame gets a lazy join (it stays lazy); a DataFrame gets the columns."""
+    if isinstance(native, pl.DataFrame):
+        frame = nw.from_native(native, eager_only=True)
+        user_keys = keys_of(frame, user_col) if user_col is not None else None
+        columns = eager_columns(keys_of(frame, id_col), user_keys, tweets, users, layout)
+        return native.drop(replace).with_columns(columns)
+    lazy = native.drop(replace)
     schema = lazy.collect_schema()
     keys = [key_expression(id_col, schema[id_col]).alias(KEY)]
     if user_col is not None:
         keys.append(key_expression(user_col, schema[user_col]).alias(USER_KEY))
-    result = add_columns(lazy.with_columns(keys), tweets, users, layout)
-    return result if isinstance(native, pl.LazyFrame) else result.collect()
+    return add_columns(lazy.with_columns(keys), tweets, users, layout)
 
 
 def attach_pandas_like(
@@ -148,36 +193,149 @@ def attach_pandas_like(
     layout: Layout,
     replace: list[str],
 ) -> Any:
-    """pandas (and pandas-like) frames: columns set with the frame's own index."""
-    keys = {KEY: keys_of(frame, id_col)}
-    if user_col is not None:
-        keys[USER_KEY] = keys_of(frame, user_col)
-    added = add_columns(pl.DataFrame(keys).lazy(), tweets, users, layout).collect()
+    """pandas (and pandas-like) frames: columns set with the frame's own index.
+
+    pyarrow-backed frames get pyarrow dtypes (``bool[pyarrow]``,
+    ``timestamp[us, tz=UTC][pyarrow]``, dictionaries); numpy-backed ones get ``bool``
+    (``boolean`` when rows may be null), ``category`` and ``datetime64[us, UTC]``, built
+    straight from numpy arrays.
+    """
+    import pandas as pd
+
     native = frame.drop(replace).to_native()
-    columns = _pandas_columns(added, native, layout)
-    out = native.copy(deep=False)
+    keys = keys_of(frame, id_col)
+    user_keys = keys_of(frame, user_col) if user_col is not None else None
+    if any(isinstance(dtype, pd.ArrowDtype) for dtype in native.dtypes):
+        added = pl.DataFrame(eager_columns(keys, user_keys, tweets, users, layout))
+        converted = added.to_pandas(use_pyarrow_extension_array=True)
+        converted.index = native.index
+        columns = {name: converted[name] for name in converted.columns}
+    else:
+        columns = numpy_columns(keys, user_keys, tweets, users, layout, native.index)
+    # A shallow copy shares the user's columns: safe only under copy-on-write (pandas 3,
+    # or pandas 2 with the option on). Otherwise an edit of the result would reach them.
+    out = native.copy(deep=not _copy_on_write(pd))
     for name, series in columns.items():
         out[name] = series
     return out
 
 
-def _pandas_columns(added: pl.DataFrame, native: Any, layout: Layout) -> dict[str, Any]:
-    """The added columns as pandas Series with the frame's index, in its dtype family.
+def _copy_on_write(pd: Any) -> bool:
+    """Whether pandas copies on write, so that a shallow copy cannot alter its source."""
+    if int(pd.__version__.split(".")[0]) >= 3:
+        return True
+    return bool(pd.get_option("mode.copy_on_write") is True)
 
-    pyarrow-backed frames get pyarrow dtypes (``bool[pyarrow]``, ``timestamp[us, tz=UTC][pyarrow]``,
-    dictionaries); numpy-backed ones get ``bool`` (``boolean`` when rows may be null),
-    ``category`` and ``datetime64[us, UTC]``.
+
+def numpy_columns(
+    keys: pl.Series,
+    user_keys: pl.Series | None,
+    tweets: pl.DataFrame,
+    users: pl.DataFrame | None,
+    layout: Layout,
+    index: Any,
+) -> dict[str, Any]:
+    """The added columns as numpy-backed pandas Series.
+
+    The small per-ID table is first narrowed to what numpy and pandas need (reason and
+    action as small integer codes, the flags as the bits of one byte, ``redacted_at``
+    as microseconds); one join brings those to every row, and the pandas columns are
+    built from them without further conversion.
     """
     import pandas as pd
 
-    arrow = any(isinstance(dtype, pd.ArrowDtype) for dtype in native.dtypes)
-    converted = added.to_pandas(use_pyarrow_extension_array=arrow)
-    converted.index = native.index
-    if not arrow:
-        for reason in FLAGS:
-            name = layout.flag(reason)
-            converted[name] = converted[name].astype("boolean" if layout.nullable else bool)
-    return {name: converted[name] for name in converted.columns}
+    def series(values: Any, dtype: Any = None) -> Any:
+        return pd.Series(values, index=index, dtype=dtype, copy=False)
+
+    def events(found: _Codes, names: list[str]) -> dict[str, Any]:
+        reason, action, redacted = names
+        return {
+            reason: series(found.categorical("reason")),
+            action: series(found.categorical("action")),
+            redacted: series(found.micros.view("M8[us]"), _UTC_MICROS),
+        }
+
+    def flags(found: _Codes, row_keys: pl.Series) -> dict[str, Any]:
+        valid = row_keys.is_not_null().to_numpy()
+        out: dict[str, Any] = {}
+        for position, reason in enumerate(FLAGS):
+            values = (found.flags & np.uint8(1 << position)) != 0
+            out[reason] = pd.arrays.BooleanArray(values, ~valid) if layout.nullable else values
+        return out
+
+    tweet_events = _Codes.join(keys, tweets)
+    columns = events(tweet_events, [layout.prefix + name for name in _EVENT])
+    flag_values = flags(tweet_events, keys)
+    user_events = None
+    if users is not None and user_keys is not None:
+        user_events = _Codes.join(user_keys, users)
+        user_flags = flags(user_events, user_keys)
+        flag_values = {reason: flag_values[reason] | user_flags[reason] for reason in FLAGS}
+    for reason in FLAGS:
+        columns[layout.flag(reason)] = series(
+            flag_values[reason], "boolean" if layout.nullable else bool
+        )
+    if user_events is not None:
+        columns.update(events(user_events, [f"{layout.prefix}user_{name}" for name in _EVENT]))
+    return columns
+
+
+@dataclass(frozen=True)
+class _Codes:
+    """A per-ID table's events brought to every row as numpy arrays.
+
+    ``codes[column]`` holds each row's code into ``categories[column]`` (-1: no event),
+    ``flags`` the bits of its flags (bit i for ``FLAGS[i]``), ``micros`` its
+    ``redacted_at`` in microseconds (NaT where none).
+    """
+
+    codes: dict[str, npt.NDArray[np.int16]]
+    categories: dict[str, list[str]]
+    flags: npt.NDArray[np.uint8]
+    micros: npt.NDArray[np.int64]
+
+    @classmethod
+    def join(cls, row_keys: pl.Series, table: pl.DataFrame) -> _Codes:
+        small: dict[str, Any] = {KEY: table["key"]}
+        categories: dict[str, list[str]] = {}
+        for column in ("reason", "action"):
+            codes, categories[column] = _codes(table[column])
+            small[column] = codes + np.int16(1)  # 0 is kept for "no event"
+        bits = np.zeros(table.height, dtype=np.uint8)
+        for position, flag in enumerate(FLAGS):
+            bits |= table[flag].to_numpy().astype(np.uint8) << np.uint8(position)
+        small["flags"] = bits
+        small["micros"] = table["redacted_at"].dt.epoch("us")
+        frame = row_keys.alias(KEY).to_frame()
+        joined = frame.join(pl.DataFrame(small), on=KEY, how="left", maintain_order="left")
+        return cls(
+            {c: joined[c].fill_null(0).to_numpy() - np.int16(1) for c in ("reason", "action")},
+            categories,
+            joined["flags"].fill_null(0).to_numpy(),
+            joined["micros"].fill_null(_NAT).to_numpy(),
+        )
+
+    def categorical(self, column: str) -> Any:
+        import pandas as pd
+
+        categories = pd.Index(self.categories[column])
+        return pd.Categorical.from_codes(self.codes[column], categories=categories, validate=False)
+
+
+def _codes(values: pl.Series) -> tuple[npt.NDArray[np.int16], list[str]]:
+    """A categorical's values as codes 0..n-1 into its distinct values (-1 where null).
+
+    Maps the categorical's own ids through its few distinct values: no string of the
+    column is touched.
+    """
+    distinct = values.drop_nulls().unique()
+    categories = distinct.cast(pl.String).to_list()
+    ids = distinct.to_physical().to_numpy()
+    lookup = np.full(int(ids.max()) + 1 if ids.size else 1, -1, dtype=np.int16)
+    lookup[ids] = np.arange(len(categories), dtype=np.int16)
+    codes: npt.NDArray[np.int16] = lookup[values.to_physical().fill_null(0).to_numpy()]
+    codes[values.is_null().to_numpy()] = -1
+    return codes, categories
 
 
 def attach_dask(
@@ -216,10 +374,10 @@ def attach_narwhals(
     native = frame.to_native()
     session = getattr(native, "sparkSession", None)
     schema = frame.collect_schema()
-    result = frame.with_columns(_nw_key(id_col, schema[id_col]).alias(KEY))
+    result = frame.with_columns(nw_key(id_col, schema[id_col]).alias(KEY))
     tables = [(tweets, _T, KEY)]
     if user_col is not None:
-        result = result.with_columns(_nw_key(user_col, schema[user_col]).alias(USER_KEY))
+        result = result.with_columns(nw_key(user_col, schema[user_col]).alias(USER_KEY))
         tables.append((users if users is not None else tweets.clear(), _U, USER_KEY))
     for table, prefix, key in tables:
         prepared = table.with_columns(pl.col(["reason", "action"]).cast(pl.String)).rename(
@@ -249,12 +407,3 @@ def unknown_reason(column: str) -> Any:
     """Narwhals: True where ``column`` holds a reason this version does not know."""
     text = nw.col(column).cast(nw.String)
     return (~text.is_null() & ~text.is_in(list(FLAGS))).fill_null(False)
-
-
-def _nw_key(column: str, dtype: Any) -> Any:
-    """The key expression in narwhals terms (for engines other than polars)."""
-    col = nw.col(column)
-    if dtype.is_integer():
-        return nw.when(col >= 0).then(col.cast(nw.UInt64))
-    text = col.cast(nw.String)
-    return nw.when(text.str.contains(r"^[0-9]{1,19}$")).then(text.cast(nw.UInt64))

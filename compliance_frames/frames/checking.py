@@ -20,9 +20,11 @@ import polars as pl
 from ..client import Client, IdSet, JobResult
 from ..errors import InputError
 from ..models import JobType
+from ..timing import phase
 from . import attach
-from .events import per_id, read_results
-from .ids import check_errors_argument, id_set, key_expression, require_columns, row_keys
+from .events import per_id, read_events, read_results
+from .ids import check_errors_argument, id_set, require_columns, row_keys
+from .ranges import stream_id_set
 
 __all__ = ["check", "results"]
 
@@ -71,20 +73,18 @@ class _Plan:
 def _extract(
     frame: nw.DataFrame[Any] | nw.LazyFrame[Any], column: str, errors: str, what: str
 ) -> IdSet:
-    """The distinct valid IDs of a column, as the file to upload."""
-    if isinstance(frame, nw.DataFrame):
-        return id_set(row_keys(frame, column, errors=errors, what=what).keys)
-    native = frame.to_native()
-    if isinstance(native, pl.LazyFrame):
-        dtype = native.collect_schema()[column]
-        keys = native.select(key_expression(column, dtype).alias("key")).collect().to_series()
-        if keys.null_count() and errors == "raise":
-            raw = nw.from_native(native.select(column).collect(), eager_only=True)
-            row_keys(raw, column, errors=errors, what=what)  # raises, naming the rows
+    """The distinct valid IDs of a column, as the file to upload.
+
+    An eager frame's keys are computed in memory; a lazy frame's are streamed out range
+    by range (see :mod:`~compliance_frames.frames.ranges`), with bounded memory.
+    """
+    if isinstance(frame, nw.LazyFrame):
+        with phase("extract, validate and serialise IDs"), quiet_dask():
+            return stream_id_set(frame, column, errors=errors, what=what)
+    with phase("extract and validate IDs"):
+        keys = row_keys(frame, column, errors=errors, what=what).keys
+    with phase("serialise IDs"):
         return id_set(keys)
-    with quiet_dask():
-        raw = frame.select(column).collect(backend="polars")
-    return id_set(row_keys(raw, column, errors=errors, what=what).keys)
 
 
 def _run(
@@ -169,20 +169,17 @@ def check(
         >>> flagged[flagged["compliance_deleted"]]  # doctest: +SKIP
     """
     plan = _plan(df, id_col, type, user_col, prefix, errors, overwrite)
-    jobs = [
-        (
-            _extract(
-                plan.frame, id_col, errors, "tweet" if plan.job_type is JobType.TWEETS else "user"
-            ),
-            plan.job_type,
-        )
-    ]
+    what = "tweet" if plan.job_type is JobType.TWEETS else "user"
+    jobs = [(_extract(plan.frame, id_col, errors, what), plan.job_type)]
     if user_col is not None:
         jobs.append((_extract(plan.frame, user_col, errors, "user"), JobType.USERS))
     ran = _run(client, jobs, progress, job_options)
-    tweets = per_id(read_results(ran[0]))
-    users = per_id(read_results(ran[1])) if user_col is not None else None
-    return _attach(plan, tweets, users)
+    with phase("parse results"):  # created_at is not part of the flags: left unparsed
+        tables = [read_events(result, created_at=False) for result in ran]
+    with phase("join"):
+        tweets = per_id(tables[0])
+        users = per_id(tables[1]) if user_col is not None else None
+        return _attach(plan, tweets, users)
 
 
 def _attach(plan: _Plan, tweets: pl.DataFrame, users: pl.DataFrame | None) -> Any:

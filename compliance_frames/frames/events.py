@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,44 +62,56 @@ def read_results(source: Any) -> pl.DataFrame:
         >>> read_results(b"").schema == pl.Schema(RESULTS_SCHEMA)
         True
     """
-    frames = [_read_one(data, origin) for data, origin in _sources(source)]
+    return read_events(source, created_at=True)
+
+
+def read_events(source: Any, *, created_at: bool) -> pl.DataFrame:
+    """:func:`read_results`, or without ``created_at`` (which the flags do not need)."""
+    schema = _RAW if created_at else {k: v for k, v in _RAW.items() if k != "created_at"}
+    frames = [_read_one(data, origin, schema) for data, origin in _sources(source)]
     if not frames:
-        return pl.DataFrame(schema=RESULTS_SCHEMA)
+        frames = [pl.DataFrame(schema=schema)]
     raw = pl.concat(frames, how="vertical") if len(frames) > 1 else frames[0]
     return raw.select(
         pl.col("id"),
         pl.col("action").cast(pl.Categorical()),
-        _timestamp("created_at"),
+        *([_timestamp("created_at")] if created_at else []),
         _timestamp("redacted_at"),
         pl.col("reason").cast(pl.Categorical()),
     )
 
 
-def _sources(source: Any) -> list[tuple[bytes, str]]:
+def _sources(source: Any) -> list[tuple[Path | bytes, str]]:
+    """Each results file as a path (read by polars itself) or as bytes."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         return [(bytes(source), "the results")]
     if isinstance(source, (str, os.PathLike)):
-        return [(Path(source).read_bytes(), str(source))]
+        return [(Path(source), str(source))]
     paths = getattr(source, "paths", None)  # a JobResult
     if paths is not None:
-        return [(Path(p).read_bytes(), str(p)) for p in paths]
+        return [(Path(p), str(p)) for p in paths]
     if isinstance(source, Sequence):
-        return [(Path(p).read_bytes(), str(p)) for p in source]
+        return [(Path(p), str(p)) for p in source]
     raise TypeError(
         f"read_results() takes a path, bytes or a JobResult, not {type(source).__name__}"
     )
 
 
-def _read_one(data: bytes, origin: str) -> pl.DataFrame:
-    if not data.strip():
-        return pl.DataFrame(schema=_RAW)
+def _read_one(data: Path | bytes, origin: str, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+    size = len(data) if isinstance(data, bytes) else data.stat().st_size
+    if not size or (isinstance(data, bytes) and not data.strip()):
+        return pl.DataFrame(schema=schema)
     try:
-        frame = pl.read_ndjson(io.BytesIO(data), schema=_RAW)
+        frame = pl.read_ndjson(io.BytesIO(data) if isinstance(data, bytes) else data, schema=schema)
     except pl.exceptions.PolarsError:
-        raise _malformed(data, origin) from None
+        raise _malformed(_bytes(data), origin) from None
     if frame["id"].null_count():
-        raise _malformed(data, origin, missing_id=True)
+        raise _malformed(_bytes(data), origin, missing_id=True)
     return frame
+
+
+def _bytes(data: Path | bytes) -> bytes:
+    return data if isinstance(data, bytes) else data.read_bytes()
 
 
 def _malformed(data: bytes, origin: str, missing_id: bool = False) -> ComplianceError:
@@ -144,8 +156,13 @@ def per_id(results: pl.DataFrame) -> pl.DataFrame:
         ('deleted', True, True, False)
     """
     reason = pl.col("reason").cast(pl.String)
-    ranked = results.with_columns(
-        pl.col("id").str.to_integer(dtype=pl.UInt64, strict=False).alias("key"),
+    keyed = results.with_columns(
+        pl.col("id").str.to_integer(dtype=pl.UInt64, strict=False).alias("key")
+    )
+    if keyed["key"].n_unique() == keyed.height:  # the usual case: one event per ID
+        flags = [(reason == flag).fill_null(False).alias(flag) for flag in FLAGS]
+        return keyed.select("key", "reason", "action", "redacted_at", *flags)
+    ranked = keyed.with_columns(
         reason.replace_strict(PRECEDENCE, default=_UNKNOWN_RANK, return_dtype=pl.Int8).alias(
             "rank"
         ),
@@ -157,5 +174,5 @@ def per_id(results: pl.DataFrame) -> pl.DataFrame:
         .unique("key", keep="first", maintain_order=True)
         .select("key", "reason", "action", "redacted_at")
     )
-    flags = ranked.group_by("key").agg((reason == flag).any().alias(flag) for flag in FLAGS)
-    return deciding.join(flags, on="key", how="left")
+    flags_by_key = ranked.group_by("key").agg((reason == flag).any().alias(flag) for flag in FLAGS)
+    return deciding.join(flags_by_key, on="key", how="left")

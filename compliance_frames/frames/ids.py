@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +67,17 @@ def key_expression(column: str, dtype: pl.DataType, shown: object = None) -> pl.
     )
 
 
+def nw_key(column: str, dtype: Any) -> Any:
+    """:func:`key_expression` in narwhals terms, for engines other than polars."""
+    col = nw.col(column)
+    if dtype.is_integer():
+        if dtype.is_signed_integer():
+            return nw.when(col >= 0).then(col.cast(nw.UInt64))
+        return nw.when(col < nw.lit(MAX_ID, dtype=nw.UInt64)).then(col.cast(nw.UInt64))
+    text = col.cast(nw.String)
+    return nw.when(text.str.contains(r"^[0-9]{1,19}$")).then(text.cast(nw.UInt64))
+
+
 def to_polars_series(frame: nw.DataFrame[Any], column: str) -> pl.Series:
     """One column of an eager frame as a polars Series, exact for 64-bit values."""
     series = frame[column]
@@ -77,8 +89,23 @@ def to_polars_series(frame: nw.DataFrame[Any], column: str) -> pl.Series:
 def keys_of(frame: nw.DataFrame[Any], column: str) -> pl.Series:
     """The key (UInt64, null where invalid) of every row of an eager frame's ID column."""
     source = to_polars_series(frame, column)
+    if _all_in_range(source):  # the usual integer column: nothing to null out
+        if source.dtype == pl.Int64 and not source.null_count():
+            return source.reinterpret(signed=False)  # non-negative: the same bits, no copy
+        keys: pl.Series = source.cast(pl.UInt64)
+        return keys
     native_dtype = getattr(frame.to_native()[column], "dtype", source.dtype)
     return source.to_frame().select(key_expression(column, source.dtype, native_dtype)).to_series()
+
+
+def _all_in_range(source: pl.Series) -> bool:
+    """An integer column whose every value is a valid ID (nulls aside)."""
+    dtype = source.dtype
+    if not dtype.is_integer() or source.null_count() == source.len():
+        return False
+    if dtype.is_signed_integer():
+        return bool(source.min() >= 0)  # type: ignore[operator]
+    return bool(source.max() < MAX_ID)  # type: ignore[operator]
 
 
 def _from_objects(values: list[Any]) -> pl.Series:
@@ -172,12 +199,17 @@ def require_columns(columns: list[str], wanted: list[str]) -> None:
 
 
 def id_set(keys: pl.Series) -> IdSet:
-    """The distinct valid keys, sorted, as the canonical file the lifecycle uploads."""
+    """The distinct valid keys, sorted, as the canonical file the lifecycle uploads.
+
+    The digest is computed while polars writes the file (both release the GIL).
+    """
     unique = keys.drop_nulls().unique().sort()
     handle, name = tempfile.mkstemp(prefix="compliance-ids-", suffix=".txt")
     os.close(handle)
-    unique.to_frame("id").write_csv(name, include_header=False)
-    return IdSet.from_canonical(name)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(IdSet.digest_of, unique.to_numpy())
+        unique.to_frame("id").write_csv(name, include_header=False)
+        return IdSet.from_canonical(name, count=unique.len(), digest=digest.result())
 
 
 def check_errors_argument(errors: str) -> None:

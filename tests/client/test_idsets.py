@@ -93,3 +93,27 @@ def test_split_into_parts_keeps_every_id_once() -> None:
     assert whole.split(10_000) == [whole]
     for p in [whole, *parts]:
         p.discard()
+
+
+@pytest.mark.parametrize("block", [5, 6, 64, 1 << 22])
+@pytest.mark.parametrize("max_ids", [1, 7, 100, 999, 1_000])
+def test_split_cuts_at_any_block_boundary(
+    monkeypatch: pytest.MonkeyPatch, block: int, max_ids: int
+) -> None:
+    # Parts are copied block by block; a part's end can fall anywhere in a block.
+    from compliance_frames.client import idsets
+
+    monkeypatch.setattr(idsets, "_SPLIT_BLOCK", block)
+    values = [10**k + j for k in range(19) for j in range(100)] * 2
+    whole = IdSet.from_ids(values)  # lines of 1 to 19 digits
+    parts = whole.split(max_ids)
+    try:
+        expected = -(-whole.count // max_ids)
+        assert [p.part for p in parts] == [(i, expected) for i in range(1, expected + 1)]
+        assert all(p.count == max_ids for p in parts[:-1])
+        assert 0 < parts[-1].count <= max_ids
+        assert [p.path.read_bytes().count(b"\n") for p in parts] == [p.count for p in parts]
+        assert b"".join(p.path.read_bytes() for p in parts) == whole.path.read_bytes()
+    finally:
+        for p in {*parts, whole}:
+            p.discard()

@@ -293,3 +293,26 @@ def test_a_handle_wait_can_time_out(make_emulator: EmulatorFactory, make_client)
     assert handle.job is not None
     emulator.release_job(handle.job.id)
     assert handle.wait(timeout=30).n_ids == 4
+
+
+def test_a_script_exits_at_once_with_a_job_still_running(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    script = tmp_path / "script.py"
+    script.write_text(
+        "from compliance_frames import Client\n"
+        "from compliance_frames.emulator import Emulator\n"
+        "emulator = Emulator(processing_seconds=3600).start()\n"
+        "client = Client(emulator.bearer_token, emulator.base_url,"
+        f" results_dir={str(tmp_path)!r})\n"
+        "handle = client.submit([1, 2, 3], 'tweets', progress=False)\n"
+        "import time; time.sleep(1)\n"
+        "print('submitted', handle.job is not None)\n"
+    )
+    started = time.monotonic()
+    command = [sys.executable, str(script)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "submitted True" in result.stdout
+    assert time.monotonic() - started < 30  # not held until the hour-long job ends

@@ -80,3 +80,14 @@ def test_polling_shares_a_window_another_program_is_using(
         )
     client.wait(job)
     assert 429 not in [e.status for e in emulator.request_log("api")]
+
+
+def test_an_eager_poller_is_held_to_its_share_of_the_window(
+    make_emulator: EmulatorFactory, make_client, virtual_clock: ManualClock
+) -> None:
+    _, lag, busiest_window, statuses = run_long_job(
+        make_emulator, make_client, virtual_clock, poll_interval=1.0, max_poll_interval=1.0
+    )
+    assert set(statuses) == {200}  # never a 429
+    assert busiest_window <= 76  # half the window (75) and the one request that finds it so
+    assert lag <= 0.05 * SIX_HOURS

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow as pa
@@ -208,6 +209,28 @@ def test_lazy_filter_does_not_print_unless_asked(
         "tweet_id", client=client, progress=False, report=True
     )
     assert "Kept" in capsys.readouterr().out
+
+
+def test_the_result_shares_no_column_with_the_input_without_copy_on_write(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pandas 2 without copy-on-write lets an edit of a shallow copy reach its source:
+    # there the result must hold columns of its own.
+    from compliance_frames.frames import attach
+
+    monkeypatch.setattr(attach, "_copy_on_write", lambda pd: False)
+    frame = make_frame("pandas")
+    flagged = compliance_frames.check(frame, "tweet_id", client=client, progress=False)
+    assert not np.shares_memory(flagged["lat"].to_numpy(), frame["lat"].to_numpy())
+
+
+def test_editing_the_result_leaves_the_input_alone(client: Client) -> None:
+    frame = make_frame("pandas")
+    before = snapshot(frame)
+    flagged = compliance_frames.check(frame, "tweet_id", client=client, progress=False)
+    flagged.loc[flagged.index[0], "lat"] = 99.0
+    flagged.iloc[1, flagged.columns.get_loc("lon")] = 99.0
+    assert_unchanged(frame, before)
 
 
 def test_accessor_is_registered_and_stateless(client: Client) -> None:

@@ -1,0 +1,148 @@
+"""The IDs of a lazy frame (larger than memory, say) written out with bounded memory.
+
+The keys are cut into ranges of at most ``budget`` IDs each (a histogram pass finds
+where; a range still too full is cut finer), and each range in turn is collected,
+de-duplicated, sorted and appended to the canonical file. Ranges ascend, so the file
+comes out sorted, and its digest is that of the in-memory path: the same IDs name the
+same job whether the frame was eager or lazy. Memory stays near ``budget`` IDs,
+whatever the size of the frame.
+
+Example:
+    >>> import polars as pl, narwhals.stable.v2 as nw
+    >>> frame = nw.from_native(pl.LazyFrame({"id": [30, 10, 20, 10, 40]}))
+    >>> ids = stream_id_set(frame, "id", errors="raise", what="tweet", budget=2)
+    >>> ids.path.read_text(), ids.count
+    ('10\\n20\\n30\\n40\\n', 4)
+    >>> ids.discard()
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from typing import Any
+
+import narwhals.stable.v2 as nw
+import numpy as np
+
+from ..client import IdSet
+from ..errors import InvalidIDError
+from .ids import float_error, nw_key
+
+DEFAULT_BUDGET = 20_000_000
+"""IDs held in memory at a time (8 bytes each, a few times over while sorting)."""
+
+_BINS = 4096
+_EXAMPLES = 5
+
+
+def stream_id_set(
+    frame: nw.LazyFrame[Any], column: str, *, errors: str, what: str, budget: int = DEFAULT_BUDGET
+) -> IdSet:
+    """The distinct valid IDs of a lazy frame's column, as the canonical file to upload."""
+    dtype = frame.collect_schema()[column]
+    if dtype.is_float():
+        raise float_error(column, dtype)
+    key = nw_key(column, dtype).alias("key")
+    keyed = frame.select(key)
+    stats = _one_row(
+        keyed.select(
+            nw.col("key").min().alias("low"),
+            nw.col("key").max().alias("high"),
+            nw.col("key").is_null().sum().alias("invalid"),
+            nw.len().alias("rows"),
+        )
+    )
+    invalid, rows = int(stats["invalid"] or 0), int(stats["rows"] or 0)
+    if invalid and errors == "raise":
+        raise _invalid(frame, column, key, invalid, what)
+    handle, name = tempfile.mkstemp(prefix="compliance-ids-", suffix=".txt")
+    digest = IdSet.hasher()
+    count = 0
+    with os.fdopen(handle, "wb") as sink:
+        if rows > invalid:
+            valid = keyed.filter(~nw.col("key").is_null())
+            low, high = int(stats["low"]), int(stats["high"])
+            for start, stop in _ranges(valid, low, high + 1, rows - invalid, budget):
+                part = (
+                    valid.filter(_within(start, stop))
+                    .collect(backend="polars")
+                    .to_native()["key"]
+                    .unique()
+                    .sort()
+                )
+                part.to_frame().write_csv(sink, include_header=False)
+                digest.update(np.ascontiguousarray(part.to_numpy(), dtype="<u8").tobytes())
+                count += part.len()
+    return IdSet.from_canonical(name, count=count, digest=digest.hexdigest())
+
+
+def _within(start: int, stop: int) -> Any:
+    key = nw.col("key")
+    return (key >= nw.lit(start, dtype=nw.UInt64)) & (key < nw.lit(stop, dtype=nw.UInt64))
+
+
+def _ranges(
+    valid: nw.LazyFrame[Any], start: int, stop: int, count: int, budget: int
+) -> list[tuple[int, int]]:
+    """Ascending key ranges ``[start, stop)`` holding at most ``budget`` rows each (or one key)."""
+    pending = [(start, stop, count)]
+    done: list[tuple[int, int]] = []
+    while pending:
+        low, high, rows = pending.pop()
+        if rows <= budget or high - low <= 1:
+            done.append((low, high))
+            continue
+        width = math.ceil((high - low) / min(_BINS, high - low))
+        histogram = _one_table(
+            valid.filter(_within(low, high))
+            .select(((nw.col("key") - nw.lit(low, dtype=nw.UInt64)) // width).alias("bin"))
+            .group_by("bin")
+            .agg(nw.len().alias("rows"))
+        )
+        segment_start, segment_rows = low, 0
+        for index, rows_in_bin in sorted(histogram):
+            bin_start = low + index * width
+            if segment_rows and segment_rows + rows_in_bin > budget:
+                done.append((segment_start, bin_start))
+                segment_start, segment_rows = bin_start, 0
+            if rows_in_bin > budget:  # one bin too full: cut it finer
+                pending.append((bin_start, min(bin_start + width, high), rows_in_bin))
+                segment_start = min(bin_start + width, high)
+                continue
+            segment_rows += rows_in_bin
+        if segment_rows:
+            done.append((segment_start, high))
+    return sorted(done)
+
+
+def _one_row(frame: nw.LazyFrame[Any]) -> dict[str, Any]:
+    collected = frame.collect(backend="polars")
+    row: dict[str, Any] = collected.rows(named=True)[0]
+    return row
+
+
+def _one_table(frame: nw.LazyFrame[Any]) -> list[tuple[int, int]]:
+    return [(int(b), int(r)) for b, r in frame.collect(backend="polars").iter_rows()]
+
+
+def _invalid(
+    frame: nw.LazyFrame[Any], column: str, key: Any, count: int, what: str
+) -> InvalidIDError:
+    examples = [
+        value
+        for (value,) in frame.filter(key.is_null())
+        .select(column)
+        .head(_EXAMPLES)
+        .collect(backend="polars")
+        .iter_rows()
+    ]
+    shown = ", ".join("null" if v is None else repr(v) for v in examples)
+    return InvalidIDError(
+        f"Column {column!r} has {count} value(s) that are not {what} IDs (1-19 decimal digits), "
+        f"such as {shown}. Fix or drop these rows, or pass errors='skip' to keep them with "
+        "null flags.",
+        count=count,
+        examples=[(None, value) for value in examples],
+    )
