@@ -332,36 +332,18 @@ def run_baseline(pdf: pd.DataFrame, work: Path, attempt: int) -> tuple[Run, Any]
     return run, None
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--rows", type=float, default=1e7)
-    parser.add_argument(
-        "--repeat", type=int, default=3, help="runs per contestant; the best counts"
-    )
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "check.json"))
-    args = parser.parse_args(argv)
-    rows = int(args.rows)
-    timing = logging.getLogger("compliance_frames.timing")
-    timing.setLevel(logging.DEBUG)
-    phases = PhaseLog()
-    timing.addHandler(phases)
-    work = Path(tempfile.mkdtemp(prefix="bench-check-"))
-    warm_up(work)  # imports, thread pools, first allocations: not what is being measured
-    report: dict[str, Any] = {"runs": {}}
-    frame = make_frame(rows)
-    pdf = frame.to_pandas()
-    input_bytes = {
-        "polars": frame.estimated_size(),
-        "pandas": int(pdf.memory_usage(deep=True).sum()),
-    }
-    # Rounds: every contestant once per round, in a rotating order, so that a drift in
-    # the machine's state (page cache, memory, a noisy neighbour) falls on all of them.
+def compete(
+    frame: pl.DataFrame, pdf: pd.DataFrame, work: Path, phases: PhaseLog, repeat: int
+) -> tuple[dict[str, Run], dict[str, dict[str, float]]]:
+    """``repeat`` rounds of every contestant; the best run of each, and the bare times.
+
+    Every contestant runs once per round, in a rotating order, so that a drift in the
+    machine's state (page cache, memory, a noisy neighbour) falls on all of them.
+    """
     contestants = ["polars", "pandas", "baseline"]
     tries: dict[str, list[Run]] = {name: [] for name in contestants}
     bare_runs: dict[str, list[dict[str, float]]] = {"polars": [], "pandas": []}
-    for attempt in range(args.repeat):
+    for attempt in range(repeat):
         shift = attempt % len(contestants)
         for name in contestants[shift:] + contestants[:shift]:
             if name == "baseline":
@@ -372,12 +354,43 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 bare_runs[name].append(bare_run)
             tries[name].append(run)
             gc.collect()
-    runs = {name: best_of(tries[name]) for name in contestants}
     bare_times = {
-        engine: {p: min(b[p] for b in done) for p in done[0]} for engine, done in bare_runs.items()
+        engine: {phase: min(run[phase] for run in done) for phase in done[0]}
+        for engine, done in bare_runs.items()
     }
+    return {name: best_of(tries[name]) for name in contestants}, bare_times
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=float, default=1e7)
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="rounds: runs per contestant; the best counts"
+    )
+    parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "check.json"))
+    args = parser.parse_args(argv)
+    rows = int(args.rows)
+    timing = logging.getLogger("compliance_frames.timing")
+    timing.setLevel(logging.DEBUG)
+    phases = PhaseLog()
+    timing.addHandler(phases)
+    frame = make_frame(rows)
+    pdf = frame.to_pandas()
+    input_bytes = {
+        "polars": frame.estimated_size(),
+        "pandas": int(pdf.memory_usage(deep=True).sum()),
+    }
+    work = Path(tempfile.mkdtemp(prefix="bench-check-"))
+    try:
+        warm_up(work)  # imports, thread pools, first allocations: not what is being measured
+        runs, bare_times = compete(frame, pdf, work, phases, args.repeat)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # gigabytes of ID and results files
     base_run = runs["baseline"]
     base_times = base_run.phases
+    report: dict[str, Any] = {"runs": {}}
 
     # -- the table -------------------------------------------------------------------------
     print(

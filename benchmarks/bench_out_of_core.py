@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -162,11 +163,16 @@ def capped(
         group.rmdir()
 
 
-def run_engine(
-    engine: str, args: argparse.Namespace, cap: int | None, env: dict[str, str]
-) -> dict[str, Any]:
-    """One child run of an engine, with a fresh results cache (its jobs really run)."""
+def run_engine(engine: str, args: argparse.Namespace, cap: int | None) -> dict[str, Any]:
+    """One child run of an engine on a fresh emulator and results cache: its jobs really
+    run. Every file it made is removed afterwards, the figures kept."""
+    from compliance_frames.emulator import Emulator
+
     work = Path(tempfile.mkdtemp(prefix=f"bench-ooc-{engine}-"))
+    # The storage host is another machine: its files go to RAM where possible, not to
+    # the disk the child reads and writes.
+    shm = Path("/dev/shm")
+    storage = tempfile.mkdtemp(prefix="bench-storage-", dir=shm if shm.is_dir() else None)
     command = [
         sys.executable,
         __file__,
@@ -182,7 +188,17 @@ def run_engine(
         "--max-ids-per-job",
         str(args.max_ids_per_job),
     ]
-    result, enforced = capped(command, cap, env)
+    try:
+        with Emulator(processing_seconds=0, data_dir=storage) as emulator:
+            env = {
+                **os.environ,
+                "BEARER_TOKEN": emulator.bearer_token,
+                "X_API_BASE_URL": emulator.base_url,
+            }
+            result, enforced = capped(command, cap, env)
+    finally:
+        shutil.rmtree(storage, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
     if result.returncode != 0:
         return {
             "engine": engine,
@@ -227,6 +243,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     parser.add_argument("--engines", default="polars,dask")
     parser.add_argument(
+        "--keep-data", action="store_true", help="keep the generated dataset for another run"
+    )
+    parser.add_argument(
         "--out", default=str(Path(__file__).parent / "results" / "out_of_core.json")
     )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -252,21 +271,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "memory_cap": limit,
         "runs": [],
     }
-    from compliance_frames.emulator import Emulator
-
-    shm = Path("/dev/shm")
-    storage = tempfile.mkdtemp(prefix="bench-storage-", dir=shm if shm.is_dir() else None)
-    with Emulator(processing_seconds=0, data_dir=storage) as emulator:
-        env = {
-            **os.environ,
-            "BEARER_TOKEN": emulator.bearer_token,
-            "X_API_BASE_URL": emulator.base_url,
-        }
+    try:
         for engine in args.engines.split(","):
             for cap in (None, limit):  # the true peak first, then within the cap
-                figures = run_engine(engine, args, cap, env)
+                figures = run_engine(engine, args, cap)
                 report["runs"].append(figures)
                 print(describe(figures, args.memory), flush=True)
+    finally:
+        if not args.keep_data:
+            shutil.rmtree(args.data, ignore_errors=True)
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2))
     return report

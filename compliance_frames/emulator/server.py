@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import threading
@@ -74,6 +75,7 @@ class Emulator:
         self._ports = (port, storage_port)
         self._own_dir = data_dir is None
         self._data_dir = data_dir or tempfile.mkdtemp(prefix="compliance-emulator-")
+        os.makedirs(self._data_dir, exist_ok=True)
         self._servers: list[BaseWSGIServer] = []
         self._threads: list[threading.Thread] = []
         storage = self._bind(storage_port, None)

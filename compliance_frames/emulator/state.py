@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import threading
@@ -136,7 +137,10 @@ class EmulatorState:
     def job_dir(self, job: Job) -> str:
         """The folder holding a job's uploaded IDs and results."""
         path = os.path.join(self.data_dir, job.id)
-        os.makedirs(path, exist_ok=True)
+        # Not makedirs: a request still in flight when the emulator stops must not
+        # bring back the data folder it has just removed.
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(path)
         return path
 
     def take_fate(self, job_type: str) -> Fate | None:

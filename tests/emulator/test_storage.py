@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
@@ -277,3 +278,28 @@ def test_job_never_uploaded_expires_after_the_upload_window(make_emulator) -> No
         "data"
     ]
     assert listed[0]["status"] == "expired"
+
+
+def test_data_folder_given_is_made_and_kept_own_folder_is_removed(tmp_path: Path) -> None:
+    given = tmp_path / "not" / "yet"
+    with Emulator(data_dir=str(given), processing_seconds=0) as emulator:
+        api = validating_session(emulator)
+        job = create(api, emulator)
+        assert upload(job, b"20\n").status_code == 200
+        wait_status(api, emulator, job["id"], "complete")
+    assert (given / job["id"] / "delivery").is_file()  # the user's folder is the user's
+
+    with Emulator(processing_seconds=0) as emulator:
+        own = Path(emulator.state.data_dir)
+        api = validating_session(emulator)
+        job = create(api, emulator)
+        assert upload(job, b"20\n").status_code == 200
+        wait_status(api, emulator, job["id"], "complete")
+        assert own.is_dir()
+    assert not own.exists()
+    # A request still in flight after the stop cannot bring the folder back.
+    stored = emulator.state.store.get(job["id"])
+    assert stored is not None
+    with pytest.raises(FileNotFoundError):
+        emulator.state.job_dir(stored)
+    assert not own.exists()
