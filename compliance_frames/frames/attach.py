@@ -16,7 +16,6 @@ The user's frame is never modified: every path returns a new frame.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,6 +78,23 @@ def check_clash(columns: list[str], layout: Layout, overwrite: bool) -> list[str
     return clash
 
 
+@dataclass(frozen=True)
+class Join:
+    """What a frame is joined with: its key columns, the per-ID event tables, the layout.
+
+    ``tweets`` (and ``users`` with ``user_col``) are per-ID tables (one row per ID with
+    an event, see :func:`~compliance_frames.frames.events.per_id`); ``replace`` names the
+    existing columns the added ones replace (``overwrite=True``).
+    """
+
+    id_col: str
+    user_col: str | None
+    tweets: pl.DataFrame
+    users: pl.DataFrame | None
+    layout: Layout
+    replace: list[str]
+
+
 def add_columns(
     frame: pl.LazyFrame, tweets: pl.DataFrame, users: pl.DataFrame | None, layout: Layout
 ) -> pl.LazyFrame:
@@ -123,9 +139,6 @@ def _known(key: str, flag: pl.Expr) -> pl.Expr:
 # -- per kind of frame -----------------------------------------------------------------------
 
 
-Attach = Callable[[Any], Any]
-
-
 def _known_flag(gathered: pl.Series, keys: pl.Series) -> pl.Series:
     """False where the ID has no event, null where the row's ID was not valid."""
     if not keys.null_count():
@@ -161,38 +174,28 @@ def eager_columns(
     return columns
 
 
-def attach_polars(
-    native: pl.DataFrame | pl.LazyFrame,
-    id_col: str,
-    user_col: str | None,
-    tweets: pl.DataFrame,
-    users: pl.DataFrame | None,
-    layout: Layout,
-    replace: list[str],
-) -> pl.DataFrame | pl.LazyFrame:
+def attach_polars(native: pl.DataFrame | pl.LazyFrame, join: Join) -> pl.DataFrame | pl.LazyFrame:
     """polars: a LazyFrame gets a lazy join (it stays lazy); a DataFrame gets the columns."""
     if isinstance(native, pl.DataFrame):
         frame = nw.from_native(native, eager_only=True)
-        user_keys = keys_of(frame, user_col) if user_col is not None else None
-        columns = eager_columns(keys_of(frame, id_col), user_keys, tweets, users, layout)
-        return native.drop(replace).with_columns(columns)
-    lazy = native.drop(replace)
+        keys, user_keys = _row_keys(frame, join)
+        columns = eager_columns(keys, user_keys, join.tweets, join.users, join.layout)
+        return native.drop(join.replace).with_columns(columns)
+    lazy = native.drop(join.replace)
     schema = lazy.collect_schema()
-    keys = [key_expression(id_col, schema[id_col]).alias(KEY)]
-    if user_col is not None:
-        keys.append(key_expression(user_col, schema[user_col]).alias(USER_KEY))
-    return add_columns(lazy.with_columns(keys), tweets, users, layout)
+    key_columns = [key_expression(join.id_col, schema[join.id_col]).alias(KEY)]
+    if join.user_col is not None:
+        key_columns.append(key_expression(join.user_col, schema[join.user_col]).alias(USER_KEY))
+    return add_columns(lazy.with_columns(key_columns), join.tweets, join.users, join.layout)
 
 
-def attach_pandas_like(
-    frame: nw.DataFrame[Any],
-    id_col: str,
-    user_col: str | None,
-    tweets: pl.DataFrame,
-    users: pl.DataFrame | None,
-    layout: Layout,
-    replace: list[str],
-) -> Any:
+def _row_keys(frame: nw.DataFrame[Any], join: Join) -> tuple[pl.Series, pl.Series | None]:
+    """Every row's ID key (and author key with ``user_col``), null where not an ID."""
+    user_keys = keys_of(frame, join.user_col) if join.user_col is not None else None
+    return keys_of(frame, join.id_col), user_keys
+
+
+def attach_pandas_like(frame: nw.DataFrame[Any], join: Join) -> Any:
     """pandas (and pandas-like) frames: columns set with the frame's own index.
 
     pyarrow-backed frames get pyarrow dtypes (``bool[pyarrow]``,
@@ -202,16 +205,15 @@ def attach_pandas_like(
     """
     import pandas as pd
 
-    native = frame.drop(replace).to_native()
-    keys = keys_of(frame, id_col)
-    user_keys = keys_of(frame, user_col) if user_col is not None else None
+    native = frame.drop(join.replace).to_native()
+    keys, user_keys = _row_keys(frame, join)
     if any(isinstance(dtype, pd.ArrowDtype) for dtype in native.dtypes):
-        added = pl.DataFrame(eager_columns(keys, user_keys, tweets, users, layout))
+        added = pl.DataFrame(eager_columns(keys, user_keys, join.tweets, join.users, join.layout))
         converted = added.to_pandas(use_pyarrow_extension_array=True)
         converted.index = native.index
         columns = {name: converted[name] for name in converted.columns}
     else:
-        columns = numpy_columns(keys, user_keys, tweets, users, layout, native.index)
+        columns = numpy_columns(keys, user_keys, join.tweets, join.users, join.layout, native.index)
     # A shallow copy shares the user's columns: safe only under copy-on-write (pandas 3,
     # or pandas 2 with the option on). Otherwise an edit of the result would reach them.
     out = native.copy(deep=not _copy_on_write(pd))
@@ -338,47 +340,33 @@ def _codes(values: pl.Series) -> tuple[npt.NDArray[np.int16], list[str]]:
     return codes, categories
 
 
-def attach_dask(
-    native: Any,
-    id_col: str,
-    user_col: str | None,
-    tweets: pl.DataFrame,
-    users: pl.DataFrame | None,
-    layout: Layout,
-    replace: list[str],
-) -> Any:
+def attach_dask(native: Any, join: Join) -> Any:
     """Dask: the pandas path on every partition (index and order kept)."""
 
     def partition(pdf: Any) -> Any:
         frame = nw.from_native(pdf, eager_only=True)
-        return attach_pandas_like(frame, id_col, user_col, tweets, users, layout, replace)
+        return attach_pandas_like(frame, join)
 
     meta = partition(native._meta)
     return native.map_partitions(partition, meta=meta)
 
 
-def attach_narwhals(
-    frame: nw.LazyFrame[Any],
-    id_col: str,
-    user_col: str | None,
-    tweets: pl.DataFrame,
-    users: pl.DataFrame | None,
-    layout: Layout,
-    replace: list[str],
-) -> Any:
+def attach_narwhals(frame: nw.LazyFrame[Any], join: Join) -> Any:
     """Other lazy engines (DuckDB, PySpark, ...): a narwhals left join on the key.
 
     Row order is what the engine makes of it: SQL engines promise none.
     """
-    frame = frame.drop(replace)
+    frame = frame.drop(join.replace)
     native = frame.to_native()
     session = getattr(native, "sparkSession", None)
     schema = frame.collect_schema()
+    id_col, user_col, layout = join.id_col, join.user_col, join.layout
     result = frame.with_columns(nw_key(id_col, schema[id_col]).alias(KEY))
-    tables = [(tweets, _T, KEY)]
+    tables = [(join.tweets, _T, KEY)]
     if user_col is not None:
         result = result.with_columns(nw_key(user_col, schema[user_col]).alias(USER_KEY))
-        tables.append((users if users is not None else tweets.clear(), _U, USER_KEY))
+        users = join.users if join.users is not None else join.tweets.clear()
+        tables.append((users, _U, USER_KEY))
     for table, prefix, key in tables:
         prepared = table.with_columns(pl.col(["reason", "action"]).cast(pl.String)).rename(
             {name: prefix + name for name in table.columns}

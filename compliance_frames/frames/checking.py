@@ -184,21 +184,21 @@ def check(
 
 def _attach(plan: _Plan, tweets: pl.DataFrame, users: pl.DataFrame | None) -> Any:
     frame = plan.frame
-    arguments = (plan.id_col, plan.user_col, tweets, users, plan.layout, plan.replace)
+    join = attach.Join(plan.id_col, plan.user_col, tweets, users, plan.layout, plan.replace)
     implementation = frame.implementation
     native = frame.to_native()
     if implementation.is_polars():
-        return attach.attach_polars(native, *arguments)
+        return attach.attach_polars(native, join)
     if isinstance(frame, nw.DataFrame):
         if implementation.is_pandas_like():
-            return attach.attach_pandas_like(frame, *arguments)
+            return attach.attach_pandas_like(frame, join)
         # Another eager kind (pyarrow, ...): through polars and back.
-        result = attach.attach_polars(frame.to_polars(), *arguments)
+        result = attach.attach_polars(frame.to_polars(), join)
         return nw.from_native(result).lazy().collect(backend=implementation).to_native()
     if implementation.is_dask():
         with quiet_dask():
-            return attach.attach_dask(native, *arguments)
-    return attach.attach_narwhals(frame, *arguments)
+            return attach.attach_dask(native, join)
+    return attach.attach_narwhals(frame, join)
 
 
 def results(
