@@ -3,15 +3,45 @@ every JSON answer against the official OpenAPI description."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 
+from compliance_frames import IdSet
 from compliance_frames.emulator import Emulator
 from tests.openapi import assert_valid
+
+
+def _id_files() -> set[Path]:
+    return set(Path(tempfile.gettempdir()).glob("compliance-ids-*"))
+
+
+@pytest.fixture(autouse=True)
+def no_id_file_left_behind() -> Iterator[None]:
+    """Every test: the temporary ID files it made are gone when it ends."""
+    before = _id_files()
+    yield
+    left = sorted(path.name for path in _id_files() - before)
+    assert not left, f"temporary ID files left behind: {left}"
+
+
+@pytest.fixture
+def temporary() -> Iterator[Callable[[IdSet], IdSet]]:
+    """Wrap an IdSet made by a test: its file is discarded when the test ends."""
+    made: list[IdSet] = []
+
+    def keep(ids: IdSet) -> IdSet:
+        made.append(ids)
+        return ids
+
+    yield keep
+    for ids in made:
+        ids.discard()
 
 
 class EmulatorFactory:

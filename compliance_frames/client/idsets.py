@@ -16,6 +16,8 @@ Example:
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import hashlib
 import io
 import os
@@ -41,15 +43,33 @@ _SPLIT_BLOCK = 1 << 22
 _MAX_EXAMPLES = 5
 
 
+_LIVE: set[Path] = set()
+"""The temporary files of IdSets not yet discarded: removed at exit at the latest."""
+
+
+@atexit.register
+def _discard_all() -> None:
+    for path in list(_LIVE):
+        path.unlink(missing_ok=True)
+
+
 @dataclass(frozen=True)
 class IdSet:
-    """A canonical file of unique IDs, ascending, with its count and digest."""
+    """A canonical file of unique IDs, ascending, with its count and digest.
+
+    A temporary file (``temporary=True``) is removed by :meth:`discard`, or when the
+    interpreter exits (a script that ended with a job still running, for instance).
+    """
 
     path: Path
     count: int
     digest: str
     temporary: bool = True
     part: tuple[int, int] | None = None
+
+    def __post_init__(self) -> None:
+        if self.temporary:
+            _LIVE.add(self.path)
 
     # -- building -----------------------------------------------------------------------
 
@@ -67,15 +87,33 @@ class IdSet:
         digest.update(typing.cast("bytes", data))
         return str(digest.hexdigest())
 
+    @staticmethod
+    @contextlib.contextmanager
+    def new_file(prefix: str = "compliance-ids-") -> Iterator[Path]:
+        """A new private temporary file for an IdSet, removed if writing it fails.
+
+        Example:
+            >>> with IdSet.new_file() as path:
+            ...     _ = path.write_bytes(b"1\\n")
+            >>> IdSet.from_canonical(path).discard()
+        """
+        handle, name = tempfile.mkstemp(prefix=prefix, suffix=".txt")
+        os.close(handle)
+        path = Path(name)
+        try:
+            yield path
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+
     @classmethod
     def from_values(cls, values: npt.NDArray[np.uint64]) -> IdSet:
         """From a ``uint64`` array (any order, duplicates allowed)."""
         unique = np.unique(np.asarray(values, dtype=np.uint64))
-        handle, name = tempfile.mkstemp(prefix="compliance-ids-", suffix=".txt")
-        with os.fdopen(handle, "wb") as sink:
+        with cls.new_file() as path, open(path, "wb") as sink:
             for start in range(0, unique.size, _BLOCK):
                 sink.write(format_ids(unique[start : start + _BLOCK]))
-        return cls(Path(name), int(unique.size), cls.digest_of(unique))
+        return cls(path, int(unique.size), cls.digest_of(unique))
 
     @classmethod
     def from_ids(cls, ids: Iterable[Any]) -> IdSet:
@@ -163,12 +201,12 @@ class IdSet:
         try:
             with open(self.path, "rb") as source:
                 for index in range(1, n_parts + 1):
-                    handle, name = tempfile.mkstemp(
-                        prefix=f"compliance-ids-p{index}-", suffix=".txt"
-                    )
-                    with os.fdopen(handle, "wb") as sink:
+                    with (
+                        self.new_file(f"compliance-ids-p{index}-") as path,
+                        open(path, "wb") as sink,
+                    ):
                         count = _copy_lines(source, sink, max_ids)
-                    parts.append(IdSet(Path(name), count, self.digest, True, (index, n_parts)))
+                    parts.append(IdSet(path, count, self.digest, True, (index, n_parts)))
         except BaseException:
             for part in parts:
                 part.discard()
@@ -179,6 +217,7 @@ class IdSet:
         """Remove the file if this set made it."""
         if self.temporary:
             self.path.unlink(missing_ok=True)
+            _LIVE.discard(self.path)
 
 
 def _copy_lines(source: BinaryIO, sink: BinaryIO, lines: int) -> int:

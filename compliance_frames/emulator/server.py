@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -78,6 +79,8 @@ class Emulator:
         os.makedirs(self._data_dir, exist_ok=True)
         self._servers: list[BaseWSGIServer] = []
         self._threads: list[threading.Thread] = []
+        # A script that ends without stop() leaves neither servers nor files behind.
+        atexit.register(self.stop)
         storage = self._bind(storage_port, None)
         self.state = EmulatorState.create(
             self.config,
@@ -119,7 +122,11 @@ class Emulator:
         return self
 
     def stop(self) -> None:
-        """Stop both hosts and remove the temporary data folder."""
+        """Stop both hosts and remove the temporary data folder (idempotent).
+
+        Runs by itself when the interpreter exits, for an emulator never stopped.
+        """
+        atexit.unregister(self.stop)
         for server in self._servers:
             if self._threads:
                 server.shutdown()

@@ -13,8 +13,6 @@ Example:
 
 from __future__ import annotations
 
-import os
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -204,12 +202,10 @@ def id_set(keys: pl.Series) -> IdSet:
     The digest is computed while polars writes the file (both release the GIL).
     """
     unique = keys.drop_nulls().unique().sort()
-    handle, name = tempfile.mkstemp(prefix="compliance-ids-", suffix=".txt")
-    os.close(handle)
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with IdSet.new_file() as path, ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(IdSet.digest_of, unique.to_numpy())
-        unique.to_frame("id").write_csv(name, include_header=False)
-        return IdSet.from_canonical(name, count=unique.len(), digest=digest.result())
+        unique.to_frame("id").write_csv(path, include_header=False)
+        return IdSet.from_canonical(path, count=unique.len(), digest=digest.result())
 
 
 def check_errors_argument(errors: str) -> None:

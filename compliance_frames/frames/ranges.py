@@ -19,8 +19,6 @@ Example:
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from typing import Any
 
 import narwhals.stable.v2 as nw
@@ -57,10 +55,9 @@ def stream_id_set(
     invalid, rows = int(stats["invalid"] or 0), int(stats["rows"] or 0)
     if invalid and errors == "raise":
         raise _invalid(frame, column, key, invalid, what)
-    handle, name = tempfile.mkstemp(prefix="compliance-ids-", suffix=".txt")
     digest = IdSet.hasher()
     count = 0
-    with os.fdopen(handle, "wb") as sink:
+    with IdSet.new_file() as path, open(path, "wb") as sink:
         if rows > invalid:
             valid = keyed.filter(~nw.col("key").is_null())
             low, high = int(stats["low"]), int(stats["high"])
@@ -75,7 +72,7 @@ def stream_id_set(
                 part.to_frame().write_csv(sink, include_header=False)
                 digest.update(np.ascontiguousarray(part.to_numpy(), dtype="<u8").tobytes())
                 count += part.len()
-    return IdSet.from_canonical(name, count=count, digest=digest.hexdigest())
+    return IdSet.from_canonical(path, count=count, digest=digest.hexdigest())
 
 
 def _within(start: int, stop: int) -> Any:

@@ -33,8 +33,8 @@ def test_same_ids_same_name_whatever_the_source(tmp_path: Path) -> None:
         assert not s.path.exists()
 
 
-def test_adopting_a_canonical_file(tmp_path: Path) -> None:
-    made = IdSet.from_ids([3, 1, 2])
+def test_adopting_a_canonical_file(tmp_path: Path, temporary) -> None:
+    made = temporary(IdSet.from_ids([3, 1, 2]))
     path = tmp_path / "canonical.txt"
     path.write_bytes(made.path.read_bytes())
     adopted = IdSet.from_canonical(path, temporary=False)
@@ -43,9 +43,9 @@ def test_adopting_a_canonical_file(tmp_path: Path) -> None:
     assert path.exists()
 
 
-def test_near_2_63_and_19_digits_are_exact() -> None:
+def test_near_2_63_and_19_digits_are_exact(temporary) -> None:
     big = [2**63 - 1, 2**63, 9_999_999_999_999_999_999, 10**18]
-    made = IdSet.from_ids([str(v) for v in big])
+    made = temporary(IdSet.from_ids([str(v) for v in big]))
     assert [int(v) for v in made.path.read_text().split()] == sorted(big)
 
 
@@ -117,3 +117,18 @@ def test_split_cuts_at_any_block_boundary(
     finally:
         for p in {*parts, whole}:
             p.discard()
+
+
+def test_a_file_that_fails_to_be_written_is_removed() -> None:
+    made: list[Path] = []
+
+    def write_then_fail() -> None:
+        with IdSet.new_file() as path:
+            made.append(path)
+            path.write_bytes(b"1\n")
+            raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        write_then_fail()
+    assert len(made) == 1
+    assert not made[0].exists()

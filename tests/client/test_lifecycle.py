@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from typing import Any
 
@@ -164,12 +165,12 @@ def test_wait_times_out_and_says_the_job_goes_on(
 
 
 def test_conflict_with_another_compliance_frames_job_waits_for_it(
-    make_emulator: EmulatorFactory, make_client
+    make_emulator: EmulatorFactory, make_client, temporary
 ) -> None:
     emulator = make_emulator(events=EVENTS)
     client: Client = make_client(emulator)
     emulator.stall_next_job()
-    other = client.create_job("tweets", name=IdSet.from_ids([7]).job_name("tweets"))
+    other = client.create_job("tweets", name=temporary(IdSet.from_ids([7])).job_name("tweets"))
     client.upload_ids(other, [7])
     handle = client.submit(IDS, "tweets", progress=False)
     time.sleep(0.3)
@@ -312,7 +313,14 @@ def test_a_script_exits_at_once_with_a_job_still_running(tmp_path) -> None:
     )
     started = time.monotonic()
     command = [sys.executable, str(script)]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    environment = {**os.environ, "TMPDIR": str(scratch)}
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=60, check=False, env=environment
+    )
     assert result.returncode == 0, result.stderr
     assert "submitted True" in result.stdout
     assert time.monotonic() - started < 30  # not held until the hour-long job ends
+    # Neither the IDs file of the unfinished job nor the emulator's folder is left behind.
+    assert list(scratch.iterdir()) == []

@@ -32,51 +32,55 @@ def test_same_file_and_digest_as_in_memory(budget: int) -> None:
     in_memory.discard()
 
 
-def test_bursty_keys_are_cut_finer() -> None:
+def test_bursty_keys_are_cut_finer(temporary) -> None:
     # Most IDs in a sliver of the range: a first histogram bin holds far more than the budget.
     burst = 10**18 + np.arange(5_000, dtype=np.int64)
     spread = np.linspace(0, 2**62, 100, dtype=np.int64)
     values = np.concatenate([spread, burst])
-    streamed = stream_id_set(lazy(values), "id", errors="raise", what="tweet", budget=700)
-    expected = IdSet.from_ids(values)
+    streamed = temporary(
+        stream_id_set(lazy(values), "id", errors="raise", what="tweet", budget=700)
+    )
+    expected = temporary(IdSet.from_ids(values))
     assert (streamed.count, streamed.digest) == (expected.count, expected.digest)
 
 
-def test_one_id_repeated_beyond_the_budget() -> None:
+def test_one_id_repeated_beyond_the_budget(temporary) -> None:
     values = np.array([7] * 1000 + [3, 9], dtype=np.int64)
-    streamed = stream_id_set(lazy(values), "id", errors="raise", what="tweet", budget=10)
+    streamed = temporary(stream_id_set(lazy(values), "id", errors="raise", what="tweet", budget=10))
     assert streamed.path.read_text() == "3\n7\n9\n"
 
 
-def test_strings_and_19_digits() -> None:
+def test_strings_and_19_digits(temporary) -> None:
     values = [str(2**63 + 5), "9999999999999999999", "007", str(2**63 + 5)]
-    streamed = stream_id_set(lazy(values), "id", errors="raise", what="tweet", budget=1)
+    streamed = temporary(stream_id_set(lazy(values), "id", errors="raise", what="tweet", budget=1))
     assert streamed.path.read_text().split() == ["7", str(2**63 + 5), "9999999999999999999"]
 
 
-def test_invalid_values_are_named_or_skipped() -> None:
+def test_invalid_values_are_named_or_skipped(temporary) -> None:
     frame = lazy(["1", "abc", None, "-5", "2"])
     with pytest.raises(
         InvalidIDError, match=r"3 value\(s\) that are not tweet IDs.*'abc'.*null"
     ) as caught:
         stream_id_set(frame, "id", errors="raise", what="tweet")
     assert caught.value.count == 3
-    skipped = stream_id_set(frame, "id", errors="skip", what="tweet")
+    skipped = temporary(stream_id_set(frame, "id", errors="skip", what="tweet"))
     assert skipped.path.read_text() == "1\n2\n"
-    empty = stream_id_set(lazy(["x"]), "id", errors="skip", what="tweet")
+    empty = temporary(stream_id_set(lazy(["x"]), "id", errors="skip", what="tweet"))
     assert (empty.count, empty.path.read_text()) == (0, "")
 
 
-def test_dask_and_duckdb_frames() -> None:
+def test_dask_and_duckdb_frames(temporary) -> None:
     import duckdb
 
     values = np.random.default_rng(2).integers(0, 2**62, 1000, dtype=np.int64)
-    expected = IdSet.from_ids(values)
+    expected = temporary(IdSet.from_ids(values))
     import pandas as pd
 
     frame = pd.DataFrame({"id": values})
     for native in (dd.from_pandas(frame, npartitions=4), duckdb.sql("select * from frame")):
         with pytest.warns(FutureWarning) if isinstance(native, dd.DataFrame) else nullcontext():
             narwhals_frame = nw.from_native(native)
-        streamed = stream_id_set(narwhals_frame, "id", errors="raise", what="tweet", budget=97)
+        streamed = temporary(
+            stream_id_set(narwhals_frame, "id", errors="raise", what="tweet", budget=97)
+        )
         assert (streamed.count, streamed.digest) == (expected.count, expected.digest)
