@@ -172,7 +172,11 @@ def check(
     what = "tweet" if plan.job_type is JobType.TWEETS else "user"
     jobs = [(_extract(plan.frame, id_col, errors, what), plan.job_type)]
     if user_col is not None:
-        jobs.append((_extract(plan.frame, user_col, errors, "user"), JobType.USERS))
+        try:
+            jobs.append((_extract(plan.frame, user_col, errors, "user"), JobType.USERS))
+        except BaseException:
+            jobs[0][0].discard()  # the author IDs were refused: nothing runs
+            raise
     ran = _run(client, jobs, progress, job_options)
     with phase("parse results"):  # created_at is not part of the flags: left unparsed
         tables = [read_events(result, created_at=False) for result in ran]

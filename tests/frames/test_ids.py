@@ -150,6 +150,17 @@ def test_negative_and_too_large_integers(exact_client: Client) -> None:
         compliance_frames.check(too_big, "id", client=exact_client, progress=False)
 
 
+def test_bad_author_ids_raise_before_any_job_runs(
+    make_emulator: EmulatorFactory, tmp_path: Any
+) -> None:
+    emulator = make_emulator()
+    client = Client(emulator.bearer_token, emulator.base_url, results_dir=tmp_path)
+    frame = pd.DataFrame({"id": ["1", "2"], "author": ["3", "me"]})
+    with pytest.raises(InvalidIDError, match=r"1 value\(s\) that are not user IDs.*'me'"):
+        compliance_frames.check(frame, "id", user_col="author", client=client, progress=False)
+    assert emulator.request_log("api") == []  # and the tweet IDs' file is gone (conftest)
+
+
 def test_rows_are_named_by_their_index_and_only_the_first_five_shown(exact_client: Client) -> None:
     frame = pd.DataFrame({"id": ["x"] * 7 + ["1"]}, index=[f"k{i}" for i in range(8)])
     with pytest.raises(InvalidIDError, match=r"row 0 \(index 'k0'\): 'x'.*and 2 more") as caught:
