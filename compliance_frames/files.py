@@ -21,6 +21,16 @@ from typing import BinaryIO
 CACHE_ENV = "COMPLIANCE_FRAMES_CACHE"
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_MODE = 0o666 & ~_umask()
+"""New files get the mode any program's would (the umask's), not mkstemp's private 0600."""
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """Write ``path`` all at once: a temporary file beside it, renamed over it on success.
@@ -33,6 +43,7 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         prefix=f".{target.name}.", suffix=".part", dir=target.parent
     )
     try:
+        os.chmod(temporary, _MODE)
         with os.fdopen(handle, "wb") as sink:
             yield sink
             sink.flush()

@@ -3,6 +3,7 @@ every JSON answer against the official OpenAPI description."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,12 +18,28 @@ from compliance_frames.emulator import Emulator
 from tests.openapi import assert_valid
 
 
+@pytest.fixture(autouse=True, scope="session")
+def own_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The session's temporary files (also its child processes') in a folder of its own,
+    so that what a test leaves behind is told apart from other programs' files."""
+    folder = tmp_path_factory.mktemp("tmp")
+    saved = tempfile.tempdir, os.environ.get("TMPDIR")
+    tempfile.tempdir = str(folder)
+    os.environ["TMPDIR"] = str(folder)
+    yield folder
+    tempfile.tempdir = saved[0]
+    if saved[1] is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = saved[1]
+
+
 def _id_files() -> set[Path]:
     return set(Path(tempfile.gettempdir()).glob("compliance-ids-*"))
 
 
 @pytest.fixture(autouse=True)
-def no_id_file_left_behind() -> Iterator[None]:
+def no_id_file_left_behind(own_temporary_folder: Path) -> Iterator[None]:
     """Every test: the temporary ID files it made are gone when it ends."""
     before = _id_files()
     yield

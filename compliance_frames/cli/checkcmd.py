@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from ..errors import InputError
 from ..frames import check, filter, summary
 from .common import connection_options, err, make_client, progress
 from .tables import format_of, read_table, write_table
@@ -48,6 +49,13 @@ def run(args: argparse.Namespace) -> int:
     id_columns = [args.id_col] + ([args.user_col] if args.user_col else [])
     frame = read_table(args.input, id_columns)
     err(f"Read {frame.height:,} rows from {args.input}.")
+    geo = [c.strip() for c in args.geo_columns.split(",")] if args.geo_columns else None
+    missing = [name for name in [*id_columns, *(geo or [])] if name not in frame.columns]
+    if missing:  # before any job runs or any file is written
+        raise InputError(
+            f"No column {missing[0]!r} in {args.input}; its columns are "
+            f"{', '.join(frame.columns[:20])}."
+        )
     client = make_client(args)
     flagged = check(
         frame,
@@ -62,7 +70,6 @@ def run(args: argparse.Namespace) -> int:
     if args.output is not None:
         print(f"\nWrote the flagged dataset to {write_table(flagged, args.output)}.")
     if args.filtered is not None:
-        geo = [c.strip() for c in args.geo_columns.split(",")] if args.geo_columns else None
         cleaned, report = filter(
             frame,
             args.id_col,

@@ -156,6 +156,19 @@ def print_job(job: ComplianceJob, as_json: bool) -> None:
 
 def next_steps(job: ComplianceJob) -> str:
     """What to do next with a job, as commands."""
+    start_again = (
+        f"  compliance-frames all --type {job.type.value} --name NAME --ids-file IDS.txt "
+        "--results-file RESULTS.ndjson"
+    )
+    if job.status is JobStatus.CREATED and not job.upload_open():
+        return (
+            f"Its upload URL expired at {when(job.upload_expires_at)}. Start again:\n{start_again}"
+        )
+    if job.status is JobStatus.COMPLETE and not job.download_open():
+        return (
+            f"Its results could be downloaded until {when(job.download_expires_at)}, no longer. "
+            f"Start again:\n{start_again}"
+        )
     if job.status is JobStatus.CREATED:
         return (
             f"Next: upload the IDs before {when(job.upload_expires_at)}:\n"
@@ -170,11 +183,7 @@ def next_steps(job: ComplianceJob) -> str:
         return f"Next: compliance-frames download --id {job.id} --results-file RESULTS.ndjson"
     if job.status is JobStatus.FAILED:
         return "Check the IDs file (one 1-19 digit ID per line) and start again with a new job."
-    return (
-        "No IDs reached this job in time. Start again:\n"
-        f"  compliance-frames all --type {job.type.value} --name NAME --ids-file IDS.txt "
-        "--results-file RESULTS.ndjson"
-    )
+    return f"No IDs reached this job in time. Start again:\n{start_again}"
 
 
 def err(message: str) -> None:

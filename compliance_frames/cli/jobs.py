@@ -14,6 +14,7 @@ from ..files import atomic_write
 from ..frames import read_results
 from ..models import JobStatus
 from .common import (
+    UsageError,
     connection_options,
     err,
     find_job,
@@ -146,6 +147,11 @@ def run_get(args: argparse.Namespace) -> int:
 def run_upload(args: argparse.Namespace) -> int:
     client = make_client(args)
     job = find_job(client, args)
+    if job.status in (JobStatus.IN_PROGRESS, JobStatus.COMPLETE):  # expired: see upload_ids
+        raise UsageError(
+            f"{job.describe()} is {job.status.value}: a job takes IDs only once, while "
+            f"'created'.\n{next_steps(job)}"
+        )
     count = client.upload_ids(job, args.ids_file, progress=progress(args))
     print(f"Uploaded {count:,} distinct IDs to {job.describe()}.")
     print(next_steps(client.get_job(job)))
@@ -155,6 +161,8 @@ def run_upload(args: argparse.Namespace) -> int:
 def run_download(args: argparse.Namespace) -> int:
     client = make_client(args)
     job = find_job(client, args)
+    if job.status is JobStatus.CREATED:  # waiting would last until it expires
+        raise UsageError(f"{job.describe()} has no IDs yet.\n{next_steps(job)}")
     if job.status is not JobStatus.COMPLETE:
         if args.no_wait:
             print(f"{job.describe()} is {job.status.value}, not complete.\n{next_steps(job)}")

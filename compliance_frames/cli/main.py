@@ -23,6 +23,7 @@ from ..errors import (
     JobExpiredError,
     JobFailedError,
     JobNotFoundError,
+    URLExpiredError,
 )
 from . import checkcmd, democmd, jobs, serve
 from .common import UsageError
@@ -74,16 +75,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 130
-    except (JobFailedError, JobExpiredError) as exc:
+    except (JobFailedError, JobExpiredError, URLExpiredError) as exc:
         return _fail(exc, EXIT_JOB)
     except USAGE_ERRORS as exc:
         return _fail(exc, EXIT_USAGE)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
+        # A file named on the command line: an input error, said without a traceback.
+        where = f": {exc.filename}" if exc.filename else ""
+        return _fail(f"{exc.strerror or exc}{where}. Check the path and try again.", EXIT_USAGE)
     except ComplianceError as exc:
         return _fail(exc, EXIT_SERVICE)
     return code
 
 
-def _fail(exc: BaseException, code: int) -> int:
+def _fail(exc: BaseException | str, code: int) -> int:
     print(f"compliance-frames: error: {exc}", file=sys.stderr)
     return code
 

@@ -9,6 +9,7 @@ import threading
 from typing import Any
 
 from ..emulator import Emulator
+from .common import UsageError
 
 
 def register(commands: Any) -> None:
@@ -25,10 +26,13 @@ def register(commands: Any) -> None:
         "--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)"
     )
     parser.add_argument(
-        "--port", type=int, default=8099, help="API port (default: %(default)s; 0 picks a free one)"
+        "--port",
+        type=_port,
+        default=8099,
+        help="API port (default: %(default)s; 0 picks a free one)",
     )
     parser.add_argument(
-        "--storage-port", type=int, default=0, help="storage port (default: a free one)"
+        "--storage-port", type=_port, default=0, help="storage port (default: a free one)"
     )
     parser.add_argument("--token", help="bearer token to accept (default: a random one, printed)")
     parser.add_argument(
@@ -83,13 +87,56 @@ def register(commands: Any) -> None:
     parser.set_defaults(run=run)
 
 
+def _port(text: str) -> int:
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port (0-65535)")
+    return port
+
+
+def _events(path: str) -> dict[str, str]:
+    """The ``--events`` file: a JSON object of ID to reason."""
+    try:
+        with open(path, encoding="utf-8") as source:
+            events = json.load(source)
+    except OSError as exc:
+        raise UsageError(f"Cannot read --events {path}: {exc.strerror or exc}.") from None
+    except ValueError as exc:
+        raise UsageError(f"--events {path} is not valid JSON: {exc}.") from None
+    if not isinstance(events, dict):
+        raise UsageError(
+            f'--events {path} must hold a JSON object {{"<id>": "deleted", ...}}, '
+            f"not a {type(events).__name__}."
+        )
+    return {str(key): str(value) for key, value in events.items()}
+
+
 def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     """Serve until interrupted (or until ``stop`` is set)."""
-    events = None
-    if args.events:
-        with open(args.events, encoding="utf-8") as source:
-            events = json.load(source)
-    emulator = Emulator(
+    events = _events(args.events) if args.events else None
+    try:
+        emulator = _emulator(args, events)
+    except OSError as exc:
+        raise UsageError(
+            f"Cannot listen on {args.host} port {args.port} or {args.storage_port}: "
+            f"{exc.strerror or exc}. Pick another --port (0 picks a free one)."
+        ) from None
+    with emulator:
+        print(
+            f"X batch compliance emulator: API on {emulator.base_url}, "
+            f"storage on {emulator.storage_url}"
+        )
+        print("Point your client at it:")
+        print(f"  export X_API_BASE_URL={emulator.base_url}")
+        print(f"  export BEARER_TOKEN={emulator.bearer_token}")
+        print("Press Ctrl+C to stop.", flush=True)
+        _wait_for_stop(stop or threading.Event())
+        print("Stopped.", flush=True)
+    return 0
+
+
+def _emulator(args: argparse.Namespace, events: dict[str, str] | None) -> Emulator:
+    return Emulator(
         host=args.host,
         port=args.port,
         storage_port=args.storage_port,
@@ -106,18 +153,6 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         seed=args.seed,
         data_dir=args.data_dir,
     )
-    with emulator:
-        print(
-            f"X batch compliance emulator: API on {emulator.base_url}, "
-            f"storage on {emulator.storage_url}"
-        )
-        print("Point your client at it:")
-        print(f"  export X_API_BASE_URL={emulator.base_url}")
-        print(f"  export BEARER_TOKEN={emulator.bearer_token}")
-        print("Press Ctrl+C to stop.", flush=True)
-        _wait_for_stop(stop or threading.Event())
-        print("Stopped.", flush=True)
-    return 0
 
 
 def _wait_for_stop(stop: threading.Event) -> None:

@@ -35,15 +35,22 @@ def format_of(path: Path) -> str:
 
 def read_table(path: Path, id_columns: list[str]) -> pl.DataFrame:
     """A dataset, its ID columns as strings (text formats)."""
-    if not path.exists():
+    if not path.is_file():
         raise InputError(f"No such file: {path}")
     kind = format_of(path)
     overrides = {name: pl.String for name in id_columns}
-    if kind == "csv":
-        return pl.read_csv(path, schema_overrides=overrides, infer_schema_length=10_000)
-    if kind == "ndjson":
-        return pl.read_ndjson(path, schema_overrides=overrides, infer_schema_length=10_000)
-    return pl.read_parquet(path)
+    try:
+        if kind == "csv":
+            return pl.read_csv(path, schema_overrides=overrides, infer_schema_length=10_000)
+        if kind == "ndjson":
+            return pl.read_ndjson(path, schema_overrides=overrides, infer_schema_length=10_000)
+        return pl.read_parquet(path)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(
+            f"Cannot read {path} as {kind.upper()}: {first}. Check that the file is complete "
+            "and that its suffix names its format."
+        ) from None
 
 
 def write_table(frame: pl.DataFrame, path: Path) -> Path:

@@ -316,8 +316,8 @@ class Client:
             if current.status is JobStatus.EXPIRED or not current.upload_open(clock.utcnow()):
                 raise UploadURLExpiredError(
                     f"The upload URL of {current.describe()} expired at "
-                    f"{current.upload_expires_at:%Y-%m-%d %H:%M:%S} UTC (15 minutes after "
-                    "creation). Create a new job and upload again."
+                    f"{current.upload_expires_at:%Y-%m-%d %H:%M:%S} UTC (X gives 15 minutes "
+                    "after creation). Create a new job and upload again."
                 )
             if current.status is not JobStatus.CREATED:
                 raise UploadError(

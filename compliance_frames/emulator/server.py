@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import atexit
+import errno
 import os
 import shutil
 import tempfile
@@ -79,18 +80,25 @@ class Emulator:
         os.makedirs(self._data_dir, exist_ok=True)
         self._servers: list[BaseWSGIServer] = []
         self._threads: list[threading.Thread] = []
+        try:
+            storage = self._bind(storage_port, None)
+            self.state = EmulatorState.create(
+                self.config,
+                data_dir=self._data_dir,
+                storage_origin=f"http://{self._url_host}:{storage.server_port}",
+                clock=clock,
+                bearer_token=bearer_token,
+            )
+            storage.app = StorageApp(self.state)
+            api = self._bind(port, ApiApp(self.state))
+        except BaseException:  # a port in use, say: nothing is left open or on disk
+            for server in self._servers:
+                server.server_close()
+            if self._own_dir:
+                shutil.rmtree(self._data_dir, ignore_errors=True)
+            raise
         # A script that ends without stop() leaves neither servers nor files behind.
         atexit.register(self.stop)
-        storage = self._bind(storage_port, None)
-        self.state = EmulatorState.create(
-            self.config,
-            data_dir=self._data_dir,
-            storage_origin=f"http://{self._url_host}:{storage.server_port}",
-            clock=clock,
-            bearer_token=bearer_token,
-        )
-        storage.app = StorageApp(self.state)
-        api = self._bind(port, ApiApp(self.state))
         self.base_url = f"http://{self._url_host}:{api.server_port}"
         """The API root: endpoints are ``base_url + "/2/compliance/jobs"``."""
         self.storage_url = self.state.signer.origin
@@ -101,7 +109,12 @@ class Emulator:
         return "127.0.0.1" if self._host in ("0.0.0.0", "") else self._host
 
     def _bind(self, port: int, app: Any) -> BaseWSGIServer:
-        server = make_server(self._host, port, app, threaded=True, request_handler=QuietHandler)
+        try:
+            server = make_server(self._host, port, app, threaded=True, request_handler=QuietHandler)
+        except SystemExit:  # werkzeug's answer to a port in use: an error here, not an exit
+            raise OSError(
+                errno.EADDRINUSE, f"Port {port} on {self._host} is in use by another program"
+            ) from None
         self._servers.append(server)
         return server
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import time
 from pathlib import Path
 
@@ -125,3 +127,37 @@ def test_the_emulator_the_cli_reaches_needs_no_token_on_storage(
     cli("check", str(source), "--id-col", "tweet_id", "--user-col", "author_id", "--no-progress")
     assert cli_emulator.storage_authorizations() == []
     assert cli_emulator.request_log("storage")
+
+
+def test_check_refuses_unreadable_inputs_and_unknown_geo_columns_before_any_job(
+    cli: Run, cli_emulator: Emulator, tmp_path: Path
+) -> None:
+    for name, content in (("broken.parquet", b"PAR1 not really"), ("broken.ndjson", b"{nope\n")):
+        broken = tmp_path / name
+        broken.write_bytes(content)
+        result = cli("check", str(broken), "--id-col", "tweet_id")
+        assert result.returncode == 2, out(result)
+        assert "Traceback" not in result.stderr
+        assert f"Cannot read {broken}" in result.stderr
+    source = tmp_path / "tweets.csv"
+    DATASET.write_csv(source)
+    flagged = tmp_path / "flagged.parquet"
+    result = cli(
+        "check", str(source), "--id-col", "tweet_id", "--output", str(flagged),
+        "--filtered", "kept.csv", "--geo-columns", "lat,nope",
+    )  # fmt: skip
+    assert result.returncode == 2, out(result)
+    assert "No column 'nope'" in result.stderr
+    assert not flagged.exists()
+    assert cli_emulator.request_log("api") == []
+
+
+def test_written_files_follow_the_umask(cli: Run, tmp_path: Path) -> None:
+    source = tmp_path / "tweets.csv"
+    DATASET.write_csv(source)
+    flagged = tmp_path / "flagged.csv"
+    result = cli("check", str(source), "--id-col", "tweet_id", "--output", str(flagged))
+    assert result.returncode == 0, out(result)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert stat.S_IMODE(flagged.stat().st_mode) == 0o666 & ~umask

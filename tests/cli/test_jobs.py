@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from compliance_frames.emulator import Emulator
@@ -192,3 +193,61 @@ def test_the_console_script_is_installed(cli_emulator: Emulator, tmp_path: Path)
     result = subprocess.run([script, "--help"], capture_output=True, text=True, check=False)
     assert result.returncode == 0
     assert "Exit codes" in result.stdout
+
+
+def test_files_that_cannot_be_read_or_written_exit_2(
+    cli: Run, ids_file: Path, tmp_path: Path
+) -> None:
+    job_id = created_id(cli("create", "--type", "tweets", "--name", "files", "--json"))
+    for ids in ("missing.txt", str(tmp_path)):
+        result = cli("upload", "--id", job_id, "--ids-file", ids)
+        assert result.returncode == 2, out(result)
+        assert "Traceback" not in result.stderr
+        assert ids in result.stderr
+        assert "Check the path" in result.stderr
+    cli("upload", "--id", job_id, "--ids-file", str(ids_file), "--no-progress")
+    into_folder = cli("download", "--id", job_id, "--results-file", str(tmp_path))
+    assert into_folder.returncode == 2, out(into_folder)
+    assert "Traceback" not in into_folder.stderr
+    missing_all = cli(
+        "all", "--type", "users", "--name", "x", "--ids-file", "nope.txt", "--results-file", "r"
+    )
+    assert missing_all.returncode == 2
+    assert "nope.txt" in missing_all.stderr
+
+
+def test_a_job_past_its_upload_is_a_usage_error_with_the_next_step(
+    cli: Run, cli_emulator: Emulator, ids_file: Path
+) -> None:
+    job_id = created_id(cli("create", "--type", "tweets", "--name", "once", "--json"))
+    not_yet = cli("download", "--id", job_id, "--results-file", "r.ndjson")  # at once, no wait
+    assert not_yet.returncode == 2
+    assert "has no IDs yet" in not_yet.stderr
+    assert "compliance-frames upload --id" in not_yet.stderr
+    cli_emulator.stall_job(job_id)
+    cli("upload", "--id", job_id, "--ids-file", str(ids_file), "--no-progress")
+    again = cli("upload", "--id", job_id, "--ids-file", str(ids_file))
+    assert again.returncode == 2
+    assert "is in_progress: a job takes IDs only once" in again.stderr
+    assert "compliance-frames download --id" in again.stderr
+
+
+def test_expired_urls_exit_1_and_say_to_start_again(
+    make_emulator, ids_file: Path, tmp_path: Path
+) -> None:
+    emulator = make_emulator(upload_window=4.0, download_window=4.0)
+    cli = command(emulator, tmp_path)
+    late = created_id(cli("create", "--type", "tweets", "--name", "late", "--json"))
+    done = created_id(cli("create", "--type", "users", "--name", "done", "--json"))
+    assert cli("upload", "--id", done, "--ids-file", str(ids_file), "--no-progress").returncode == 0
+    time.sleep(4.5)  # the emulator's windows are real seconds here
+    upload = cli("upload", "--id", late, "--ids-file", str(ids_file))
+    assert upload.returncode == 1, out(upload)
+    assert "Create a new job and upload again" in upload.stderr
+    shown = cli("get", done)
+    assert shown.returncode == 0, out(shown)
+    assert "no longer" in shown.stdout
+    assert "compliance-frames download" not in shown.stdout
+    download = cli("download", "--id", done, "--results-file", "r.ndjson")
+    assert download.returncode == 1, out(download)
+    assert "expired" in download.stderr

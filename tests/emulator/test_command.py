@@ -7,8 +7,13 @@ import re
 import signal
 import subprocess
 import sys
+from pathlib import Path
+from urllib.parse import urlsplit
 
+import pytest
 import requests
+
+from compliance_frames.emulator import Emulator
 
 
 def test_emulator_command_prints_what_to_use_and_serves() -> None:
@@ -49,3 +54,36 @@ def test_emulator_command_prints_what_to_use_and_serves() -> None:
         out, err = process.communicate(timeout=20)
     assert process.returncode == 0, err
     assert "Stopped." in out
+
+
+def test_emulator_command_refuses_bad_arguments_with_exit_2(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    listed = tmp_path / "list.json"
+    listed.write_text('["1"]')
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    busy = urlsplit(emulator.base_url).port
+    cases = {
+        ("--events", str(tmp_path / "missing.json")): "Cannot read --events",
+        ("--events", str(listed)): "must hold a JSON object",
+        ("--events", str(broken)): "is not valid JSON",
+        ("--port", "70000"): "70000 is not a port",
+        ("--port", str(busy)): "Pick another --port",
+    }
+    for arguments, message in cases.items():
+        command = [sys.executable, "-m", "compliance_frames", "emulator", *arguments]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+        assert result.returncode == 2, (arguments, result.stderr)
+        assert message in result.stderr, (arguments, result.stderr)
+        assert "Traceback" not in result.stderr
+
+
+def test_a_port_in_use_raises_and_leaves_nothing_behind(emulator: Emulator) -> None:
+    import tempfile
+
+    before = set(Path(tempfile.gettempdir()).glob("compliance-emulator-*"))
+    port = urlsplit(emulator.base_url).port
+    with pytest.raises(OSError, match=f"Port {port} .* in use"):
+        Emulator(port=port or 0)
+    assert set(Path(tempfile.gettempdir()).glob("compliance-emulator-*")) == before
