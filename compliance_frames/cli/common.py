@@ -25,11 +25,7 @@ class UsageError(ComplianceError):
 def connection_options() -> argparse.ArgumentParser:
     """``--base-url`` and ``--no-progress``, for every subcommand that talks to the API."""
     parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument(
-        "--base-url",
-        help="API root (default: $X_API_BASE_URL, else https://api.x.com); the token is read "
-        "from $BEARER_TOKEN",
-    )
+    base_url_option(parent, default=argparse.SUPPRESS)  # keeps one given before the command
     parent.add_argument("--no-progress", action="store_true", help="no progress bars")
     parent.add_argument(
         "--poll-interval",
@@ -46,6 +42,16 @@ def connection_options() -> argparse.ArgumentParser:
         help="retries after 429s, 5xx answers and dropped connections (default: 5)",
     )
     return parent
+
+
+def base_url_option(parser: argparse.ArgumentParser, default: Any = None) -> None:
+    """``--base-url``, accepted before the subcommand and after it."""
+    parser.add_argument(
+        "--base-url",
+        default=default,
+        help="API root (default: $X_API_BASE_URL, else https://api.x.com); the token is read "
+        "from $BEARER_TOKEN",
+    )
 
 
 def json_option(parser: argparse.ArgumentParser) -> None:

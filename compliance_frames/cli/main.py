@@ -26,7 +26,7 @@ from ..errors import (
     URLExpiredError,
 )
 from . import checkcmd, democmd, jobs, serve
-from .common import UsageError
+from .common import UsageError, base_url_option
 
 EXIT_OK = 0
 EXIT_JOB = 1
@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 ok, 1 job failed or expired, 2 usage or input error, "
         "3 service problem (try again later).",
     )
+    base_url_option(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     jobs.register(commands)
     checkcmd.register(commands)

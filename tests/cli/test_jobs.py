@@ -251,3 +251,16 @@ def test_expired_urls_exit_1_and_say_to_start_again(
     download = cli("download", "--id", done, "--results-file", "r.ndjson")
     assert download.returncode == 1, out(download)
     assert "expired" in download.stderr
+
+
+def test_base_url_option_before_or_after_the_command(
+    cli_emulator: Emulator, tmp_path: Path
+) -> None:
+    run = command(None, tmp_path, {"BEARER_TOKEN": cli_emulator.bearer_token})
+    created = run(
+        "create", "--type", "tweets", "--name", "flag", "--base-url", cli_emulator.base_url
+    )
+    assert created.returncode == 0, out(created)
+    listed = run("--base-url", cli_emulator.base_url, "list", "--json")
+    assert listed.returncode == 0, out(listed)
+    assert [job["name"] for job in json.loads(listed.stdout)] == ["flag"]
