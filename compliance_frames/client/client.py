@@ -176,13 +176,15 @@ class Client:
         if resumable:
             body["resumable"] = True
         context = f"creating a {job_type.value} job"
+        # Jobs that already wait for IDs under this name: a lost answer is never one of them.
+        known = {job.id for job in self._waiting_for_ids(job_type, name)}
         started = clock.utcnow()
         attempt = 0
         while True:
             try:
                 data = self._call("create", "POST", JOBS, context, json=body, idempotent=False)
             except AmbiguousRequest as exc:
-                found = self._find_created(job_type, name, started)
+                found = self._find_created(job_type, name, started, known)
                 if found is not None:
                     log.info(
                         "the answer to creating %s was lost; found the job it made",
@@ -203,14 +205,19 @@ class Client:
             log.info("created %s", job.describe())
             return job
 
+    def _waiting_for_ids(self, job_type: JobType, name: str | None) -> list[ComplianceJob]:
+        """The jobs of a type and name (or unnamed) still waiting for their IDs."""
+        return [job for job in self.list_jobs(job_type, JobStatus.CREATED) if job.name == name]
+
     def _find_created(
-        self, job_type: JobType, name: str | None, since: Any
+        self, job_type: JobType, name: str | None, since: Any, known: set[str]
     ) -> ComplianceJob | None:
-        """A job this client may just have created (its answer lost)."""
+        """A job this client may just have created (its answer lost): one that was not
+        there before the first attempt, created since (with room for clock skew)."""
         candidates = [
             job
-            for job in self.list_jobs(job_type, JobStatus.CREATED)
-            if job.name == name and job.created_at >= since - _RECOVERY_WINDOW
+            for job in self._waiting_for_ids(job_type, name)
+            if job.id not in known and job.created_at >= since - _RECOVERY_WINDOW
         ]
         return candidates[0] if candidates else None
 

@@ -47,6 +47,23 @@ def test_run_job_survives_every_fault(
     assert no_sleep.call_count >= times
 
 
+@pytest.mark.parametrize("name", ["shared-name", None])
+def test_a_failed_create_never_adopts_a_job_that_was_already_there(
+    make_emulator: EmulatorFactory, make_client, no_sleep, name: str | None
+) -> None:
+    emulator = make_emulator()
+    client: Client = make_client(emulator)
+    before = client.create_job("tweets", name=name)
+    emulator.inject("create", 503)  # refused: nothing created
+    mine = client.create_job("tweets", name=name)
+    assert mine.id != before.id
+    assert len(emulator.jobs) == 2
+    emulator.inject("create", 503, processed=True)  # created, answer lost
+    found = client.create_job("tweets", name=name)
+    assert found.id not in (before.id, mine.id)
+    assert len(emulator.jobs) == 3
+
+
 def test_create_that_succeeded_behind_a_503_is_found_not_repeated(
     make_emulator: EmulatorFactory, make_client, no_sleep
 ) -> None:
