@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import re
@@ -438,17 +439,26 @@ class Client:
         """
         handle = JobHandle(self)
         job_type = _job_type(type)
+        # Mistakes show here and now, not at .wait(): options, then the IDs themselves.
+        inspect.signature(lifecycle.run_job).bind(self, ids, job_type, **options)
+        idset = IdSet.coerce(ids)
         future: Future[lifecycle.JobResult] = Future()
 
         def run() -> None:
-            if not future.set_running_or_notify_cancel():
-                return
             try:
-                result = lifecycle.run_job(self, ids, job_type, observer=handle._observe, **options)
-            except BaseException as exc:
-                future.set_exception(exc)
-            else:
-                future.set_result(result)
+                if not future.set_running_or_notify_cancel():
+                    return
+                try:
+                    result = lifecycle.run_job(
+                        self, idset, job_type, observer=handle._observe, **options
+                    )
+                except BaseException as exc:
+                    future.set_exception(exc)
+                else:
+                    future.set_result(result)
+            finally:
+                if idset is not ids:
+                    idset.discard()
 
         # A daemon thread: a job of hours must not keep the interpreter from exiting (or
         # Ctrl+C from working); X goes on with the job, and a rerun re-attaches to it.

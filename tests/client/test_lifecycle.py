@@ -13,6 +13,7 @@ from compliance_frames import (
     Client,
     ConflictError,
     IdSet,
+    InvalidIDError,
     JobExpiredError,
     JobFailedError,
     JobHandle,
@@ -324,3 +325,13 @@ def test_a_script_exits_at_once_with_a_job_still_running(tmp_path) -> None:
     assert time.monotonic() - started < 30  # not held until the hour-long job ends
     # Neither the IDs file of the unfinished job nor the emulator's folder is left behind.
     assert list(scratch.iterdir()) == []
+
+
+def test_submit_reports_mistakes_at_once(make_emulator: EmulatorFactory, make_client) -> None:
+    emulator = make_emulator()
+    client: Client = make_client(emulator)
+    with pytest.raises(TypeError, match="progres"):
+        client.submit(IDS, "tweets", progres=False)
+    with pytest.raises(InvalidIDError, match="'abc'"):
+        client.submit([1, "abc"], "tweets", progress=False)
+    assert emulator.request_log("api") == []
