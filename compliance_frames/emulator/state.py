@@ -46,6 +46,8 @@ class LoggedRequest:
     content_type: str | None
     content_length: int | None
     at: float
+    range: str | None = None
+    """The ``Range`` header of a download (``bytes=N-`` when resumed)."""
 
     def __repr__(self) -> str:
         auth = "<absent>" if self.authorization is None else "<present>"

@@ -77,6 +77,7 @@ class StorageApp:
                 content_type=request.headers.get("Content-Type"),
                 content_length=body_length(environ),
                 at=self.state.now(),
+                range=request.headers.get("Range"),
             )
         )
         if response is None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import requests
 
 from compliance_frames import (
     Client,
@@ -173,3 +174,52 @@ def test_default_download_path_is_in_the_results_folder(client: Client) -> None:
     path = client.download_results(client.wait(job))
     assert path == client.results_dir / f"{job.id}.ndjson"
     assert path.exists()
+
+
+def test_plain_upload_is_one_sized_text_plain_put(
+    make_emulator: EmulatorFactory, make_client
+) -> None:
+    emulator = make_emulator()
+    client: Client = make_client(emulator)
+    job = client.create_job("tweets")
+    ids = np.arange(10**18, 10**18 + 200_000, dtype=np.uint64)
+    client.upload_ids(job, ids)
+    [put] = [e for e in emulator.request_log("storage") if e.method == "PUT"]
+    assert (put.status, put.content_type) == (200, "text/plain")
+    assert put.content_length == 200_000 * 20  # declared up front: streamed, not chunked
+
+
+def test_a_dropped_download_resumes_where_it_stopped(
+    make_emulator: EmulatorFactory, make_client, tmp_path: Path, no_sleep
+) -> None:
+    emulator = make_emulator()  # derived outcomes: about 10% of the IDs have an event
+    client: Client = make_client(emulator)
+    job = client.create_job("tweets")
+    client.upload_ids(job, np.arange(10**18, 10**18 + 200_000, dtype=np.uint64))
+    done = client.wait(job)
+    emulator.inject("download", "drop")
+    path = client.download_results(done, tmp_path / "results.ndjson")
+    gets = [e for e in emulator.request_log("storage") if e.method == "GET"]
+    assert gets[0].range is None
+    resumed = gets[1].range
+    assert resumed is not None
+    assert resumed.startswith("bytes=")
+    assert int(resumed[len("bytes=") : -1]) > 0  # from the bytes already kept, not from 0
+    complete = requests.get(done.download_url, timeout=10).content
+    assert path.read_bytes() == complete
+
+
+def test_a_download_that_keeps_failing_leaves_nothing(
+    make_emulator: EmulatorFactory, make_client, tmp_path: Path, no_sleep
+) -> None:
+    emulator = make_emulator()
+    client: Client = make_client(emulator, max_retries=2)
+    job = client.create_job("tweets")
+    client.upload_ids(job, np.arange(10**18, 10**18 + 50_000, dtype=np.uint64))
+    done = client.wait(job)
+    emulator.inject("download", "drop", times=10)
+    dest = tmp_path / "out" / "results.ndjson"
+    with pytest.raises(DownloadError, match="kept breaking off"):
+        client.download_results(done, dest)
+    assert not dest.exists()
+    assert list(dest.parent.iterdir()) == []  # no partial file either
