@@ -72,6 +72,8 @@ class EmulatorConfig:
             IDs with each reason. Derivation is deterministic in the ID and ``seed``.
         redacted_at_missing: share of derived events without ``redacted_at``.
         upload_window / download_window: lifetime of the signed URLs.
+        session_window: lifetime of a resumable upload session (Google Cloud Storage's
+            7 days); a job whose session ends unfinished past its upload window expires.
         rate_limit / rate_window: requests allowed per endpoint per window.
         blank_lines / crlf: write results as real delivered files sometimes are.
         enrolled: False answers every API call with the 403 client-forbidden problem
@@ -87,6 +89,7 @@ class EmulatorConfig:
     redacted_at_missing: float = 0.1
     upload_window: float = 900.0
     download_window: float = 7 * 24 * 3600.0
+    session_window: float = 7 * 24 * 3600.0
     rate_limit: int = 150
     rate_window: float = 900.0
     blank_lines: bool = False
@@ -104,6 +107,7 @@ class EmulatorConfig:
             "seconds_per_id",
             "upload_window",
             "download_window",
+            "session_window",
             "rate_window",
             "redacted_at_missing",
         ):

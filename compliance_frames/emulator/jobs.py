@@ -35,6 +35,7 @@ class UploadSession:
 
     upload_id: str
     path: str
+    expires_at: float
     received: int = 0
     total: int | None = None
 
@@ -83,7 +84,8 @@ class Job:
     def status(self, now: float) -> str:
         """The status a client would see at ``now``."""
         if self.uploaded_at is None:
-            if now >= self.upload_expires_at and self.session is None:
+            open_session = self.session is not None and now < self.session.expires_at
+            if now >= self.upload_expires_at and not open_session:
                 return "expired"
             return "created"
         due = self.due_at

@@ -201,7 +201,11 @@ class StorageApp:
         path = os.path.join(self.state.job_dir(job), f"session-{upload_id}")
         open(path, "wb").close()
         with self.state.store.lock:
-            job.session = UploadSession(upload_id=upload_id, path=path)
+            job.session = UploadSession(
+                upload_id=upload_id,
+                path=path,
+                expires_at=self.state.now() + self.state.config.session_window,
+            )
         response = Response(b"", status=201)
         response.headers["Location"] = f"{job.upload_url}&upload_id={upload_id}"
         response.headers["X-GUploader-UploadID"] = upload_id
@@ -217,6 +221,9 @@ class StorageApp:
                 read_body(environ, None)
                 return Response(b"", status=200)
             return _xml(404, "NoSuchUpload", "The requested upload was not found.")
+        if job.uploaded_at is None and self.state.now() >= session.expires_at:
+            read_body(environ, None)
+            return _xml(404, "NoSuchUpload", "The upload session has expired.")
         length = body_length(environ) or 0
         total: int | None
         header = request.headers.get("Content-Range")

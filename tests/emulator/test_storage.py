@@ -303,3 +303,24 @@ def test_data_folder_given_is_made_and_kept_own_folder_is_removed(tmp_path: Path
     with pytest.raises(FileNotFoundError):
         emulator.state.job_dir(stored)
     assert not own.exists()
+
+
+def test_an_unfinished_resumable_session_expires_and_so_does_its_job(make_emulator) -> None:
+    clock = ManualClock(start=1_700_000_000)
+    emulator = make_emulator(clock=clock, upload_window=60, session_window=3600)
+    api = validating_session(emulator)
+    job = create(api, emulator, resumable=True)
+    session = start_session(job)
+    chunk = {"Content-Range": f"bytes 0-{KIB256 - 1}/*"}
+    first = requests.put(session, data=b"1\n" * (KIB256 // 2), headers=chunk)
+    assert first.status_code == 308
+    status = f"{emulator.base_url}/2/compliance/jobs/{job['id']}"
+    clock.advance(600)  # past the upload window: the open session keeps the upload going
+    assert api.get(status).json()["data"]["status"] == "created"
+    clock.advance(3600)  # past the session's lifetime
+    assert api.get(status).json()["data"]["status"] == "expired"
+    last = {"Content-Range": f"bytes {KIB256}-{KIB256 + 1}/{KIB256 + 2}"}
+    late = requests.put(session, data=b"2\n", headers=last)
+    assert late.status_code == 404
+    assert "<Code>NoSuchUpload</Code>" in late.text
+    assert emulator.job(job["id"])["n_ids"] is None  # nothing was taken in
