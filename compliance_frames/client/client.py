@@ -202,7 +202,7 @@ class Client:
                 continue
             except ConflictError as exc:
                 raise self._explain_conflict(exc, job_type) from None
-            job = ComplianceJob.from_api(data["data"])
+            job = _job_of(data, context)
             log.info("created %s", job.describe())
             return job
 
@@ -270,7 +270,7 @@ class Client:
                 status=200,
                 body=body,
             )
-        return ComplianceJob.from_api(body["data"])
+        return _job_of(body, f"getting job {job_id}")
 
     def list_jobs(
         self, type: JobType | str | None = None, status: JobStatus | str | None = None
@@ -465,6 +465,18 @@ class Client:
         handle._attach(future)
         threading.Thread(target=run, name="compliance-job", daemon=True).start()
         return handle
+
+
+def _job_of(body: dict[str, Any], context: str) -> ComplianceJob:
+    """The job object of an answer, or a :class:`ServerError` saying what came instead."""
+    job = body.get("data")
+    if not isinstance(job, dict):
+        errors = body.get("errors") or body
+        raise ServerError(
+            f"X answered {context} without a job: {str(errors)[:300]}. Try again later; "
+            "if it persists, check https://api.x.com status and your app's access."
+        )
+    return ComplianceJob.from_api(job)
 
 
 def _job_type(value: JobType | str) -> JobType:

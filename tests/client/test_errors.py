@@ -130,3 +130,28 @@ def test_invalid_request_explains_itself(
     assert isinstance(error, InvalidRequestError)
     assert "[colour] is not one of [type,name,resumable]" in str(error)
     assert isinstance(error, ComplianceError)
+
+
+def test_an_answer_without_a_job_is_a_server_error_not_a_key_error(tmp_path) -> None:
+    import json
+    import threading
+
+    from werkzeug.serving import make_server
+    from werkzeug.wrappers import Response
+
+    body = {"errors": [{"title": "Something else", "type": "about:blank"}]}
+
+    def app(environ, start_response):  # a server that answers 200 with no "data"
+        return Response(json.dumps(body), mimetype="application/json")(environ, start_response)
+
+    server = make_server("127.0.0.1", 0, app)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = Client("token", f"http://127.0.0.1:{server.server_port}", results_dir=tmp_path)
+        with pytest.raises(ServerError, match=r"without a job: .*Something else"):
+            client.get_job("1446017776678801409")
+        with pytest.raises(ServerError, match="without a job"):
+            client.create_job("tweets", name="n")
+    finally:
+        server.shutdown()
+        server.server_close()
