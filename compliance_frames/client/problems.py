@@ -102,9 +102,12 @@ def api_error(response: requests.Response, context: str) -> APIError:
             else None
         )
         when = f" at {reset_at:%H:%M:%S} UTC" if reset_at else ""
+        limit = response.headers.get("x-rate-limit-limit", "")
+        allowed = f"{limit} requests" if limit.isdigit() else "a fixed number of requests"
         return RateLimitError(
-            f"Rate limit reached while {context}: X allows 150 requests per endpoint per "
-            f"15 minutes. The window reopens{when}; try again then.",
+            f"Rate limit reached while {context}: X allows {allowed} per endpoint per "
+            f"window (150 per 15 minutes for compliance jobs). The window reopens{when}; "
+            "try again then.",
             reset_at=reset_at,
             **fields,
         )

@@ -166,5 +166,6 @@ def _network_message(what: str, exc: requests.RequestException, attempt: int) ->
     tries = f" after {attempt + 1} attempts" if attempt else ""
     return (
         f"Could not reach the server for {what}{tries} ({_describe(exc)}). Check your "
-        "network and the base URL (X_API_BASE_URL); if you use the emulator, is it running?"
+        "network and, for API calls, the base URL (X_API_BASE_URL); if you use the emulator, "
+        "is it running?"
     )

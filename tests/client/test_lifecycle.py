@@ -335,3 +335,19 @@ def test_submit_reports_mistakes_at_once(make_emulator: EmulatorFactory, make_cl
     with pytest.raises(InvalidIDError, match="'abc'"):
         client.submit([1, "abc"], "tweets", progress=False)
     assert emulator.request_log("api") == []
+
+
+def test_progress_shows_each_step_and_progress_false_shows_nothing(
+    make_emulator: EmulatorFactory, make_client, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator = make_emulator(events=EVENTS, processing_seconds=0.3)
+    client: Client = make_client(emulator)
+    client.run_job(IDS, "tweets", progress=False)
+    quiet = capsys.readouterr()
+    assert (quiet.out, quiet.err) == ("", "")
+    client.run_job(IDS[:2], "users", progress=True)
+    shown = capsys.readouterr().err
+    assert "Uploading" in shown
+    assert "Waiting for cf-users-2-" in shown
+    assert "next check in" in shown
+    assert "Downloading" in shown
