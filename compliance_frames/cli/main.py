@@ -89,8 +89,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+# The library's hints name Python arguments; on the command line they are options.
+_CLI_SPELLING = {
+    "errors='skip'": "--errors skip",
+    "use type='tweets'": "use --type tweets",
+    "Client().list_jobs()": "`compliance-frames list`",
+    "list_jobs() or find_jobs(name)": "`compliance-frames list`",
+}
+
+
 def _fail(exc: BaseException | str, code: int) -> int:
-    print(f"compliance-frames: error: {exc}", file=sys.stderr)
+    message = str(exc)
+    for python, option in _CLI_SPELLING.items():
+        message = message.replace(python, option)
+    print(f"compliance-frames: error: {message}", file=sys.stderr)
     return code
 
 

@@ -95,6 +95,7 @@ def test_check_errors(cli: Run, tmp_path: Path) -> None:
     invalid = cli("check", str(bad), "--id-col", "tweet_id")
     assert invalid.returncode == 2
     assert "row 1: 'x'" in invalid.stderr
+    assert "--errors skip" in invalid.stderr  # the option, not the Python argument
     skipped = cli("check", str(bad), "--id-col", "tweet_id", "--errors", "skip", "--no-progress")
     assert skipped.returncode == 0
     assert "Nothing written" in skipped.stdout
