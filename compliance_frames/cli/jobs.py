@@ -113,6 +113,13 @@ def run_create(args: argparse.Namespace) -> int:
     print_job(job, args.json)
     if not args.json:
         print(f"\n{next_steps(job)}")
+    others = [other for other in client.find_jobs(args.name) if other.id != job.id]
+    if others:  # X allows it; --name alone can no longer tell them apart
+        err(
+            f"Note: {len(others)} other job(s) are named {args.name!r} "
+            f"({', '.join(other.id for other in others[:5])}); refer to this one with "
+            f"--id {job.id}."
+        )
     return 0
 
 

@@ -52,7 +52,10 @@ def test_get_by_id_and_by_name(cli: Run) -> None:
 
 def test_a_name_matching_several_jobs_lists_them(cli: Run) -> None:
     first = created_id(cli("create", "--type", "tweets", "--name", "twice", "--json"))
-    second = created_id(cli("create", "--type", "users", "--name", "twice", "--json"))
+    again = cli("create", "--type", "users", "--name", "twice", "--json")
+    second = created_id(again)
+    note = f"1 other job(s) are named 'twice' ({first}); refer to this one with --id"
+    assert note in again.stderr
     result = cli("get", "--name", "twice")
     assert result.returncode == 2
     assert "2 jobs are named 'twice'" in result.stderr
