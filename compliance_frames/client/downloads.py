@@ -100,7 +100,13 @@ def _check(response: requests.Response, written: int, job: ComplianceJob) -> tup
         # The retry policy already tried; these answers outlasted it.
         raise storage_error(response, upload=False, what=job.describe())
     content_type = response.headers.get("Content-Type", "").lower()
-    if status not in (200, 206) or any(kind in content_type for kind in _ERROR_TYPES):
+    if status in (200, 206) and any(kind in content_type for kind in _ERROR_TYPES):
+        raise DownloadError(
+            f"The download of {job.describe()} returned an error page ({content_type}) instead "
+            "of results; nothing was saved. A proxy or captive portal may stand in the way: "
+            "check the network, then the job's status, and try again."
+        )
+    if status not in (200, 206):
         if status == 416 and written:
             return written, False
         raise storage_error(response, upload=False, what=job.describe())

@@ -223,3 +223,39 @@ def test_a_download_that_keeps_failing_leaves_nothing(
         client.download_results(done, dest)
     assert not dest.exists()
     assert list(dest.parent.iterdir()) == []  # no partial file either
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("text/html", b"<html><body>Sign in to the hotel Wi-Fi</body></html>"),
+        ("application/octet-stream", b"<?xml version='1.0'?><Error><Code>X</Code></Error>"),
+    ],
+    ids=["html-page", "xml-error-as-bytes"],
+)
+def test_an_error_page_answered_with_200_is_never_saved_as_results(
+    client: Client, tmp_path: Path, content_type: str, body: bytes
+) -> None:
+    import dataclasses
+    import threading
+
+    from werkzeug.serving import make_server
+    from werkzeug.wrappers import Response
+
+    def app(environ, start_response):  # a proxy or portal in front of the storage host
+        return Response(body, status=200, content_type=content_type)(environ, start_response)
+
+    job = client.create_job("tweets")
+    client.upload_ids(job, [20])
+    done = client.wait(job)
+    server = make_server("127.0.0.1", 0, app)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        portal = dataclasses.replace(done, download_url=f"http://127.0.0.1:{server.server_port}/r")
+        dest = tmp_path / "out" / "results.ndjson"
+        with pytest.raises(DownloadError, match=r"error page|not results|Content-Type"):
+            client.download_results(portal, dest)
+        assert not dest.exists()
+    finally:
+        server.shutdown()
+        server.server_close()
