@@ -26,7 +26,9 @@ import numpy as np
 
 from ..client import IdSet
 from ..errors import InvalidIDError
-from .ids import float_error, nw_key
+from .ids import float_error, keys_of, nw_key
+
+KEY = "__compliance_key"
 
 DEFAULT_BUDGET = 20_000_000
 """IDs held in memory at a time (8 bytes each, a few times over while sorting)."""
@@ -42,30 +44,29 @@ def stream_id_set(
     dtype = frame.collect_schema()[column]
     if dtype.is_float():
         raise float_error(column, dtype)
-    key = nw_key(column, dtype).alias("key")
-    keyed = frame.select(key)
+    keyed = _keyed(frame, column, dtype)
     stats = _one_row(
         keyed.select(
-            nw.col("key").min().alias("low"),
-            nw.col("key").max().alias("high"),
-            nw.col("key").is_null().sum().alias("invalid"),
+            nw.col(KEY).min().alias("low"),
+            nw.col(KEY).max().alias("high"),
+            nw.col(KEY).is_null().sum().alias("invalid"),
             nw.len().alias("rows"),
         )
     )
     invalid, rows = int(stats["invalid"] or 0), int(stats["rows"] or 0)
     if invalid and errors == "raise":
-        raise _invalid(frame, column, key, invalid, what)
+        raise _invalid(keyed, column, invalid, what)
     digest = IdSet.hasher()
     count = 0
     with IdSet.new_file() as path, open(path, "wb") as sink:
         if rows > invalid:
-            valid = keyed.filter(~nw.col("key").is_null())
+            valid = keyed.filter(~nw.col(KEY).is_null()).select(KEY)
             low, high = int(stats["low"]), int(stats["high"])
             for start, stop in _ranges(valid, low, high + 1, rows - invalid, budget):
                 part = (
                     valid.filter(_within(start, stop))
                     .collect(backend="polars")
-                    .to_native()["key"]
+                    .to_native()[KEY]
                     .unique()
                     .sort()
                 )
@@ -76,7 +77,7 @@ def stream_id_set(
 
 
 def _within(start: int, stop: int) -> Any:
-    key = nw.col("key")
+    key = nw.col(KEY)
     return (key >= nw.lit(start, dtype=nw.UInt64)) & (key < nw.lit(stop, dtype=nw.UInt64))
 
 
@@ -94,7 +95,7 @@ def _ranges(
         width = math.ceil((high - low) / min(_BINS, high - low))
         histogram = _one_table(
             valid.filter(_within(low, high))
-            .select(((nw.col("key") - nw.lit(low, dtype=nw.UInt64)) // width).alias("bin"))
+            .select(((nw.col(KEY) - nw.lit(low, dtype=nw.UInt64)) // width).alias("bin"))
             .group_by("bin")
             .agg(nw.len().alias("rows"))
         )
@@ -124,12 +125,33 @@ def _one_table(frame: nw.LazyFrame[Any]) -> list[tuple[int, int]]:
     return [(int(b), int(r)) for b, r in frame.collect(backend="polars").iter_rows()]
 
 
-def _invalid(
-    frame: nw.LazyFrame[Any], column: str, key: Any, count: int, what: str
-) -> InvalidIDError:
+def _keyed(frame: nw.LazyFrame[Any], column: str, dtype: Any) -> nw.LazyFrame[Any]:
+    """The column and its key (UInt64, null where not an ID), row by row.
+
+    Dask partitions go through the eager path (:func:`keys_of`, exact for every dtype);
+    other engines get the narwhals expression.
+    """
+    if not frame.implementation.is_dask():
+        return frame.select(nw.col(column), nw_key(column, dtype).alias(KEY))
+    import pandas as pd
+
+    def partition(pdf: Any) -> Any:
+        keys = keys_of(nw.from_native(pdf[[column]], eager_only=True), column)
+        values = keys.fill_null(0).to_numpy()
+        array = pd.arrays.IntegerArray(values, keys.is_null().to_numpy())
+        return pd.DataFrame({column: pdf[column], KEY: array}, index=pdf.index)
+
+    native = frame.to_native()
+    keyed: nw.LazyFrame[Any] = nw.from_native(
+        native.map_partitions(partition, meta=partition(native._meta))
+    )
+    return keyed
+
+
+def _invalid(keyed: nw.LazyFrame[Any], column: str, count: int, what: str) -> InvalidIDError:
     examples = [
         value
-        for (value,) in frame.filter(key.is_null())
+        for (value,) in keyed.filter(nw.col(KEY).is_null())
         .select(column)
         .head(_EXAMPLES)
         .collect(backend="polars")

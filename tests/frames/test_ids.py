@@ -278,3 +278,54 @@ def test_a_checked_frame_can_be_checked_again_with_overwrite(exact_client: Clien
     twice = compliance_frames.check(once, "id", client=exact_client, progress=False, overwrite=True)
     assert twice.columns == once.columns
     assert materialise(twice).equals(materialise(once))
+
+
+def _lazy_kind(kind: str, values: Any) -> Any:
+    import dask.dataframe as dd
+
+    if kind == "dask":
+        return dd.from_pandas(pd.DataFrame({"id": values}), npartitions=2)
+    return pl.LazyFrame({"id": values})
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+@pytest.mark.parametrize(("values", "count", "shown"), BAD.values(), ids=BAD.keys())
+@pytest.mark.parametrize("kind", ["polars-lazy", "dask"])
+def test_lazy_frames_name_values_that_are_not_ids(
+    values: list[Any], count: int, shown: str, kind: str, exact_client: Client
+) -> None:
+    with pytest.raises(InvalidIDError) as caught:
+        materialise(
+            compliance_frames.check(
+                _lazy_kind(kind, values), "id", client=exact_client, progress=False
+            )
+        )
+    assert f"has {count} value(s) that are not tweet IDs" in str(caught.value)
+    assert shown.split(": ", 1)[1] in str(caught.value)  # the first bad value
+    assert caught.value.count == count
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+@pytest.mark.parametrize("kind", ["polars-lazy", "dask"])
+def test_lazy_frames_skip_invalid_rows_and_keep_64_bit_ids_exact(
+    kind: str, exact_client: Client
+) -> None:
+    values = [2**63, 10**19, 9_999_999_999_999_999_999, 2**63 - 1]
+    frame = (
+        _lazy_kind(kind, np.array(values, dtype=np.uint64))
+        if kind == "dask"
+        else pl.LazyFrame({"id": pl.Series(values, dtype=pl.UInt64)})
+    )
+    result = compliance_frames.check(
+        frame, "id", client=exact_client, progress=False, errors="skip"
+    )
+    assert rows(result, [P + "reason", P + "protected", P + "deleted"]) == [
+        ("deleted", False, True),
+        (None, None, None),  # 20 digits: not an ID, skipped
+        ("suspended", False, False),
+        ("protected", True, False),
+    ]
+    signed = compliance_frames.check(
+        _lazy_kind(kind, [20, -5]), "id", client=exact_client, progress=False, errors="skip"
+    )
+    assert rows(signed, [P + "deleted"]) == [(False,), (None,)]
