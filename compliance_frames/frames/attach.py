@@ -181,12 +181,12 @@ def attach_polars(native: pl.DataFrame | pl.LazyFrame, join: Join) -> pl.DataFra
         keys, user_keys = _row_keys(frame, join)
         columns = eager_columns(keys, user_keys, join.tweets, join.users, join.layout)
         return native.drop(join.replace).with_columns(columns)
-    lazy = native.drop(join.replace)
-    schema = lazy.collect_schema()
+    schema = native.collect_schema()  # keys first: the ID column may be one replaced
     key_columns = [key_expression(join.id_col, schema[join.id_col]).alias(KEY)]
     if join.user_col is not None:
         key_columns.append(key_expression(join.user_col, schema[join.user_col]).alias(USER_KEY))
-    return add_columns(lazy.with_columns(key_columns), join.tweets, join.users, join.layout)
+    keyed = native.with_columns(key_columns).drop(join.replace)
+    return add_columns(keyed, join.tweets, join.users, join.layout)
 
 
 def _row_keys(frame: nw.DataFrame[Any], join: Join) -> tuple[pl.Series, pl.Series | None]:
@@ -356,17 +356,16 @@ def attach_narwhals(frame: nw.LazyFrame[Any], join: Join) -> Any:
 
     Row order is what the engine makes of it: SQL engines promise none.
     """
-    frame = frame.drop(join.replace)
-    native = frame.to_native()
-    session = getattr(native, "sparkSession", None)
-    schema = frame.collect_schema()
+    session = getattr(frame.to_native(), "sparkSession", None)
+    schema = frame.collect_schema()  # keys first: the ID column may be one replaced
     id_col, user_col, layout = join.id_col, join.user_col, join.layout
-    result = frame.with_columns(nw_key(id_col, schema[id_col]).alias(KEY))
+    keys = [nw_key(id_col, schema[id_col]).alias(KEY)]
     tables = [(join.tweets, _T, KEY)]
     if user_col is not None:
-        result = result.with_columns(nw_key(user_col, schema[user_col]).alias(USER_KEY))
+        keys.append(nw_key(user_col, schema[user_col]).alias(USER_KEY))
         users = join.users if join.users is not None else join.tweets.clear()
         tables.append((users, _U, USER_KEY))
+    result = frame.with_columns(*keys).drop(join.replace)
     for table, prefix, key in tables:
         prepared = table.with_columns(pl.col(["reason", "action"]).cast(pl.String)).rename(
             {name: prefix + name for name in table.columns}

@@ -162,7 +162,7 @@ def check(
     ``errors="skip"`` get null flags. ``job_options`` go to :meth:`Client.run_job`
     (``name``, ``resumable``, ``max_ids_per_job``, ``timeout``, ``retry_failed``).
     When several events concern one ID, flags are set for each of them and
-    ``reason`` is the gravest (see :data:`~compliance_frames.frames.results.PRECEDENCE`).
+    ``reason`` is the gravest (see :data:`~compliance_frames.frames.events.PRECEDENCE`).
 
     Example:
         >>> flagged = compliance_frames.check(df, "tweet_id", type="tweets")  # doctest: +SKIP

@@ -160,7 +160,9 @@ def invalid_rows_error(
     for position in positions:
         value = _missing_as_none(values[position])
         label = (
-            f" (index {index[position]!r})" if index is not None and not _is_range(index) else ""
+            f" (index {_missing_as_none(index[position])!r})"
+            if index is not None and not _is_range(index)
+            else ""
         )
         examples.append((position, value))
         shown.append(f"row {position}{label}: {'null' if value is None else repr(value)}")

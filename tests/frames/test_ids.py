@@ -329,3 +329,19 @@ def test_lazy_frames_skip_invalid_rows_and_keep_64_bit_ids_exact(
         _lazy_kind(kind, [20, -5]), "id", client=exact_client, progress=False, errors="skip"
     )
     assert rows(signed, [P + "deleted"]) == [(False,), (None,)]
+
+
+def test_a_lazy_check_can_overwrite_the_id_column_itself(exact_client: Client) -> None:
+    # The ID column is named like an added column: overwrite replaces it, after keying.
+    frame = pl.LazyFrame({"reason": [str(2**63), "5"]})
+    result = compliance_frames.check(
+        frame, "reason", prefix="", overwrite=True, client=exact_client, progress=False
+    )
+    assert isinstance(result, pl.LazyFrame)
+    assert result.collect()["deleted"].to_list() == [True, False]
+
+
+def test_index_labels_are_shown_as_plain_values(exact_client: Client) -> None:
+    frame = pd.DataFrame({"id": ["1", "x"]}, index=[10, 11])
+    with pytest.raises(InvalidIDError, match=r"row 1 \(index 11\): 'x'"):
+        compliance_frames.check(frame, "id", client=exact_client, progress=False)
