@@ -15,6 +15,7 @@ from compliance_frames import Client
 from tests.frames.conftest import (
     AUTHORS,
     DATA,
+    EVENTS,
     FLAGS,
     INDEX,
     T_DELETED,
@@ -255,3 +256,26 @@ def test_duckdb_relations_are_checked(client: Client) -> None:
         rows(table, ["tweet_id", P + "reason", P + "user_reason", *FLAG_COLUMNS])
         == expected_combined_rows()
     )
+
+
+def test_results_through_the_accessor(client: Client, backend: str) -> None:
+    if backend == "dask":
+        pytest.skip("no accessor is registered on Dask frames: use compliance_frames.results()")
+    frame = make_frame(backend)
+    events = materialise(frame.compliance.results("tweet_id", client=client, progress=False))
+    assert sorted(
+        zip(events["id"].astype(str), events["reason"].astype(str), strict=True)
+    ) == sorted(
+        (tweet, reason if isinstance(reason, str) else reason.get("reason", ""))
+        for tweet, spec in EVENTS["tweets"].items()
+        for reason in (spec if isinstance(spec, list) else [spec])
+    )
+
+
+def test_a_users_check_on_a_frame_of_accounts(client: Client, backend: str) -> None:
+    accounts = make_frame(backend, {"user_id": [str(u) for u in USER_EVENTS]})
+    flagged = compliance_frames.check(accounts, "user_id", "users", client=client, progress=False)
+    assert rows(flagged, ["compliance_reason"]) == [(reason,) for reason in USER_EVENTS.values()]
+    assert rows(flagged, ["compliance_suspended"]) == [
+        (reason == "suspended",) for reason in USER_EVENTS.values()
+    ]
