@@ -14,6 +14,7 @@ import compliance_frames
 from compliance_frames import Client
 from tests.frames.conftest import (
     AUTHORS,
+    BACKENDS,
     DATA,
     EVENTS,
     FLAGS,
@@ -258,9 +259,8 @@ def test_duckdb_relations_are_checked(client: Client) -> None:
     )
 
 
+@pytest.mark.parametrize("backend", [b for b in BACKENDS if b != "dask"])  # no Dask accessor
 def test_results_through_the_accessor(client: Client, backend: str) -> None:
-    if backend == "dask":
-        pytest.skip("no accessor is registered on Dask frames: use compliance_frames.results()")
     frame = make_frame(backend)
     events = materialise(frame.compliance.results("tweet_id", client=client, progress=False))
     assert sorted(

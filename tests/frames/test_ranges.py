@@ -69,6 +69,7 @@ def test_invalid_values_are_named_or_skipped(temporary) -> None:
     assert (empty.count, empty.path.read_text()) == (0, "")
 
 
+@pytest.mark.filterwarnings("ignore:Dask support is moving:FutureWarning")
 def test_dask_and_duckdb_frames(temporary) -> None:
     import duckdb
 
