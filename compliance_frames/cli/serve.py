@@ -94,8 +94,9 @@ def _port(text: str) -> int:
     return port
 
 
-def _events(path: str) -> dict[str, str]:
-    """The ``--events`` file: a JSON object of ID to reason."""
+def _events(path: str) -> dict[str, Any]:
+    """The ``--events`` file: a JSON object, as ``Emulator(events=...)`` takes it (ID to
+    reason, list of reasons or event objects; or per job type)."""
     try:
         with open(path, encoding="utf-8") as source:
             events = json.load(source)
@@ -108,7 +109,7 @@ def _events(path: str) -> dict[str, str]:
             f'--events {path} must hold a JSON object {{"<id>": "deleted", ...}}, '
             f"not a {type(events).__name__}."
         )
-    return {str(key): str(value) for key, value in events.items()}
+    return events
 
 
 def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
@@ -135,7 +136,7 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     return 0
 
 
-def _emulator(args: argparse.Namespace, events: dict[str, str] | None) -> Emulator:
+def _emulator(args: argparse.Namespace, events: dict[str, Any] | None) -> Emulator:
     return Emulator(
         host=args.host,
         port=args.port,

@@ -87,3 +87,23 @@ def test_a_port_in_use_raises_and_leaves_nothing_behind(emulator: Emulator) -> N
     with pytest.raises(OSError, match=f"Port {port} .* in use"):
         Emulator(port=port or 0)
     assert set(Path(tempfile.gettempdir()).glob("compliance-emulator-*")) == before
+
+
+def test_events_files_keep_every_form_the_emulator_takes(tmp_path: Path) -> None:
+    import json
+
+    from compliance_frames.cli.serve import _events
+
+    events = {
+        "tweets": {
+            "20": ["scrub_geo", "protected"],
+            "21": {"reason": "deleted", "redacted_at": None},
+            "22": "suspended",
+        },
+        "users": {"7": "deactivated"},
+    }
+    path = tmp_path / "events.json"
+    path.write_text(json.dumps(events))
+    assert _events(str(path)) == events
+    with Emulator(events=_events(str(path)), processing_seconds=0):
+        pass  # accepted as given
