@@ -199,20 +199,32 @@ def baseline(
             sink.write(f"{tweet_id}\n")
     times["extract and validate IDs"] = 0.0
     times["serialise IDs"] = clock() - t
-    t = clock()
-    job = requests.post(jobs, json={"type": "tweets", "name": "baseline"}, headers=auth).json()[
-        "data"
-    ]
-    with open(path, "rb") as body:
-        requests.put(job["upload_url"], data=body, headers={"Content-Type": "text/plain"})
-    times["upload"] = clock() - t
-    t = clock()
-    while requests.get(f"{jobs}/{job['id']}", headers=auth).json()["data"]["status"] != "complete":
-        time.sleep(POLL)
-    times["poll until complete"] = clock() - t
-    t = clock()
-    text = requests.get(job["download_url"]).text
-    times["download"] = clock() - t
+    # X's 2026 flow: the bearer token on the transfers too, at most 128 MiB per upload, so
+    # one job per part, one after another (one active job per type).
+    times["upload"] = times["poll until complete"] = times["download"] = 0.0
+    texts: list[str] = []
+    for part in _baseline_parts(path, folder):
+        t = clock()
+        created = requests.post(
+            jobs, json={"type": "tweets", "name": f"baseline-{part.stem}"}, headers=auth
+        )
+        job = created.json()["data"]
+        with open(part, "rb") as body:
+            answer = requests.put(
+                job["upload_url"], data=body, headers={"Content-Type": "text/plain", **auth}
+            )
+        answer.raise_for_status()
+        times["upload"] += clock() - t
+        t = clock()
+        while (
+            requests.get(f"{jobs}/{job['id']}", headers=auth).json()["data"]["status"] != "complete"
+        ):
+            time.sleep(POLL)
+        times["poll until complete"] += clock() - t
+        t = clock()
+        texts.append(requests.get(job["download_url"], headers=auth).text)
+        times["download"] += clock() - t
+    text = "".join(texts)
     t = clock()
     records = [json.loads(line) for line in text.splitlines() if line.strip()]
     results = pd.DataFrame(records)
@@ -222,6 +234,24 @@ def baseline(
     merged = keyed.merge(results, on="id", how="left")
     times["join"] = clock() - t
     return merged, times
+
+
+def _baseline_parts(path: Path, folder: Path) -> list[Path]:
+    """The ID file cut into parts of at most 128 MiB (at line ends), as a script must."""
+    limit = 128 * 1024 * 1024
+    parts: list[Path] = []
+    with open(path, "rb") as source:
+        carry = b""
+        while True:
+            block = carry + source.read(limit - len(carry))
+            if not block:
+                break
+            cut = block.rfind(b"\n") + 1 if len(block) == limit else len(block)
+            part = folder / f"part{len(parts) + 1}.txt"
+            part.write_bytes(block[:cut])
+            parts.append(part)
+            carry = block[cut:]
+    return parts
 
 
 def bare(frame: pl.DataFrame | pd.DataFrame, results_path: Path, folder: Path) -> dict[str, float]:

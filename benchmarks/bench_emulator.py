@@ -56,7 +56,9 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     size = ids_path.stat().st_size
     results_path = folder / "results.ndjson"
 
-    with Emulator(processing_seconds=0) as emulator, Phases() as phases:
+    # The byte-path flow (X's since September 2026), its 128 MiB cap per upload lifted:
+    # this measures the emulator, not the cap (the client splits at the cap by itself).
+    with Emulator(processing_seconds=0, max_upload_bytes=1 << 40) as emulator, Phases() as phases:
         auth = {"Authorization": f"Bearer {emulator.bearer_token}"}
         jobs = emulator.base_url + "/2/compliance/jobs"
         with phases("create job"):
@@ -66,7 +68,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
                 answer = requests.put(
                     job["upload_url"],
                     data=body,
-                    headers={"Content-Type": "text/plain", "Content-Length": str(size)},
+                    headers={"Content-Type": "text/plain", "Content-Length": str(size), **auth},
                 )
             answer.raise_for_status()
         with phases("processing"):
@@ -76,7 +78,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
             assert status == "complete", status
         with (
             phases("download"),
-            requests.get(job["download_url"], stream=True) as answer,
+            requests.get(job["download_url"], stream=True, headers=auth) as answer,
             open(results_path, "wb") as sink,
         ):
             answer.raise_for_status()

@@ -41,6 +41,7 @@ __all__ = [
     "TransferError",
     "URLExpiredError",
     "UploadError",
+    "UploadTooLargeError",
     "UploadURLExpiredError",
     "UsageCapError",
     "WaitTimeoutError",
@@ -161,6 +162,16 @@ class TransferError(ComplianceError):
 
 class UploadError(TransferError):
     """The IDs could not be uploaded."""
+
+
+class UploadTooLargeError(UploadError):
+    """413: the upload is over X's size limit (128 MB in the 2026 flow). ``limit`` is
+    the limit in bytes when X said it. run_job() and check() split the IDs into jobs
+    under the limit by themselves, and learn a smaller limit from this answer."""
+
+    def __init__(self, message: str, *, limit: int | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.limit = limit
 
 
 class DownloadError(TransferError):

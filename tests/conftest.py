@@ -15,7 +15,7 @@ import requests
 
 from compliance_frames import IdSet
 from compliance_frames.emulator import Emulator
-from tests.openapi import assert_valid
+from tests.openapi import assert_valid, spec_version
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -61,23 +61,37 @@ def temporary() -> Iterator[Callable[[IdSet], IdSet]]:
         ids.discard()
 
 
-class EmulatorFactory:
-    """Starts emulators (processing_seconds=0 unless set) and remembers them."""
+FLOWS = ("bytepath", "gcs")
+"""Both generations of the service: every test that starts an emulator runs on each,
+unless it (or its module) is marked ``@pytest.mark.flow("gcs")`` or ``("bytepath")``."""
 
-    def __init__(self) -> None:
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "flow" in metafunc.fixturenames:
+        marker = metafunc.definition.get_closest_marker("flow")
+        metafunc.parametrize("flow", marker.args if marker else FLOWS)
+
+
+class EmulatorFactory:
+    """Starts emulators (processing_seconds=0 unless set, the test's flow unless set)
+    and remembers them."""
+
+    def __init__(self, flow: str = "bytepath") -> None:
         self.started: list[Emulator] = []
+        self.flow = flow
 
     def __call__(self, **settings: Any) -> Emulator:
         settings.setdefault("processing_seconds", 0)
+        settings.setdefault("flow", self.flow)
         emulator = Emulator(**settings).start()
         self.started.append(emulator)
         return emulator
 
 
 @pytest.fixture
-def make_emulator() -> Iterator[EmulatorFactory]:
+def make_emulator(flow: str) -> Iterator[EmulatorFactory]:
     """Start emulators with the given settings; all are stopped after the test."""
-    factory = EmulatorFactory()
+    factory = EmulatorFactory(flow)
     yield factory
     for emulator in factory.started:
         emulator.stop()
@@ -102,7 +116,11 @@ def validating_session(emulator: Emulator, token: str | None = "app") -> request
         url = urlsplit(response.url)
         if url.netloc == api_netloc and "json" in response.headers.get("Content-Type", ""):
             assert_valid(
-                response.request.method or "", url.path, response.status_code, response.json()
+                response.request.method or "",
+                url.path,
+                response.status_code,
+                response.json(),
+                version=spec_version(emulator),
             )
 
     session.hooks["response"].append(check)

@@ -30,9 +30,14 @@ class ComplianceNamespace:
         """The typed results of the frame's IDs: see :func:`compliance_frames.results`."""
         return frames.results(self._frame, id_col, type, **options)
 
-    def filter(self, id_col: str, type: JobType | str = "tweets", **options: Any) -> Any:
-        """The frame as it may be kept: see :func:`compliance_frames.filter`."""
-        return frames.filter(self._frame, id_col, type, **options)
+    def filter(
+        self, id_col: str, type: JobType | str = "tweets", *, edited: str = "keep", **options: Any
+    ) -> Any:
+        """The frame as it may be kept: see :func:`compliance_frames.filter`.
+
+        ``edited="drop"`` removes edited posts instead of keeping them to fetch again.
+        """
+        return frames.filter(self._frame, id_col, type, edited=edited, **options)
 
     def summary(self, **options: Any) -> frames.ComplianceSummary:
         """Counts and shares of a checked frame: see :func:`compliance_frames.summary`."""

@@ -1,5 +1,6 @@
 """``create``, ``list``, ``get``, ``upload``, ``download`` and ``all``: the official example
-client's commands, with checked statuses, polite waiting and exact name lookup."""
+client's commands, with checked statuses, polite waiting and exact name lookup; and
+``cancel``, the 2026 service's way to free a job type at once."""
 
 from __future__ import annotations
 
@@ -45,7 +46,10 @@ def register(commands: Any) -> None:
         "--name", required=True, help="a name to find the job by (at most 64 characters)"
     )
     create.add_argument(
-        "--resumable", action="store_true", help="upload with the resumable protocol"
+        "--resumable",
+        action="store_true",
+        help="upload with the resumable protocol (the older storage-host flow only: X's 2026 "
+        "service refuses it, and the job is created without it)",
     )
     json_option(create)
     create.set_defaults(run=run_create)
@@ -68,6 +72,18 @@ def register(commands: Any) -> None:
     job_selection(get, positional=True)
     json_option(get)
     get.set_defaults(run=run_get)
+
+    cancel = commands.add_parser(
+        "cancel",
+        parents=[common],
+        help="cancel a job that has not finished",
+        description="Cancel a job that is created or in progress: X marks it failed, and a new "
+        "job of its type can be created at once. With --name, the one unfinished job of that "
+        "name is meant.",
+    )
+    job_selection(cancel, positional=True)
+    json_option(cancel)
+    cancel.set_defaults(run=run_cancel)
 
     upload = commands.add_parser(
         "upload",
@@ -149,6 +165,28 @@ def run_get(args: argparse.Namespace) -> int:
     if not args.json:
         print(f"\n{next_steps(job)}")
     return EXIT_JOB if job.status in (JobStatus.FAILED, JobStatus.EXPIRED) else 0
+
+
+def run_cancel(args: argparse.Namespace) -> int:
+    client = make_client(args)
+    job = None
+    if args.name is not None:  # names repeat; the unfinished one is the one to cancel
+        unfinished = [j for j in client.find_jobs(args.name, args.type) if not j.status.is_terminal]
+        job = unfinished[0] if len(unfinished) == 1 else None
+    job = job or find_job(client, args)
+    if job.status.is_terminal:
+        raise UsageError(
+            f"{job.describe()} has already finished ({job.status.value}): there is nothing to "
+            f"cancel.\n{next_steps(job)}"
+        )
+    cancelled = client.cancel_job(job)
+    print_job(cancelled, args.json)
+    if not args.json:
+        print(
+            f"\nCancelled {cancelled.describe()}: a new {cancelled.type.value} job can be "
+            "created now."
+        )
+    return 0
 
 
 def run_upload(args: argparse.Namespace) -> int:

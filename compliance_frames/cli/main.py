@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
+from typing import Any
 
 from ..errors import (
     AccessDeniedError,
@@ -23,6 +25,7 @@ from ..errors import (
     JobExpiredError,
     JobFailedError,
     JobNotFoundError,
+    UploadTooLargeError,
     URLExpiredError,
 )
 from . import checkcmd, democmd, jobs, serve
@@ -43,6 +46,7 @@ USAGE_ERRORS = (
     InvalidRequestError,
     JobNotFoundError,
     ConflictError,
+    UploadTooLargeError,
 )
 
 
@@ -68,6 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return its exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    warnings.formatwarning = _warning_line
     try:
         code: int = args.run(args)
     except KeyboardInterrupt:
@@ -96,6 +101,11 @@ _CLI_SPELLING = {
     "Client().list_jobs()": "`compliance-frames list`",
     "list_jobs() or find_jobs(name)": "`compliance-frames list`",
 }
+
+
+def _warning_line(message: Warning | str, *args: Any, **kwargs: Any) -> str:
+    """A library warning as one line in the command line's voice (no source location)."""
+    return f"compliance-frames: warning: {message}\n"
 
 
 def _fail(exc: BaseException | str, code: int) -> int:

@@ -1,4 +1,9 @@
-"""``compliance-frames emulator``: run the embedded X API emulator in the foreground."""
+"""``compliance-frames emulator``: run the embedded X API emulator in the foreground.
+
+``--flow bytepath`` (default) serves the service as of 2026: uploads and downloads on
+the API port, with the bearer token. ``--flow gcs`` serves the 2021-2026 service: a
+second port with Cloud Storage signed URLs (``--storage-port``).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import threading
 from typing import Any
 
 from ..emulator import Emulator
+from ..emulator.config import FLOWS
 from .common import UsageError
 
 
@@ -19,8 +25,18 @@ def register(commands: Any) -> None:
         help="run an offline emulator of the X batch compliance API",
         description=(
             "Run the X API batch-compliance emulator on this machine until Ctrl+C. "
-            "Point any client at the printed base URL with the printed token."
+            "Point any client at the printed base URL with the printed token. "
+            "--flow bytepath (default) is the service as of 2026: uploads and downloads go "
+            "to the API port with the bearer token; --flow gcs is the 2021-2026 service, "
+            "with signed Cloud Storage URLs on a second port."
         ),
+    )
+    parser.add_argument(
+        "--flow",
+        choices=FLOWS,
+        default="bytepath",
+        help="generation of the service: bytepath (2026: transfers on the API host with the "
+        "bearer token) or gcs (2021-2026: signed Cloud Storage URLs) (default: %(default)s)",
     )
     parser.add_argument(
         "--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)"
@@ -32,7 +48,10 @@ def register(commands: Any) -> None:
         help="API port (default: %(default)s; 0 picks a free one)",
     )
     parser.add_argument(
-        "--storage-port", type=_port, default=0, help="storage port (default: a free one)"
+        "--storage-port",
+        type=_port,
+        default=None,
+        help="storage port, with --flow gcs only (default: a free one)",
     )
     parser.add_argument("--token", help="bearer token to accept (default: a random one, printed)")
     parser.add_argument(
@@ -58,6 +77,12 @@ def register(commands: Any) -> None:
         type=float,
         default=604800.0,
         help="download URL lifetime in seconds (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-upload-bytes",
+        type=_positive,
+        default=128 * 1024 * 1024,
+        help="largest upload accepted, --flow bytepath (default: %(default)s, 128 MB)",
     )
     parser.add_argument(
         "--rate-limit",
@@ -94,6 +119,13 @@ def _port(text: str) -> int:
     return port
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number of bytes")
+    return value
+
+
 def _events(path: str) -> dict[str, Any]:
     """The ``--events`` file: a JSON object, as ``Emulator(events=...)`` takes it (ID to
     reason, list of reasons or event objects; or per job type)."""
@@ -114,34 +146,67 @@ def _events(path: str) -> dict[str, Any]:
 
 def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     """Serve until interrupted (or until ``stop`` is set)."""
+    if args.flow != "gcs" and args.storage_port is not None:
+        raise UsageError(
+            "--storage-port is for --flow gcs: the byte-path flow takes uploads and downloads "
+            "on the API port (--port). Drop --storage-port, or add --flow gcs."
+        )
     events = _events(args.events) if args.events else None
     try:
         emulator = _emulator(args, events)
     except OSError as exc:
+        ports = f"port {args.port}"
+        if args.flow == "gcs":
+            ports += f" or {args.storage_port or 0}"
         raise UsageError(
-            f"Cannot listen on {args.host} port {args.port} or {args.storage_port}: "
+            f"Cannot listen on {args.host} {ports}: "
             f"{exc.strerror or exc}. Pick another --port (0 picks a free one)."
         ) from None
+    except ValueError as exc:  # a setting the emulator refuses, such as --events reasons
+        raise UsageError(f"{exc}.") from None
     with emulator:
-        print(
-            f"X batch compliance emulator: API on {emulator.base_url}, "
-            f"storage on {emulator.storage_url}"
-        )
-        print("Point your client at it:")
-        print(f"  export X_API_BASE_URL={emulator.base_url}")
-        print(f"  export BEARER_TOKEN={emulator.bearer_token}")
+        for line in instructions(emulator):
+            print(line)
         print("Press Ctrl+C to stop.", flush=True)
         _wait_for_stop(stop or threading.Event())
         print("Stopped.", flush=True)
     return 0
 
 
+def instructions(emulator: Emulator) -> list[str]:
+    """What to tell the user once the emulator listens, in the terms of its flow.
+
+    Example:
+        >>> with Emulator(processing_seconds=0, bearer_token="t") as emu:
+        ...     print(instructions(emu)[0])  # doctest: +ELLIPSIS
+        X batch compliance emulator (byte-path flow, 2026): API on http://127.0.0.1:...
+    """
+    if emulator.flow == "gcs":
+        where = (
+            f"X batch compliance emulator (Cloud Storage flow, 2021-2026): API on "
+            f"{emulator.base_url}, storage on {emulator.storage_url} (signed URLs, no token)"
+        )
+    else:
+        where = (
+            f"X batch compliance emulator (byte-path flow, 2026): API on {emulator.base_url}, "
+            "uploads and downloads there too, with the bearer token"
+        )
+    return [
+        where,
+        "Point your client at it:",
+        f"  export X_API_BASE_URL={emulator.base_url}",
+        f"  export BEARER_TOKEN={emulator.bearer_token}",
+    ]
+
+
 def _emulator(args: argparse.Namespace, events: dict[str, Any] | None) -> Emulator:
     return Emulator(
         host=args.host,
         port=args.port,
-        storage_port=args.storage_port,
+        storage_port=args.storage_port or 0,
         bearer_token=args.token,
+        flow=args.flow,
+        max_upload_bytes=args.max_upload_bytes,
         processing_seconds=args.processing_seconds,
         seconds_per_id=args.seconds_per_id,
         upload_window=args.upload_window,

@@ -18,6 +18,7 @@ import logging
 import os
 import re
 import threading
+import warnings
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from datetime import timedelta
@@ -25,13 +26,16 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..errors import (
+    ConfigurationError,
     ConflictError,
     DownloadError,
     InputError,
+    InvalidRequestError,
     JobNotFoundError,
     NetworkError,
     ServerError,
     UploadError,
+    UploadTooLargeError,
     UploadURLExpiredError,
 )
 from ..files import cache_dir
@@ -39,7 +43,8 @@ from ..models import ComplianceJob, JobStatus, JobType
 from . import clock, lifecycle
 from .downloads import download_file
 from .handle import JobHandle
-from .idsets import IdSet
+from .idsets import MIN_UPLOAD_BYTES, IdSet
+from .ledger import Ledger
 from .polling import PollSchedule, RateState
 from .problems import api_error, json_body, not_found_in_body
 from .retry import AmbiguousRequest, RetryPolicy
@@ -50,6 +55,15 @@ from .uploads import upload_file
 log = logging.getLogger("compliance_frames")
 
 JOBS = "/2/compliance/jobs"
+DEFAULT_MAX_UPLOAD_BYTES = 128 * 1024 * 1024
+"""X's limit per upload in the 2026 flow (128 MB, about 6.5 million IDs)."""
+JOB_FIELDS = (
+    "created_at,download_expires_at,download_url,id,name,resumable,status,type,"
+    "upload_expires_at,upload_url"
+)
+"""Every job field the client relies on, asked for on each call (``compliance_job.fields``):
+whether answers without the parameter still carry them all is not documented."""
+_FIELDS = {"compliance_job.fields": JOB_FIELDS}
 _JOB_ID = re.compile(r"^[0-9]{1,19}$")
 _SERVER_STATUSES = frozenset({"created", "in_progress", "failed", "complete"})
 _RECOVERY_WINDOW = timedelta(minutes=2)
@@ -64,7 +78,9 @@ class Client:
     Args:
         bearer_token: the app's bearer token; default ``$BEARER_TOKEN``. It never
             appears in a repr, a log line, an exception or a progress bar, is never
-            sent to the storage host, and is refused over plain http except to loopback.
+            sent to any origin but the API's own (the byte-path transfer URLs are on it;
+            a storage host's signed URLs are not), and is refused over plain http
+            except to loopback.
         base_url: the API root; default ``$X_API_BASE_URL``, else ``https://api.x.com``.
         poll_interval: the first wait between status checks, in seconds.
         max_poll_interval: the longest wait between status checks.
@@ -73,6 +89,9 @@ class Client:
         backoff: first backoff in seconds (doubles each retry, with jitter).
         results_dir: where downloaded results (and resumable upload sessions) are kept;
             default ``$COMPLIANCE_FRAMES_CACHE`` or ``~/.cache/compliance-frames``.
+        max_upload_bytes: the most bytes sent in one upload (X's limit: 128 MiB, about
+            6.5 million IDs). :meth:`run_job` splits larger sets of IDs into as many
+            jobs as needed, and lowers this when X answers an upload with 413.
 
     Example:
         >>> client = Client("token", "http://127.0.0.1:8099")
@@ -91,7 +110,14 @@ class Client:
         max_retries: int = 5,
         backoff: float = 1.0,
         results_dir: str | os.PathLike[str] | None = None,
+        max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
     ) -> None:
+        if not isinstance(max_upload_bytes, int) or max_upload_bytes < MIN_UPLOAD_BYTES:
+            raise ConfigurationError(
+                f"max_upload_bytes must be a whole number of bytes, at least {MIN_UPLOAD_BYTES} "
+                f"(one 19-digit ID and its newline); got {max_upload_bytes!r}."
+            )
+        self.max_upload_bytes = max_upload_bytes
         token = resolve_token(bearer_token)
         self.base_url = resolve_base_url(base_url)
         self.policy = RetryPolicy(max_retries=max_retries, backoff=backoff)
@@ -102,6 +128,7 @@ class Client:
         self._results_dir = results_dir
         self._rates: dict[str, RateState] = {}
         self._lock = threading.Lock()
+        self._resumable_refused = False
 
     def __repr__(self) -> str:
         return f"Client(base_url={self.base_url!r}, bearer_token='***')"
@@ -121,12 +148,17 @@ class Client:
         """Where results are downloaded to."""
         return cache_dir(self._results_dir) / "results"
 
+    @property
+    def ledger(self) -> Ledger:
+        """What this machine knows of its jobs: the IDs each holds, which it cancelled."""
+        return Ledger(cache_dir(self._results_dir) / "jobs")
+
     def results_path(self, job: ComplianceJob) -> Path:
         """Where the results of ``job`` are (or will be) kept."""
         return self.results_dir / f"{job.id}.ndjson"
 
     def rate_state(self, endpoint: str) -> RateState | None:
-        """The rate window of ``create``, ``list`` or ``get`` as last seen."""
+        """The rate window of ``create``, ``list``, ``get`` or ``cancel`` as last seen."""
         with self._lock:
             return self._rates.get(endpoint)
 
@@ -164,6 +196,9 @@ class Client:
 
         If the answer is lost (a dropped connection, a 5xx), the job may exist anyway:
         the client looks for it before creating another, so a retry never makes two.
+        ``resumable=True`` asks for a resumable upload URL (the older storage-host
+        flow); a server that refuses it (the 2026 flow has no resumable mode) gets the
+        job created without it, with a warning, once per client.
 
         Example:
             >>> job = client.create_job("tweets", name="my-dataset")  # doctest: +SKIP
@@ -174,7 +209,7 @@ class Client:
         body: dict[str, Any] = {"type": job_type.value}
         if name is not None:
             body["name"] = name
-        if resumable:
+        if resumable and not self._resumable_refused:
             body["resumable"] = True
         context = f"creating a {job_type.value} job"
         # Jobs that already wait for IDs under this name: a lost answer is never one of them.
@@ -183,7 +218,14 @@ class Client:
         attempt = 0
         while True:
             try:
-                data = self._call("create", "POST", JOBS, context, json=body, idempotent=False)
+                data = self._call(
+                    "create", "POST", JOBS, context, json=body, params=_FIELDS, idempotent=False
+                )
+            except InvalidRequestError:
+                if not body.pop("resumable", False):
+                    raise
+                self._refuse_resumable()
+                continue
             except AmbiguousRequest as exc:
                 found = self._find_created(job_type, name, started, known)
                 if found is not None:
@@ -206,6 +248,18 @@ class Client:
             log.info("created %s", job.describe())
             return job
 
+    def _refuse_resumable(self) -> None:
+        with self._lock:
+            if self._resumable_refused:
+                return
+            self._resumable_refused = True
+        warnings.warn(
+            "X refused resumable=True (its 2026 service has no resumable uploads): jobs are "
+            "created without it, and the IDs go in one plain upload per job.",
+            UserWarning,
+            stacklevel=4,
+        )
+
     def _waiting_for_ids(self, job_type: JobType, name: str | None) -> list[ComplianceJob]:
         """The jobs of a type and name (or unnamed) still waiting for their IDs."""
         return [job for job in self.list_jobs(job_type, JobStatus.CREATED) if job.name == name]
@@ -223,20 +277,44 @@ class Client:
         return candidates[0] if candidates else None
 
     def _explain_conflict(self, exc: ConflictError, job_type: JobType) -> ConflictError:
-        running = self.list_jobs(job_type, JobStatus.IN_PROGRESS)
-        blocking = running[0] if running else None
-        which = blocking.describe() if blocking else "another job"
-        how = (
-            f" (Client().wait('{blocking.id}') or `compliance-frames get {blocking.id}`)"
-            if blocking
-            else ""
-        )
+        """The conflict with the job that blocks, and what to do about it."""
+        jobs = self.list_jobs(job_type)
+        running = [job for job in jobs if job.status is JobStatus.IN_PROGRESS]
+        waiting = [
+            job
+            for job in jobs
+            if job.status is JobStatus.CREATED and job.upload_open(clock.utcnow())
+        ]
+        candidates = running + waiting
+        blocking = candidates[0] if candidates else None
         other = "users" if job_type is JobType.TWEETS else "tweets"
+        if blocking is None:
+            which, state = "another job", "in progress"
+        else:
+            which = blocking.describe()
+            state = (
+                "in progress"
+                if blocking.status is JobStatus.IN_PROGRESS
+                else (f"waiting for its IDs until {blocking.upload_expires_at:%H:%M:%S} UTC")
+            )
         message = (
-            f"Cannot create a {job_type.value} job: {which} is in progress, and X allows one "
-            f"{job_type.value} job in progress at a time. Wait for it{how}, then try again; "
-            f"a {other} job can run meanwhile."
+            f"Cannot create a {job_type.value} job: {which} is {state}, and X allows one active "
+            f"{job_type.value} job at a time (a {other} job can run meanwhile). "
         )
+        if blocking is not None and self.ledger.knows(blocking.id):
+            message += (
+                "It is one of yours, from this machine: wait for it "
+                f"(`compliance-frames get {blocking.id}`), or cancel it to start another now "
+                f"with Client().cancel_job('{blocking.id}') or "
+                f"`compliance-frames cancel {blocking.id}`."
+            )
+        elif blocking is not None:
+            message += (
+                f"Wait for it (Client().wait('{blocking.id}') or "
+                f"`compliance-frames get {blocking.id}`), then try again."
+            )
+        else:
+            message += "Wait for it to finish, then try again."
         return ConflictError(
             message,
             blocking_job=blocking,
@@ -254,14 +332,8 @@ class Client:
             >>> client.get_job("1446017776678801409").status  # doctest: +SKIP
             <JobStatus.COMPLETE: 'complete'>
         """
-        job_id = id.id if isinstance(id, ComplianceJob) else str(id).strip()
-        if not _JOB_ID.match(job_id):
-            raise JobNotFoundError(
-                f"{job_id!r} is not a job id (1-19 digits). Find your jobs with list_jobs() "
-                "or find_jobs(name).",
-                job_id=job_id,
-            )
-        body = self._call("get", "GET", f"{JOBS}/{job_id}", f"getting job {job_id}")
+        job_id = _job_id(id)
+        body = self._call("get", "GET", f"{JOBS}/{job_id}", f"getting job {job_id}", params=_FIELDS)
         if not_found_in_body(body):
             raise JobNotFoundError(
                 f"No compliance job with id {job_id}. List your jobs with Client().list_jobs() "
@@ -288,7 +360,7 @@ class Client:
         wanted = JobStatus(status) if status is not None else None
         jobs: list[ComplianceJob] = []
         for job_type in types:
-            params = {"type": job_type.value}
+            params = {"type": job_type.value, **_FIELDS}
             if wanted is not None and wanted.value in _SERVER_STATUSES:
                 params["status"] = wanted.value
             body = self._call("list", "GET", JOBS, f"listing {job_type.value} jobs", params=params)
@@ -304,6 +376,49 @@ class Client:
         """
         return [job for job in self.list_jobs(type) if job.name == name]
 
+    def cancel_job(self, job: JobRef) -> ComplianceJob:
+        """Cancel a job that has not finished (``DELETE /2/compliance/jobs/:id``).
+
+        X marks it ``failed``, and another job of its type can be created at once.
+        Returns the failed job. A job that has already finished (complete, failed or
+        expired) cannot be cancelled: :class:`InvalidRequestError` says so. Running
+        the same IDs again after a cancel starts a new job.
+
+        Example:
+            >>> client.cancel_job("1446017776678801409").status  # doctest: +SKIP
+            <JobStatus.FAILED: 'failed'>
+        """
+        job_id = _job_id(job)
+        context = f"cancelling job {job_id}"
+        try:
+            body = self._call("cancel", "DELETE", f"{JOBS}/{job_id}", context, params=_FIELDS)
+        except (ConflictError, InvalidRequestError) as exc:
+            current = self.get_job(job_id)
+            if not current.status.is_terminal:
+                raise
+            raise InvalidRequestError(
+                f"Cannot cancel {current.describe()}: it has already finished "
+                f"({current.status.value}). Only a job that is created or in progress can be "
+                "cancelled.",
+                status=exc.status,
+                problem_type=exc.problem_type,
+                title=exc.title,
+                detail=exc.detail,
+                body=exc.body,
+            ) from None
+        if not_found_in_body(body):
+            raise JobNotFoundError(
+                f"No compliance job with id {job_id} to cancel. List your jobs with "
+                "Client().list_jobs() or `compliance-frames list`.",
+                job_id=job_id,
+                status=200,
+                body=body,
+            )
+        cancelled = _job_of(body, context)
+        self.ledger.mark_cancelled(cancelled.id)
+        log.info("cancelled %s (now %s)", cancelled.describe(), cancelled.status.value)
+        return cancelled
+
     # -- uploads, downloads, waiting ---------------------------------------------------------
 
     def upload_ids(self, job: JobRef, source: IDs, *, progress: bool = False) -> int:
@@ -312,7 +427,9 @@ class Client:
         ``source``: a path or binary file of one ID per line, an iterable of IDs (ints
         or digit strings), or an :class:`IdSet`. IDs are validated, de-duplicated and
         sorted; invalid ones raise :class:`InvalidIDError` before anything is sent.
-        The upload is streamed, plain or resumable as the job was created.
+        The upload is streamed, plain or resumable as the job was created. A set of
+        IDs larger than ``max_upload_bytes`` is refused before anything is sent
+        (:class:`UploadTooLargeError`): :meth:`run_job` splits it into several jobs.
 
         Example:
             >>> client.upload_ids(job, "tweet_ids.txt")  # doctest: +SKIP
@@ -320,6 +437,14 @@ class Client:
         """
         ids = IdSet.coerce(source)
         try:
+            if ids.size > self.max_upload_bytes:
+                raise UploadTooLargeError(
+                    f"{ids.count:,} IDs make {ids.size:,} bytes, over the "
+                    f"{self.max_upload_bytes:,} bytes X takes in one upload. Split them over "
+                    "several jobs: run_job() (or `compliance-frames all`, or "
+                    "df.compliance.check()) does it by itself.",
+                    limit=self.max_upload_bytes,
+                )
             current = self.get_job(job)  # its state now, not as last seen
             if current.status is JobStatus.EXPIRED or not current.upload_open(clock.utcnow()):
                 raise UploadURLExpiredError(
@@ -402,8 +527,9 @@ class Client:
         wait) re-attaches to the same job instead of creating another: it waits if
         the job is in progress and downloads if it is complete. An expired job or
         upload URL means a new job; a failed job raises (``retry_failed=True`` makes a
-        new one). ``max_ids_per_job`` splits the IDs into several jobs, run one after
-        the other.
+        new one), unless this machine cancelled it. IDs over ``max_upload_bytes`` (or
+        ``max_ids_per_job``) are split into several jobs, run one after the other and
+        returned as one result.
 
         Example:
             >>> result = client.run_job([1265324480517361664], "tweets")  # doctest: +SKIP
@@ -477,6 +603,18 @@ def _job_of(body: dict[str, Any], context: str) -> ComplianceJob:
             "if it persists, check https://api.x.com status and your app's access."
         )
     return ComplianceJob.from_api(job)
+
+
+def _job_id(job: JobRef) -> str:
+    """The id of a job or of a job id, checked."""
+    job_id = job.id if isinstance(job, ComplianceJob) else str(job).strip()
+    if not _JOB_ID.match(job_id):
+        raise JobNotFoundError(
+            f"{job_id!r} is not a job id (1-19 digits). Find your jobs with list_jobs() "
+            "or find_jobs(name).",
+            job_id=job_id,
+        )
+    return job_id
 
 
 def _job_type(value: JobType | str) -> JobType:

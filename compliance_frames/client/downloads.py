@@ -18,7 +18,7 @@ from ..files import atomic_write
 from ..models import ComplianceJob
 from ..timing import phase
 from . import clock
-from .problems import storage_error
+from .problems import transfer_error
 from .progress import byte_bar, close
 from .retry import RETRY_STATUSES
 from .transport import Transport
@@ -44,7 +44,7 @@ def download_file(transport: Transport, job: ComplianceJob, dest: Path, *, progr
             while total is None or written < total:
                 headers = {"Range": f"bytes={written}-"} if written else {}
                 try:
-                    with transport.storage(
+                    with transport.transfer(
                         "GET",
                         job.download_url,
                         what=f"the download of {what}",
@@ -98,7 +98,7 @@ def _check(response: requests.Response, written: int, job: ComplianceJob) -> tup
     status = response.status_code
     if status in RETRY_STATUSES or status == 429:
         # The retry policy already tried; these answers outlasted it.
-        raise storage_error(response, upload=False, what=job.describe())
+        raise transfer_error(response, upload=False, what=job.describe())
     content_type = response.headers.get("Content-Type", "").lower()
     if status in (200, 206) and any(kind in content_type for kind in _ERROR_TYPES):
         raise DownloadError(
@@ -109,7 +109,7 @@ def _check(response: requests.Response, written: int, job: ComplianceJob) -> tup
     if status not in (200, 206):
         if status == 416 and written:
             return written, False
-        raise storage_error(response, upload=False, what=job.describe())
+        raise transfer_error(response, upload=False, what=job.describe())
     length = int(response.headers.get("Content-Length", "-1"))
     if status == 200:
         if length < 0:

@@ -37,6 +37,9 @@ from ..idlines import MAX_DIGITS, IDLinesError, format_ids, scan_ids
 NAME_PREFIX = "cf-"
 """Jobs named by compliance-frames start with this."""
 
+MIN_UPLOAD_BYTES = MAX_DIGITS + 1
+"""The smallest upload that holds any ID: 19 digits and a newline."""
+
 _LIMIT = 10**MAX_DIGITS
 _BLOCK = 1_000_000
 _SPLIT_BLOCK = 1 << 22
@@ -190,28 +193,47 @@ class IdSet:
             name += f"-p{self.part[0]}of{self.part[1]}"
         return name
 
-    def split(self, max_ids: int) -> list[IdSet]:
-        """Parts of at most ``max_ids`` IDs each (just this set if it is small enough)."""
-        if max_ids < 1:
+    def split(self, max_ids: int | None = None, max_bytes: int | None = None) -> list[IdSet]:
+        """Parts of at most ``max_ids`` IDs and ``max_bytes`` bytes each, in order (just
+        this set if it is small enough). Each part is a canonical file of its own; the
+        parts are numbered (``part``) so that each gets a job name of its own.
+
+        Example:
+            >>> ids = IdSet.from_ids(range(10, 16))  # 6 lines of 3 bytes
+            >>> parts = ids.split(max_bytes=7)
+            >>> [part.count for part in parts], [part.part for part in parts]
+            ([2, 2, 2], [(1, 3), (2, 3), (3, 3)])
+            >>> for part in [*parts, ids]: part.discard()
+        """
+        if max_ids is not None and max_ids < 1:
             raise ValueError(f"max_ids_per_job must be at least 1, got {max_ids}")
-        if self.count <= max_ids:
+        lines = self.count if max_ids is None else max_ids
+        limit = self.size if max_bytes is None else max_bytes
+        if self.count <= lines and self.size <= limit:
             return [self]
-        n_parts = -(-self.count // max_ids)
-        parts: list[IdSet] = []
+        files: list[tuple[Path, int]] = []
         try:
             with open(self.path, "rb") as source:
-                for index in range(1, n_parts + 1):
+                copied = 0
+                while copied < self.count:
                     with (
-                        self.new_file(f"compliance-ids-p{index}-") as path,
+                        self.new_file(f"compliance-ids-p{len(files) + 1}-") as path,
                         open(path, "wb") as sink,
                     ):
-                        count = _copy_lines(source, sink, max_ids)
-                    parts.append(IdSet(path, count, self.digest, True, (index, n_parts)))
+                        count = _copy_part(source, sink, lines, limit)
+                    files.append((path, count))
+                    if not count:
+                        raise ValueError(f"max_upload_bytes={limit} cannot hold the next ID")
+                    copied += count
         except BaseException:
-            for part in parts:
-                part.discard()
+            for path, _ in files:
+                path.unlink(missing_ok=True)
             raise
-        return parts
+        total = len(files)
+        return [
+            IdSet(path, count, self.digest, True, (index, total))
+            for index, (path, count) in enumerate(files, start=1)
+        ]
 
     def discard(self) -> None:
         """Remove the file if this set made it."""
@@ -220,26 +242,37 @@ class IdSet:
             _LIVE.discard(self.path)
 
 
-def _copy_lines(source: BinaryIO, sink: BinaryIO, lines: int) -> int:
-    """Copy up to ``lines`` lines of a canonical file (every line ends with a newline)
-    from ``source`` to ``sink``, block by block; return how many. ``source`` is left
-    just after the last line copied."""
-    copied = 0
-    while copied < lines:
-        block = source.read(_SPLIT_BLOCK)
+def _copy_part(source: BinaryIO, sink: BinaryIO, lines: int, limit: int) -> int:
+    """Copy whole lines of a canonical file (every line ends with a newline) from
+    ``source`` to ``sink``: at most ``lines`` lines and ``limit`` bytes, block by block;
+    return how many lines. ``source`` is left just after the last line copied."""
+    copied = written = 0
+    while copied < lines and written < limit:
+        budget = limit - written
+        block = source.read(min(_SPLIT_BLOCK, budget))
         if not block:
             break
-        count = block.count(b"\n")
-        if copied + count <= lines:
-            sink.write(block)
-            copied += count
-            continue
-        newlines = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == ord("\n"))
-        cut = int(newlines[lines - copied - 1]) + 1
+        newlines = _newlines(block)
+        while not newlines.size and len(block) < budget:  # a line longer than a block
+            more = source.read(min(_SPLIT_BLOCK, budget - len(block)))
+            if not more:
+                break
+            block += more
+            newlines = _newlines(block)
+        take = min(newlines.size, lines - copied)
+        if take == 0:  # not one more whole line fits
+            source.seek(-len(block), os.SEEK_CUR)
+            break
+        cut = int(newlines[take - 1]) + 1
         sink.write(block[:cut])
         source.seek(cut - len(block), os.SEEK_CUR)
-        copied = lines
+        copied += take
+        written += cut
     return copied
+
+
+def _newlines(block: bytes) -> npt.NDArray[np.intp]:
+    return np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == ord("\n"))
 
 
 def _parse_iterable(ids: Iterable[Any]) -> Iterator[npt.NDArray[np.uint64]]:

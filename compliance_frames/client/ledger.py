@@ -12,12 +12,16 @@ Example:
     >>> ledger.record("1446017776678801409", "ab12", 3)
     >>> ledger.digest("1446017776678801409"), ledger.digest("1")
     ('ab12', None)
+    >>> ledger.mark_cancelled("1446017776678801409")
+    >>> ledger.cancelled("1446017776678801409"), ledger.digest("1446017776678801409")
+    (True, 'ab12')
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from ..files import atomic_write
 
@@ -30,13 +34,32 @@ class Ledger:
 
     def record(self, job_id: str, digest: str, count: int) -> None:
         """Remember that ``job_id`` holds the IDs with this digest."""
-        with atomic_write(self.folder / f"{job_id}.json") as sink:
-            sink.write(json.dumps({"digest": digest, "count": count}).encode())
+        self._write(job_id, {**self._read(job_id), "digest": digest, "count": count})
+
+    def mark_cancelled(self, job_id: str) -> None:
+        """Remember that this machine cancelled ``job_id``: a rerun starts a new job."""
+        self._write(job_id, {**self._read(job_id), "cancelled": True})
+
+    def knows(self, job_id: str) -> bool:
+        """Whether this machine created, uploaded to or cancelled ``job_id``."""
+        return bool(self._read(job_id))
 
     def digest(self, job_id: str) -> str | None:
         """The digest recorded for ``job_id``, if any."""
+        value = self._read(job_id).get("digest")
+        return None if value is None else str(value)
+
+    def cancelled(self, job_id: str) -> bool:
+        """Whether this machine cancelled ``job_id``."""
+        return self._read(job_id).get("cancelled") is True
+
+    def _read(self, job_id: str) -> dict[str, Any]:
         try:
-            value = json.loads((self.folder / f"{job_id}.json").read_text())["digest"]
-        except (FileNotFoundError, ValueError, KeyError, TypeError):
-            return None
-        return str(value)
+            record = json.loads((self.folder / f"{job_id}.json").read_text())
+        except (FileNotFoundError, ValueError):
+            return {}
+        return record if isinstance(record, dict) else {}
+
+    def _write(self, job_id: str, record: dict[str, Any]) -> None:
+        with atomic_write(self.folder / f"{job_id}.json") as sink:
+            sink.write(json.dumps(record).encode())

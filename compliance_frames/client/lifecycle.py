@@ -6,15 +6,22 @@ IDs again finds the job from last time:
 - complete, results still downloadable (or already on disk): use them;
 - in progress: wait for it;
 - created, upload window still open: upload to it (resuming a resumable upload);
-- failed: raise (``retry_failed=True`` starts over);
-- expired, or nothing found: create a new job.
+- failed: raise (``retry_failed=True`` starts over), unless this machine cancelled it;
+- expired, cancelled here, or nothing found: create a new job.
+
+IDs that would make an upload larger than the client's ``max_upload_bytes`` (X takes
+128 MB at most in its 2026 flow) are split into parts, one job each, run one after
+another and returned as one result; each part is named and re-attached to as above.
+An upload answered with 413 teaches the client a smaller limit: the job is cancelled
+and the IDs are split again.
 
 A job given a name of the user's own is found again only if this machine's ledger
 says it holds the same IDs (see :mod:`~compliance_frames.client.ledger`): the same
 name on another dataset makes a new job, never the old dataset's results.
 
 A conflict with another compliance-frames job of the same type (X runs one per type
-at a time) means waiting for it; a conflict with someone else's job is raised.
+at a time) means waiting for it; a conflict with someone else's job, or with a job of
+this machine that still waits for other IDs, is raised with how to cancel it.
 """
 
 from __future__ import annotations
@@ -27,18 +34,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import (
+    APIError,
     ComplianceError,
     ConflictError,
     DownloadURLExpiredError,
     JobExpiredError,
     JobFailedError,
+    UploadTooLargeError,
     UploadURLExpiredError,
     WaitTimeoutError,
 )
 from ..models import ComplianceJob, JobStatus, JobType
 from ..timing import phase
 from . import clock
-from .idsets import NAME_PREFIX, IdSet
+from .idsets import MIN_UPLOAD_BYTES, NAME_PREFIX, IdSet
 from .ledger import Ledger
 from .progress import close, wait_bar
 
@@ -164,37 +173,56 @@ def run_job(
 ) -> JobResult:
     """See :meth:`Client.run_job`."""
     idset = IdSet.coerce(ids)
-    parts = [idset]
     try:
         if idset.count == 0:
             return JobResult(job_type, 0)
-        parts = idset.split(max_ids_per_job) if max_ids_per_job else [idset]
         deadline = None if timeout is None else clock.now() + timeout
-        jobs: list[ComplianceJob] = []
-        paths: list[Path] = []
-        for part in parts:
-            part_name = _part_name(name, part, job_type)
-            run = _Run(
-                client,
-                part,
-                job_type,
-                part_name,
-                resumable,
-                progress,
-                deadline,
-                retry_failed,
-                observer,
-            )
-            job, path = run.execute()
-            jobs.append(job)
-            paths.append(path)
-        return JobResult(job_type, idset.count, tuple(jobs), tuple(paths))
+        while True:
+            parts = idset.split(max_ids_per_job, client.max_upload_bytes)
+            try:
+                jobs: list[ComplianceJob] = []
+                paths: list[Path] = []
+                for part in parts:
+                    part_name = _part_name(name, part, job_type)
+                    run = _Run(
+                        client,
+                        part,
+                        job_type,
+                        part_name,
+                        resumable,
+                        progress,
+                        deadline,
+                        retry_failed,
+                        observer,
+                    )
+                    job, path = run.execute()
+                    jobs.append(job)
+                    paths.append(path)
+                return JobResult(job_type, idset.count, tuple(jobs), tuple(paths))
+            except UploadTooLargeError as exc:
+                _learn_limit(client, exc, max(part.size for part in parts))
+            finally:
+                for part in parts:
+                    if part is not idset:
+                        part.discard()
     finally:
-        for part in parts:
-            if part is not ids:
-                part.discard()
         if idset is not ids:
             idset.discard()
+
+
+def _learn_limit(client: Client, refusal: UploadTooLargeError, sent: int) -> None:
+    """Lower the client's upload limit after X refused ``sent`` bytes (or raise)."""
+    limit = refusal.limit if refusal.limit is not None and refusal.limit < sent else sent // 2
+    limit = min(limit, client.max_upload_bytes - 1)
+    if limit < MIN_UPLOAD_BYTES:
+        raise refusal
+    log.warning(
+        "X refused an upload of %d bytes as too large; splitting the IDs into uploads of at "
+        "most %d bytes from now on",
+        sent,
+        limit,
+    )
+    client.max_upload_bytes = limit
 
 
 def _part_name(name: str | None, part: IdSet, job_type: JobType) -> str:
@@ -223,7 +251,7 @@ class _Run:
 
     @property
     def ledger(self) -> Ledger:
-        return Ledger(self.client.results_dir.parent / "jobs")
+        return self.client.ledger
 
     def execute(self) -> tuple[ComplianceJob, Path]:
         job = self._attach() or self._create()
@@ -245,13 +273,18 @@ class _Run:
                 job = self._create()
             elif status is JobStatus.CREATED:
                 if not job.upload_open(clock.utcnow(), _UPLOAD_MARGIN):
+                    self._abandon(job)
                     job = self._create()
                     continue
                 try:
                     self.client.upload_ids(job, self.ids, progress=self.progress)
                 except UploadURLExpiredError:
+                    self._abandon(job)
                     job = self._create()
                     continue
+                except UploadTooLargeError:
+                    self._abandon(job)
+                    raise
                 job = self._wait(job)
             elif status is JobStatus.FAILED:
                 raise self._failed(job)
@@ -288,12 +321,28 @@ class _Run:
             error=job.error,
         )
 
+    def _abandon(self, job: ComplianceJob) -> None:
+        """Cancel a job of ours that will never get its IDs, so that it blocks nothing
+        (X's 2026 service counts a job waiting for IDs as active). Best effort: an older
+        service without cancel lets it expire by itself."""
+        try:
+            self.client.cancel_job(job)
+        except APIError as exc:
+            log.info("could not cancel %s (%s); it will expire", job.describe(), exc)
+
+    def _ours(self, job: ComplianceJob) -> bool:
+        """Whether ``job`` was made for these very IDs (by this name, or per the ledger)."""
+        if job.name != self.name or self.ledger.cancelled(job.id):
+            return False
+        return self._default_name or self.ledger.digest(job.id) == self.ids.digest
+
+    @property
+    def _default_name(self) -> bool:
+        return self.name == self.ids.job_name(self.job_type.value)
+
     def _attach(self) -> ComplianceJob | None:
         """The job from an earlier run of the same IDs, if one can still be used."""
-        jobs = self.client.find_jobs(self.name, self.job_type)
-        if self.name != self.ids.job_name(self.job_type.value):
-            # A name of the user's own says nothing of the IDs: trust only our records.
-            jobs = [job for job in jobs if self.ledger.digest(job.id) == self.ids.digest]
+        jobs = [job for job in self.client.find_jobs(self.name, self.job_type) if self._ours(job)]
         now = clock.utcnow()
         for job in jobs:
             if job.status is JobStatus.COMPLETE and (
@@ -320,6 +369,7 @@ class _Run:
                 f"Gave up after creating {self.created} jobs named {self.name!r} that all expired "
                 "before the IDs could be uploaded. Check the network and try again."
             )
+        conflicts = 0
         while True:
             try:
                 job = self.client.create_job(self.job_type, self.name, self.resumable)
@@ -327,11 +377,18 @@ class _Run:
                 blocking = exc.blocking_job
                 if blocking is None:
                     raise
-                if blocking.name == self.name and (
-                    self.name == self.ids.job_name(self.job_type.value)
-                    or self.ledger.digest(blocking.id) == self.ids.digest
-                ):
-                    return blocking  # our own job from an earlier run: wait for it
+                conflicts += 1
+                if conflicts > _MAX_NEW_JOBS:
+                    raise
+                if self._ours(blocking):
+                    if blocking.status is JobStatus.CREATED and not blocking.upload_open(
+                        clock.utcnow(), _UPLOAD_MARGIN
+                    ):
+                        self._abandon(blocking)  # too late to upload to it: make room
+                        continue
+                    return blocking  # our own job from an earlier run: use it
+                if blocking.status is JobStatus.CREATED and self.ledger.knows(blocking.id):
+                    raise  # a job of this machine waiting for other IDs: the message says
                 if not (blocking.name or "").startswith(NAME_PREFIX):
                     raise
                 log.info(

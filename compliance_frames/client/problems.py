@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 import requests
@@ -27,6 +28,7 @@ from ..errors import (
     ServerError,
     TransferError,
     UploadError,
+    UploadTooLargeError,
     UploadURLExpiredError,
     UsageCapError,
 )
@@ -155,7 +157,86 @@ def parse_xml_error(content: bytes) -> tuple[str | None, str | None, str | None]
     return root.findtext("Code"), root.findtext("Message"), root.findtext("Details")
 
 
-def storage_error(response: requests.Response, *, upload: bool, what: str) -> TransferError:
+def transfer_error(
+    response: requests.Response, *, upload: bool, what: str
+) -> TransferError | APIError:
+    """The exception for a transfer (upload or download) answer that is not a success.
+
+    Byte-path transfers on the API host answer with JSON problems; signed URLs on a
+    storage host with Google Cloud Storage's XML errors. Both are understood.
+    A 401 to a request that carried no token (one to another origin than the API's)
+    is said as such, not as a wrong token.
+    """
+    content_type = response.headers.get("Content-Type", "").lower()
+    token_sent = response.request is not None and "Authorization" in response.request.headers
+    if response.status_code == 401 and not token_sent:
+        kind: type[TransferError] = UploadError if upload else DownloadError
+        host = urlsplit(response.url).netloc
+        return kind(
+            f"{host} asked for credentials for the {'upload' if upload else 'download'} of "
+            f"{what} (401). The bearer token goes only to the API's own origin, and this URL is "
+            "elsewhere. If X moved hosts (api.twitter.com to api.x.com, say), set "
+            "X_API_BASE_URL (or Client(base_url=...)) to the host the job's URLs are on.",
+            status=401,
+        )
+    if "json" in content_type:
+        return _problem_transfer_error(response, upload=upload, what=what)
+    return _storage_error(response, upload=upload, what=what)
+
+
+_LIMIT_IN_DETAIL = re.compile(r"(\d[\d,]*)\s*bytes", re.IGNORECASE)
+
+
+def _problem_transfer_error(
+    response: requests.Response, *, upload: bool, what: str
+) -> TransferError | APIError:
+    body = json_body(response)
+    problem: dict[str, Any] = body if isinstance(body, dict) else {}
+    status = response.status_code
+    title = str(problem.get("title") or response.reason or "")
+    detail = str(problem.get("detail") or "")
+    said = ": ".join(part for part in (title, detail) if part)
+    code = str(problem.get("type") or "") or None
+    if status in (401, 429) or (status == 403 and "expir" not in said.lower()):
+        context = f"{'uploading to' if upload else 'downloading from'} {what}"
+        return api_error(response, context)
+    if status == 413:
+        # The smallest byte count the detail names is the limit ("N bytes; at most M bytes").
+        sizes = [int(found.replace(",", "")) for found in _LIMIT_IN_DETAIL.findall(detail)]
+        limit = min(sizes) if sizes else None
+        return UploadTooLargeError(
+            f"X refused the upload to {what} as too large (413: {said}). Split the IDs into "
+            "several jobs (Client(max_upload_bytes=...) sets the size of each); run_job() and "
+            "df.compliance.check() do this by themselves.",
+            status=status,
+            code=code,
+            limit=limit,
+        )
+    if status == 403:  # an expired transfer token
+        if upload:
+            return UploadURLExpiredError(
+                f"The upload URL of {what} has expired ({said}). Upload URLs last 15 minutes "
+                "after the job is created and cannot be renewed: cancel the job and create "
+                "another; run_job() and df.compliance.check() do this for you.",
+                status=status,
+                code=code,
+            )
+        return DownloadURLExpiredError(
+            f"The download URL of {what} has expired ({said}): it lasts 7 days after the job "
+            "was created. Run the job again to get fresh results.",
+            status=status,
+            code=code,
+        )
+    kind: type[TransferError] = UploadError if upload else DownloadError
+    transfer = "upload" if upload else "download"
+    return kind(
+        f"X refused the {transfer} of {what} ({status}: {said or 'no reason given'}).",
+        status=status,
+        code=code,
+    )
+
+
+def _storage_error(response: requests.Response, *, upload: bool, what: str) -> TransferError:
     """The exception for a storage answer that is not a success."""
     code, message, details = parse_xml_error(response.content[:20000])
     status = response.status_code

@@ -1,13 +1,21 @@
-"""HTTP to the two hosts: the API (with the bearer token) and storage (never with it).
+"""HTTP to the API and to the transfer URLs, with one rule for the bearer token.
 
-Two separate ``requests`` sessions keep the token away from signed URLs: only the API
-session's requests get an ``Authorization`` header, and the storage session strips
-any it might be given (netrc included).
+The token goes on a request exactly when the URL's origin (scheme, host, port) is the
+API base URL's origin. That one rule serves both generations of the service: the
+2026 byte-path transfer URLs live on the API host and need the token; the older
+signed URLs live on a storage host and must never see it. Requests to any other
+origin go through a session of their own that strips an ``Authorization`` header
+whatever puts it there (netrc included).
 
 Example:
     >>> token = Token("secret")
     >>> repr(token), str(token)
     ("Token('***')", '***')
+    >>> same_origin("https://api.x.com:443/2/compliance/jobs/1/upload?token=t",
+    ...             "https://api.x.com")
+    True
+    >>> same_origin("https://storage.googleapis.com/b/o", "https://api.x.com")
+    False
 """
 
 from __future__ import annotations
@@ -82,6 +90,25 @@ def resolve_base_url(base_url: str | None) -> str:
     return value
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """A URL's origin: (scheme, host, port), the port made explicit, case folded."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number: an origin of its own, never the API's
+        return scheme, (parts.hostname or "").lower(), -1
+    return scheme, (parts.hostname or "").lower(), port or _DEFAULT_PORTS.get(scheme)
+
+
+def same_origin(url: str, base_url: str) -> bool:
+    """Whether ``url`` is on the API's own origin (and so may carry the bearer token)."""
+    return origin(url) == origin(base_url)
+
+
 def is_loopback(host: str) -> bool:
     """Whether ``host`` names this machine."""
     if host == "localhost":
@@ -93,7 +120,7 @@ def is_loopback(host: str) -> bool:
 
 
 class _NoAuthorization(requests.auth.AuthBase):
-    """Makes sure no Authorization header leaves for a signed URL (not even from netrc)."""
+    """Makes sure no Authorization header leaves for another origin (not even from netrc)."""
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         request.headers.pop("Authorization", None)
@@ -139,12 +166,23 @@ class Transport:
         return session
 
     @property
-    def storage_session(self) -> requests.Session:
-        """This thread's session to the storage host: never carries the token."""
-        session: requests.Session | None = getattr(self._local, "storage", None)
+    def foreign_session(self) -> requests.Session:
+        """This thread's session to other origins (storage hosts): never carries the token."""
+        session: requests.Session | None = getattr(self._local, "foreign", None)
         if session is None:
-            session = self._local.storage = self._new_session(large_blocks=True)
+            session = self._local.foreign = self._new_session(large_blocks=True)
         return session
+
+    @property
+    def transfer_session(self) -> requests.Session:
+        """This thread's session for transfers on the API's origin (1 MiB body blocks)."""
+        session: requests.Session | None = getattr(self._local, "transfer", None)
+        if session is None:
+            session = self._local.transfer = self._new_session(large_blocks=True)
+        return session
+
+    def _authorization(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._token.reveal()}"}
 
     def api(
         self,
@@ -157,16 +195,24 @@ class Transport:
     ) -> requests.Response:
         """A request to the API host, with the bearer token."""
         url = self.base_url + path
-        headers = {"Authorization": f"Bearer {self._token.reveal()}"}
 
         def send() -> requests.Response:
             return self.api_session.request(
-                method, url, params=params, json=json, headers=headers, timeout=self.timeout
+                method,
+                url,
+                params=params,
+                json=json,
+                headers=self._authorization(),
+                timeout=self.timeout,
             )
 
         return self.policy.call(send, what=f"{method} {path}", idempotent=idempotent)
 
-    def storage(
+    def carries_token(self, url: str) -> bool:
+        """Whether a transfer to ``url`` gets the bearer token: only on the API's origin."""
+        return same_origin(url, self.base_url)
+
+    def transfer(
         self,
         method: str,
         url: str,
@@ -177,19 +223,31 @@ class Transport:
         stream: bool = False,
         retry: bool = True,
     ) -> requests.Response:
-        """A request to a signed URL, never with the token. ``data`` may be a callable
-        returning a fresh body for each attempt (a file re-opened, say)."""
+        """A request to a job's upload or download URL.
+
+        The bearer token goes along exactly when ``url`` is on the API's origin (the
+        byte-path flow); to any other origin (a storage host's signed URL) it never
+        does. Redirects are not followed: a transfer goes where the job said or fails.
+        ``data`` may be a callable returning a fresh body for each attempt (a file
+        re-opened, say).
+        """
+        own = self.carries_token(url)
+        sent = dict(headers or {})
+        if own:
+            sent.update(self._authorization())
 
         def send() -> requests.Response:
             body = data() if callable(data) else data
-            return self.storage_session.request(
+            session = self.transfer_session if own else self.foreign_session
+            return session.request(
                 method,
                 url,
-                headers=headers,
+                headers=sent,
                 data=body,
                 stream=stream,
-                auth=_NoAuthorization(),
+                auth=None if own else _NoAuthorization(),
                 timeout=self.timeout,
+                allow_redirects=False,
             )
 
         if not retry:

@@ -1,12 +1,16 @@
-"""Uploading IDs to a job's signed URL: plain ``PUT`` or the resumable protocol.
+"""Uploading IDs to a job's upload URL: one plain ``PUT``, or the resumable protocol.
 
-Plain: one ``PUT`` with exactly ``Content-Type: text/plain`` and a Content-Length,
+Plain (both flows): one ``PUT`` with ``Content-Type: text/plain`` and a Content-Length,
 streamed from the file (re-sent whole after a failure: a plain upload cannot resume).
+On the 2026 byte-path flow the URL is on the API host and the request carries the
+bearer token (see :meth:`Transport.transfer`); a server that refuses ``text/plain``
+with 415 gets the same bytes as ``application/octet-stream``, the type its
+specification declares.
 
-Resumable: ``POST`` starts a session; chunks of a multiple of 256 KiB are sent with
-``Content-Range``; after a dropped connection an empty ``PUT`` with
-``Content-Range: bytes */TOTAL`` asks how much arrived, and the upload resumes from
-there. The session URI is kept on disk so that even a new process resumes it.
+Resumable (the older storage-host flow only): ``POST`` starts a session; chunks of a
+multiple of 256 KiB are sent with ``Content-Range``; after a dropped connection an empty
+``PUT`` with ``Content-Range: bytes */TOTAL`` asks how much arrived, and the upload
+resumes from there. The session URI is kept on disk so that even a new process resumes it.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from ..errors import UploadError
 from ..models import ComplianceJob
 from ..timing import phase
 from . import clock
-from .problems import storage_error
+from .problems import transfer_error
 from .progress import byte_bar, close
 from .retry import RETRY_STATUSES
 from .sessions import SessionStore
@@ -33,6 +37,7 @@ log = logging.getLogger("compliance_frames")
 CHUNK = 256 * 1024
 DEFAULT_CHUNK_SIZE = 32 * CHUNK  # 8 MiB
 TEXT_PLAIN = "text/plain"
+OCTET_STREAM = "application/octet-stream"
 _RANGE = re.compile(r"bytes=0-(\d+)")
 _DROPPED = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 
@@ -82,15 +87,19 @@ def upload_file(
 
 
 def _plain(transport: Transport, job: ComplianceJob, path: Path, size: int, bar: Any) -> None:
-    response = transport.storage(
-        "PUT",
-        job.upload_url,
-        what=f"the upload of {job.describe()}",
-        headers={"Content-Type": TEXT_PLAIN, "Content-Length": str(size)},
-        data=lambda: _Reader(path, size, bar),
-    )
+    for content_type in (TEXT_PLAIN, OCTET_STREAM):
+        response = transport.transfer(
+            "PUT",
+            job.upload_url,
+            what=f"the upload of {job.describe()}",
+            headers={"Content-Type": content_type, "Content-Length": str(size)},
+            data=lambda: _Reader(path, size, bar),
+        )
+        if response.status_code != 415:
+            break
+        log.info("%s refused %s (415); sending %s", job.describe(), content_type, OCTET_STREAM)
     if response.status_code not in (200, 201):
-        raise storage_error(response, upload=True, what=job.describe())
+        raise transfer_error(response, upload=True, what=job.describe())
 
 
 def _resumable(
@@ -129,7 +138,7 @@ def _resumable(
                 f"bytes {offset}-{end - 1}/{size}" if end > offset else f"bytes */{size}"
             )
             try:
-                response: requests.Response | None = transport.storage(
+                response: requests.Response | None = transport.transfer(
                     "PUT",
                     session,
                     what=what,
@@ -151,7 +160,7 @@ def _resumable(
                     failures = 0
                     continue
                 if response.status_code not in RETRY_STATUSES and response.status_code != 429:
-                    raise storage_error(response, upload=True, what=job.describe())
+                    raise transfer_error(response, upload=True, what=job.describe())
             failures += 1
             if failures > policy.max_retries:
                 raise UploadError(
@@ -178,7 +187,7 @@ def _resumable(
 
 
 def _start(transport: Transport, job: ComplianceJob, what: str) -> str:
-    response = transport.storage(
+    response = transport.transfer(
         "POST",
         job.upload_url,
         what=what,
@@ -187,13 +196,13 @@ def _start(transport: Transport, job: ComplianceJob, what: str) -> str:
     )
     location = response.headers.get("Location")
     if response.status_code not in (200, 201) or not location:
-        raise storage_error(response, upload=True, what=job.describe())
+        raise transfer_error(response, upload=True, what=job.describe())
     return location
 
 
 def _probe(transport: Transport, session: str, size: int, what: str) -> int | None:
     """Bytes already stored (size + 1 once complete), or None if the session is unknown."""
-    response = transport.storage(
+    response = transport.transfer(
         "PUT", session, what=what, data=b"", headers={"Content-Range": f"bytes */{size}"}
     )
     if response.status_code in (200, 201):

@@ -1,46 +1,44 @@
-"""The API host: ``POST/GET /2/compliance/jobs`` and ``GET /2/compliance/jobs/<id>``.
+"""The API host: the job endpoints, and in the byte-path flow the uploads and downloads.
+
+- ``POST /2/compliance/jobs`` (create), ``GET /2/compliance/jobs`` (list),
+  ``GET /2/compliance/jobs/{id}`` (get), ``DELETE /2/compliance/jobs/{id}`` (cancel):
+  :mod:`.endpoints`;
+- byte-path flow only: ``PUT /2/compliance/jobs/{id}/upload`` (upload) and
+  ``GET /2/compliance/jobs/{id}/download`` (download): :mod:`.transfers`.
 
 A WSGI application over :class:`~compliance_frames.emulator.state.EmulatorState`.
-Each request is authenticated, counted against its endpoint's rate window, given a
-chance to fail by an injected fault, validated, and answered as the real API does.
+Each request is authenticated (the app-only bearer token, on transfers too), counted
+against its endpoint's rate window, given a chance to fail by an injected fault, then
+handed to its endpoint, and logged.
+
+Example:
+    >>> _route("DELETE", "/2/compliance/jobs/12", "bytepath")
+    ('cancel', '12')
+    >>> _route("PUT", "/2/compliance/jobs/12/upload", "bytepath")
+    ('upload', '12')
+    >>> _route("PUT", "/2/compliance/jobs/12/upload", "gcs")
+    (None, None)
 """
 
 from __future__ import annotations
 
-import json
-import random
-import re
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request, Response
 
 from . import bodies
-from .config import JOB_TYPES
-from .jobs import Job
-from .state import APP_ID, EmulatorState, LoggedRequest
-from .wire import drop_connection
+from .answers import API_VERSIONS, Answer, Answers, half_then_drop
+from .endpoints import JOBS_PATH, JobEndpoints
+from .faults import Fault
+from .state import EmulatorState, LoggedRequest
+from .transfers import Transfers
+from .wire import abort, drain
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-JOBS_PATH = "/2/compliance/jobs"
-API_VERSION = "2.159"
-JOB_ID = re.compile(r"^[0-9]{1,19}$")
-LIST_STATUSES = ("created", "in_progress", "failed", "complete")
-JOB_FIELDS = (
-    "created_at",
-    "download_expires_at",
-    "download_url",
-    "id",
-    "name",
-    "resumable",
-    "status",
-    "type",
-    "upload_expires_at",
-    "upload_url",
-)
-BUCKETS = {"tweets": "twttr-tweet-compliance", "users": "twttr-user-compliance"}
+TRANSFERS = ("upload", "download")
 
 
 class ApiApp:
@@ -48,354 +46,185 @@ class ApiApp:
 
     def __init__(self, state: EmulatorState) -> None:
         self.state = state
-        self._shuffle = random.Random(state.config.seed)
+        self.answers = Answers(API_VERSIONS[state.config.flow])
+        self.jobs = JobEndpoints(state, self.answers)
+        self.transfers = Transfers(state, self.answers, self.jobs.job_json)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
-        endpoint, job_id = _route(request)
-        response, drop = self._answer(request, endpoint, job_id)
+        endpoint, job_id = _route(request.method, request.path, self.state.config.flow)
+        answer = self._answer(request, environ, endpoint, job_id)
+        response = answer.response
         self.state.log.add(
             LoggedRequest(
                 host="api",
                 method=request.method,
                 path=request.path,
                 query=dict(request.args),
-                status=None if drop else response.status_code,
+                status=None if answer.dropped or response is None else response.status_code,
                 authorization=request.headers.get("Authorization"),
                 content_type=request.content_type,
                 content_length=request.content_length,
                 at=self.state.now(),
+                range=request.headers.get("Range"),
             )
         )
-        if drop:
-            return _half_then_drop(response, environ, start_response)
+        if response is None:
+            abort(environ)
+            raise ConnectionAbortedError("upload dropped on purpose by the emulator")
+        if answer.cut:
+            return half_then_drop(response, environ, start_response)
         return response(environ, start_response)
 
     # -- the steps every request goes through ---------------------------------------
 
     def _answer(
-        self, request: Request, endpoint: str | None, job_id: str | None
-    ) -> tuple[Response, bool]:
-        """The response, and whether to drop the connection half-way through it."""
+        self,
+        request: Request,
+        environ: WSGIEnvironment,
+        endpoint: str | None,
+        job_id: str | None,
+    ) -> Answer:
+        """The answer, and how the connection ends."""
+        answers = self.answers
         if endpoint is None:
-            return _json(
-                {"errors": [{"message": "Sorry, that page does not exist", "code": 34}]}, 404
-            ), False
+            drain(environ)
+            return Answer(
+                answers.json(
+                    {"errors": [{"message": "Sorry, that page does not exist", "code": 34}]}, 404
+                )
+            )
         if endpoint == "method":
+            drain(environ)
             body = {
                 "title": "Method Not Allowed",
                 "type": "about:blank",
                 "status": 405,
                 "detail": f"{request.method} is not supported on {request.path}",
             }
-            return _problem(body, 405), False
+            return Answer(answers.problem(body, 405))
+        refusal = self._refusal(request, endpoint)
+        if refusal is not None:
+            if endpoint == "upload":
+                drain(environ)
+            return Answer(refusal)
+        allowed, headers = self.state.limiter.hit(endpoint)
+        if not allowed:
+            if endpoint == "upload":
+                drain(environ)
+            return Answer(answers.problem(bodies.too_many_requests(), 429, headers))
+        fault = self.state.faults.take(endpoint)
+        if endpoint in TRANSFERS:
+            assert job_id is not None
+            return self._transfer(request, environ, endpoint, job_id, fault, headers)
+        if fault is None:
+            return Answer(self._handle(request, endpoint, job_id, headers))
+        if fault.processed:
+            handled = self._handle(request, endpoint, job_id, headers)
+            if fault.kind == "drop":
+                return Answer(handled, cut=True, dropped=True)
+        if fault.kind == "drop":
+            return Answer(
+                answers.problem(bodies.server_error(503), 503, headers), cut=True, dropped=True
+            )
+        return Answer(self._fault_answer(fault, endpoint, headers))
+
+    def _refusal(self, request: Request, endpoint: str) -> Response | None:
+        """401 or 403 for a request without the app-only bearer token, or from an app
+        without batch compliance."""
         limiter = self.state.limiter
         auth = request.headers.get("Authorization", "")
         token = auth[7:] if auth.startswith("Bearer ") else None
         if token == self.state.user_token:
-            return _problem(
+            return self.answers.problem(
                 bodies.unsupported_authentication(), 403, limiter.headers(endpoint)
-            ), False
+            )
         if token != self.state.bearer_token:
-            return _problem(bodies.unauthorized(), 401, limiter.headers(endpoint)), False
+            return self.answers.problem(bodies.unauthorized(), 401, limiter.headers(endpoint))
         if not self.state.config.enrolled:
-            return _problem(bodies.client_forbidden(), 403, limiter.headers(endpoint)), False
-        allowed, headers = limiter.hit(endpoint)
-        if not allowed:
-            return _problem(bodies.too_many_requests(), 429, headers), False
-        fault = self.state.faults.take(endpoint)
-        if fault is None:
-            return self._handle(request, endpoint, job_id, headers), False
-        if fault.processed:
-            handled = self._handle(request, endpoint, job_id, headers)
-            if fault.kind == "drop":
-                return handled, True
-        if fault.kind == "drop":
-            return _problem(bodies.server_error(503), 503, headers), True
+            return self.answers.problem(bodies.client_forbidden(), 403, limiter.headers(endpoint))
+        return None
+
+    def _fault_answer(self, fault: Fault, endpoint: str, headers: dict[str, str]) -> Response:
+        """The answer of an injected 429, usage cap, 500 or 503."""
         if fault.kind == "429":
-            return _problem(
-                bodies.too_many_requests(), 429, limiter.exhausted_headers(endpoint)
-            ), False
+            return self.answers.problem(
+                bodies.too_many_requests(), 429, self.state.limiter.exhausted_headers(endpoint)
+            )
         if fault.kind == "usage-cap":
-            return _problem(bodies.usage_capped(), 429, headers), False
+            return self.answers.problem(bodies.usage_capped(), 429, headers)
         status = int(fault.kind)
-        return _problem(bodies.server_error(status), status, headers), False
+        return self.answers.problem(bodies.server_error(status), status, headers)
 
     def _handle(
         self, request: Request, endpoint: str, job_id: str | None, headers: dict[str, str]
     ) -> Response:
         if endpoint == "create":
-            response = self._create(request)
+            response = self.jobs.create(request)
         elif endpoint == "list":
-            response = self._list(request)
+            response = self.jobs.list(request)
         else:
             assert job_id is not None
-            response = self._get(request, job_id)
+            if endpoint == "cancel":
+                response = self.jobs.cancel(request, job_id)
+            else:
+                response = self.jobs.get(request, job_id)
         response.headers.update(headers)
         return response
 
-    # -- endpoints ------------------------------------------------------------------
-
-    def _create(self, request: Request) -> Response:
-        try:
-            body = json.loads(request.get_data() or b"null")
-        except ValueError:
-            return _invalid(
-                [bodies.parameter_error("body", [], "The request body is not valid JSON.")]
+    def _transfer(
+        self,
+        request: Request,
+        environ: WSGIEnvironment,
+        endpoint: str,
+        job_id: str,
+        fault: Fault | None,
+        headers: dict[str, str],
+    ) -> Answer:
+        """An upload or download, with its injected fault: a drop cuts the body half-way
+        (half the upload read, half the results sent); the other kinds answer an error,
+        before the transfer or, with ``processed``, after it."""
+        drop = fault is not None and fault.kind == "drop"
+        if fault is not None and not drop and not fault.processed:
+            if endpoint == "upload":
+                drain(environ)
+            return Answer(self._fault_answer(fault, endpoint, headers))
+        if endpoint == "upload":
+            response = self.transfers.upload(
+                request, environ, job_id, drop and not (fault and fault.processed)
             )
-        if not isinstance(body, dict):
-            return _invalid(
-                [bodies.parameter_error("body", [], "The request body must be a JSON object.")]
-            )
-        errors = _create_errors(body)
-        if errors:
-            return _invalid(errors)
-        state = self.state
-        job_type = body["type"]
-        with state.store.lock:
-            now = state.now()
-            if any(job.status(now) == "in_progress" for job in state.store.newest_first(job_type)):
-                return _problem(bodies.conflict(), 409)
-            job = self._new_job(job_type, body.get("name"), bool(body.get("resumable", False)), now)
-            state.store.add(job)
-        return _json({"data": self._job_json(job)})
-
-    def _new_job(self, job_type: str, name: str | None, resumable: bool, now: float) -> Job:
-        state = self.state
-        created = float(int(now))
-        job_id = state.store.next_id(now)
-        folder = f"/{BUCKETS[job_type]}/{job_id}"
-        host = state.signer.origin.split("://", 1)[1]
-        if resumable:
-            upload_headers = {
-                "content-length": "0",
-                "content-type": "text/plain",
-                "host": host,
-                "x-goog-resumable": "start",
-            }
-            upload_method = "POST"
+            if response is None:
+                return Answer(None, dropped=True)
+            if drop:  # processed: the upload is in, its answer is lost
+                response.headers.update(headers)
+                return Answer(response, cut=True, dropped=True)
         else:
-            upload_headers = {"content-type": "text/plain", "host": host}
-            upload_method = "PUT"
-        upload_url = state.signer.sign(
-            upload_method,
-            f"{folder}/submission/{APP_ID}_{job_id}",
-            upload_headers,
-            issued=created,
-            expires_in=int(state.config.upload_window),
-        )
-        download_url = state.signer.sign(
-            "GET",
-            f"{folder}/delivery/{APP_ID}_{job_id}",
-            {"host": host},
-            issued=created,
-            expires_in=int(state.config.download_window),
-        )
-        job = Job(
-            id=job_id,
-            type=job_type,
-            name=name,
-            resumable=resumable,
-            created_at=created,
-            upload_url=upload_url,
-            download_url=download_url,
-            upload_window=state.config.upload_window,
-            download_window=state.config.download_window,
-        )
-        fate = state.take_fate(job_type)
-        if fate is not None:
-            job.fate, job.fate_error = fate.kind, fate.error
-        return job
-
-    def _list(self, request: Request) -> Response:
-        errors = []
-        for key in request.args:
-            if key not in ("type", "status", "compliance_job.fields"):
-                errors.append(
-                    bodies.parameter_error(
-                        key,
-                        request.args.getlist(key),
-                        f"The query parameter [{key}] is not one of "
-                        "[type,status,compliance_job.fields]",
-                    )
-                )
-        job_type = request.args.get("type")
-        if job_type is None:
-            errors.append(
-                bodies.parameter_error("type", [], "The `type` query parameter can not be empty")
-            )
-        elif job_type not in JOB_TYPES:
-            errors.append(
-                bodies.parameter_error(
-                    "type",
-                    [job_type],
-                    f"The `type` query parameter value [{job_type}] is not one of [tweets,users]",
-                )
-            )
-        status = request.args.get("status")
-        if status is not None and status not in LIST_STATUSES:
-            errors.append(
-                bodies.parameter_error(
-                    "status",
-                    [status],
-                    f"The `status` query parameter value [{status}] is not one of "
-                    f"[{','.join(LIST_STATUSES)}]",
-                )
-            )
-        errors.extend(_fields_errors(request))
-        if errors:
-            return _invalid(errors)
-        now = self.state.now()
-        jobs = [
-            job
-            for job in self.state.store.newest_first(job_type)
-            if status is None or job.status(now) == status
-        ]
-        body: dict[str, Any] = {}
-        if jobs:
-            body["data"] = [self._job_json(job, now) for job in jobs]
-        body["meta"] = {"result_count": len(jobs)}
-        return _json(body)
-
-    def _get(self, request: Request, job_id: str) -> Response:
-        errors = [
-            bodies.parameter_error(
-                key,
-                request.args.getlist(key),
-                f"The query parameter [{key}] is not one of [id,compliance_job.fields]",
-            )
-            for key in request.args
-            if key != "compliance_job.fields"
-        ]
-        if not JOB_ID.match(job_id):
-            errors.append(
-                bodies.parameter_error(
-                    "id",
-                    [job_id],
-                    f"The `id` query parameter value [{job_id}] does not match ^[0-9]{{1,19}}$",
-                )
-            )
-        errors.extend(_fields_errors(request))
-        if errors:
-            return _invalid(errors)
-        job = self.state.store.get(job_id)
-        if job is None:
-            return _json({"errors": [bodies.not_found(job_id)]})
-        return _json({"data": self._job_json(job)})
-
-    def _job_json(self, job: Job, now: float | None = None) -> dict[str, Any]:
-        now = self.state.now() if now is None else now
-        rng = self._shuffle if self.state.config.shuffle_keys else None
-        with self.state.store.lock:
-            return job.to_json(now, rng)
-
-
-def _route(request: Request) -> tuple[str | None, str | None]:
-    """Which endpoint a request is for: create, list, get, 'method' (wrong verb) or None."""
-    path = request.path.rstrip("/") or "/"
-    if path == JOBS_PATH:
-        if request.method == "POST":
-            return "create", None
-        return ("list", None) if request.method == "GET" else ("method", None)
-    if path.startswith(JOBS_PATH + "/") and path.count("/") == 4:
-        return ("get", path.rsplit("/", 1)[1]) if request.method == "GET" else ("method", None)
-    return None, None
-
-
-def _create_errors(body: dict[str, Any]) -> list[dict[str, Any]]:
-    errors = []
-    for key in body:
-        if key not in ("type", "name", "resumable"):
-            errors.append(
-                bodies.parameter_error(
-                    key,
-                    [json.dumps(body[key])],
-                    f"The body parameter [{key}] is not one of [type,name,resumable]",
-                )
-            )
-    job_type = body.get("type")
-    if job_type is None:
-        errors.append(bodies.parameter_error("type", [], "The `type` body parameter is required"))
-    elif job_type not in JOB_TYPES:
-        errors.append(
-            bodies.parameter_error(
-                "type",
-                [str(job_type)],
-                f"The `type` body parameter value [{job_type}] is not one of [tweets,users]",
-            )
-        )
-    name = body.get("name")
-    if name is not None and (not isinstance(name, str) or len(name) > 64):
-        errors.append(
-            bodies.parameter_error(
-                "name",
-                [str(name)],
-                "The `name` body parameter must be a string of at most 64 characters",
-            )
-        )
-    resumable = body.get("resumable")
-    if resumable is not None and not isinstance(resumable, bool):
-        errors.append(
-            bodies.parameter_error(
-                "resumable",
-                [json.dumps(resumable)],
-                f"The `resumable` body parameter value [{json.dumps(resumable)}] is not a boolean",
-            )
-        )
-    return errors
-
-
-def _fields_errors(request: Request) -> list[dict[str, Any]]:
-    value = request.args.get("compliance_job.fields")
-    if value is None:
-        return []
-    bad = [field for field in value.split(",") if field not in JOB_FIELDS]
-    if not bad:
-        return []
-    return [
-        bodies.parameter_error(
-            "compliance_job.fields",
-            bad,
-            f"The `compliance_job.fields` query parameter value [{','.join(bad)}] is not one of "
-            f"[{','.join(JOB_FIELDS)}]",
-        )
-    ]
-
-
-def _headers() -> dict[str, str]:
-    return {"api-version": API_VERSION, "cache-control": "no-cache, no-store, max-age=0"}
-
-
-def _json(body: dict[str, Any], status: int = 200) -> Response:
-    response = Response(
-        json.dumps(body, separators=(",", ":")),
-        status=status,
-        content_type="application/json; charset=utf-8",
-    )
-    response.headers.update(_headers())
-    return response
-
-
-def _problem(body: dict[str, Any], status: int, headers: dict[str, str] | None = None) -> Response:
-    response = Response(
-        json.dumps(body, separators=(",", ":")),
-        status=status,
-        content_type="application/problem+json",
-    )
-    response.headers.update(_headers())
-    if headers:
+            response = self.transfers.download(request, environ, job_id, drop)
+            if drop and response.status_code in (200, 206):
+                response.headers.update(headers)
+                return Answer(response, dropped=True)
+        if fault is not None and not drop:
+            return Answer(self._fault_answer(fault, endpoint, headers))
         response.headers.update(headers)
-    return response
+        return Answer(response)
 
 
-def _invalid(errors: list[dict[str, Any]]) -> Response:
-    return _problem(bodies.invalid_request(errors), 400)
-
-
-def _half_then_drop(
-    response: Response, environ: WSGIEnvironment, start_response: StartResponse
-) -> Iterator[bytes]:
-    """Send the headers and half of the body, then close the connection."""
-    body = response.get_data()
-    start_response(response.status, list(response.headers.items()))
-    return drop_connection(environ, body[: len(body) // 2])
+def _route(method: str, path: str, flow: str) -> tuple[str | None, str | None]:
+    """Which endpoint a request is for, and its job id: ``create``, ``list``, ``get``,
+    ``cancel``, ``upload`` / ``download`` (byte-path flow), ``method`` (a known path with
+    the wrong verb) or None (unknown path)."""
+    path = path.rstrip("/") or "/"
+    if path == JOBS_PATH:
+        if method == "POST":
+            return "create", None
+        return ("list", None) if method == "GET" else ("method", None)
+    if not path.startswith(JOBS_PATH + "/"):
+        return None, None
+    parts = path[len(JOBS_PATH) + 1 :].split("/")
+    if len(parts) == 1:
+        verbs = {"GET": "get", "DELETE": "cancel"}
+        return (verbs[method], parts[0]) if method in verbs else ("method", None)
+    if len(parts) == 2 and flow == "bytepath" and parts[1] in TRANSFERS:
+        wanted = "PUT" if parts[1] == "upload" else "GET"
+        return (parts[1], parts[0]) if method == wanted else ("method", None)
+    return None, None

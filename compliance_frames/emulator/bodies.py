@@ -1,10 +1,14 @@
 """The answers the real hosts give when something is wrong, byte for byte where known.
 
-API problems are RFC 7807 JSON objects; storage errors are Google Cloud Storage XML.
+API problems are RFC 7807 JSON objects (``application/problem+json``), valid against
+the Problem schema of the OpenAPI description; storage errors (gcs flow) are Google
+Cloud Storage XML.
 
 Example:
     >>> unauthorized()["detail"]
     'Unauthorized'
+    >>> payload_too_large(100)["status"]
+    413
     >>> xml_error("ExpiredToken", "Invalid argument.")[:45]
     b"<?xml version='1.0' encoding='UTF-8'?><Error>"
 """
@@ -78,6 +82,50 @@ def conflict() -> dict[str, Any]:
         "detail": "You cannot create a new job if one is already in progress.",
         "type": PROBLEMS + "conflict",
         "status": 409,
+    }
+
+
+def state_conflict(detail: str) -> dict[str, Any]:
+    """409: the job's status does not allow this (an upload to a job already uploaded, a
+    download before completion, a cancel of a finished job)."""
+    return {"title": "Conflict", "detail": detail, "type": PROBLEMS + "conflict", "status": 409}
+
+
+def forbidden(detail: str) -> dict[str, Any]:
+    """403: the transfer token is missing, malformed, another job's or purpose's, or expired."""
+    return {"title": "Forbidden", "detail": detail, "type": "about:blank", "status": 403}
+
+
+def no_such_job(job_id: str) -> dict[str, Any]:
+    """404: an upload or download for a job that does not exist."""
+    return {
+        "title": "Not Found",
+        "detail": f"There is no compliance job with id {job_id}.",
+        "type": "about:blank",
+        "status": 404,
+    }
+
+
+def unsupported_media_type(given: str | None, accepted: tuple[str, ...]) -> dict[str, Any]:
+    """415: an upload whose Content-Type is neither of the accepted ones."""
+    return {
+        "title": "Unsupported Media Type",
+        "detail": f"The upload's Content-Type {given or '(none)'!s} is not supported; send the IDs "
+        f"as {' or '.join(accepted)}, one decimal ID per line.",
+        "type": "about:blank",
+        "status": 415,
+    }
+
+
+def payload_too_large(limit: int, size: int | None = None) -> dict[str, Any]:
+    """413: an upload over the size limit."""
+    has = f"The upload has {size} bytes; " if size is not None else "The upload is too large; "
+    return {
+        "title": "Payload Too Large",
+        "detail": f"{has}at most {limit} bytes are accepted per job. Split the IDs into several "
+        "jobs (one after the other: one job of a type may be active at a time).",
+        "type": "about:blank",
+        "status": 413,
     }
 
 

@@ -1,11 +1,13 @@
 """Deterministic fault injection: the next N answers of an endpoint go wrong on purpose.
 
-Endpoints are ``create``, ``get``, ``list`` (API host) and ``upload``, ``download``
-(storage host). Kinds:
+Endpoints are ``create``, ``get``, ``list``, ``cancel`` (API host) and ``upload``,
+``download`` (the API host in the byte-path flow, the storage host in the gcs flow).
+Kinds:
 
 - ``429``: the rate-limit answer (API: JSON problem; storage: XML ``SlowDown``);
-- ``500`` / ``503``: a server error;
-- ``"usage-cap"``: the 429 ``usage-capped`` problem of an exhausted monthly cap (API only);
+- ``500`` / ``503``: a server error (API: JSON problem; storage: XML);
+- ``"usage-cap"``: the 429 ``usage-capped`` problem of an exhausted monthly cap (on
+  create, get, list and cancel);
 - ``"drop"``: the connection is closed in the middle of the body: half the answer is
   sent (API, download) or half the upload is read (upload).
 
@@ -27,7 +29,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 
-ENDPOINTS = ("create", "get", "list", "upload", "download")
+ENDPOINTS = ("create", "get", "list", "cancel", "upload", "download")
 KINDS = ("429", "500", "503", "drop", "usage-cap")
 
 
@@ -62,7 +64,10 @@ class Faults:
         if kind not in KINDS:
             raise ValueError(f"unknown fault {kind!r}; choose from {list(KINDS)}")
         if kind == "usage-cap" and endpoint in ("upload", "download"):
-            raise ValueError("a usage cap is an API answer; inject it on create, get or list")
+            raise ValueError(
+                "a usage cap is an answer of the job endpoints; inject it on create, get, list "
+                "or cancel"
+            )
         if times < 1 or after < 0:
             raise ValueError(f"need times >= 1 and after >= 0, got {times} and {after}")
         if processed is None:

@@ -2,6 +2,7 @@
 
 A job's status is derived from the clock at every read, never stored, so a manual
 clock moved forward in a test makes jobs expire or complete exactly as time passes.
+A cancelled job (``DELETE /2/compliance/jobs/{id}``) is ``failed`` from then on.
 
 Example:
     >>> from compliance_frames.emulator.clock import ManualClock
@@ -9,18 +10,35 @@ Example:
     ...           upload_url="u", download_url="d", upload_window=900, download_window=60)
     >>> job.status(now=10.0), job.status(now=901.0)
     ('created', 'expired')
+    >>> sorted(job.to_json(now=10.0, optional=()))[:3]
+    ['created_at', 'download_expires_at', 'download_url']
 """
 
 from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 TWITTER_EPOCH_MS = 1288834974657
+REQUIRED_FIELDS = (
+    "id",
+    "type",
+    "status",
+    "created_at",
+    "upload_url",
+    "upload_expires_at",
+    "download_url",
+    "download_expires_at",
+)
+"""The fields the OpenAPI schema requires of a job: always in an answer."""
+OPTIONAL_FIELDS = ("name", "resumable")
+"""The fields an answer carries only when asked for (byte-path flow) or always (gcs flow)."""
+CANCELLED = "Cancelled by the client."
+"""The ``error`` of a job cancelled with ``DELETE``."""
 
 
 def iso_time(epoch: float) -> str:
@@ -63,6 +81,10 @@ class Job:
     fate: str | None = None
     fate_error: str | None = None
     session: UploadSession | None = None
+    cancelled_at: float | None = None
+    uploading: bool = False
+    """A byte-path upload is being received (a second one is refused meanwhile)."""
+    n_invalid: int | None = None
 
     @property
     def upload_expires_at(self) -> float:
@@ -83,6 +105,8 @@ class Job:
 
     def status(self, now: float) -> str:
         """The status a client would see at ``now``."""
+        if self.cancelled_at is not None:
+            return "failed"
         if self.uploaded_at is None:
             open_session = self.session is not None and now < self.session.expires_at
             if now >= self.upload_expires_at and not open_session:
@@ -93,8 +117,17 @@ class Job:
             return "in_progress"
         return "failed" if self.error else "complete"
 
-    def to_json(self, now: float, rng: random.Random | None = None) -> dict[str, Any]:
-        """The job object of the API, keys in the real API's varying order when ``rng`` is given."""
+    def to_json(
+        self,
+        now: float,
+        rng: random.Random | None = None,
+        optional: Collection[str] | None = None,
+    ) -> dict[str, Any]:
+        """The job object of the API, keys in the real API's varying order when ``rng`` is given.
+
+        ``optional`` names the optional fields to include (``name``, ``resumable``);
+        None includes them all. ``error`` is always there when the job has failed.
+        """
         status = self.status(now)
         body: dict[str, Any] = {
             "id": self.id,
@@ -109,6 +142,10 @@ class Job:
         }
         if self.name is not None:
             body["name"] = self.name
+        if optional is not None:
+            for name in OPTIONAL_FIELDS:
+                if name not in optional:
+                    body.pop(name, None)
         if status == "failed":
             body["error"] = self.error
         if rng is not None:

@@ -2,8 +2,12 @@
 
 The file is read in chunks of whole lines with polars (multi-threaded, no Python
 object per line), each ID is validated, its outcome is either looked up in the
-explicit ``events`` or derived from a hash of the ID, and the events are formatted
-as NDJSON lines with vectorised string expressions.
+explicit ``events`` or derived from a hash of the ID (:mod:`.outcomes`), and the
+events are formatted as NDJSON lines with vectorised string expressions (:mod:`.records`).
+
+A line that is not an ID fails the whole job in the gcs flow; in the byte-path flow it
+comes back as an ``invalid_id`` record (so does an ID above 2**63-1, which is no
+snowflake), and blank lines are skipped.
 
 Example:
     >>> import tempfile, os
@@ -15,6 +19,9 @@ Example:
     >>> outcome = process_upload(src, dst, "users", config, now=1.6e9)
     >>> outcome.n_ids, outcome.n_events, outcome.error
     (2, 1, None)
+    >>> _ = open(src, "wb").write(b"20\\n\\nx\\n")
+    >>> process_upload(src, dst, "users", config, now=1.6e9)
+    Outcome(n_ids=1, n_events=1, error=None, n_invalid=1)
 """
 
 from __future__ import annotations
@@ -27,24 +34,21 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 
-from .config import REASONS, EmulatorConfig, EventSpec
-from .jobs import TWITTER_EPOCH_MS
+from .config import EmulatorConfig
+from .outcomes import outcomes
+from .records import event_lines, invalid_lines
 
 _IN_FLIGHT = 4
 _CHUNK_BYTES = 8 << 20  # ~400 000 IDs a block; two blocks in work, four in flight
 _NO_IDS = pl.Series(dtype=pl.UInt64)
+_NO_LINES = pl.Series(dtype=pl.String)
 _LIMIT = 10**19
+_SNOWFLAKE_MAX = 2**63 - 1
 _POWERS = np.array(
     [10**k for k in range(1, 20)], dtype=np.uint64
 )  # a value has 1 + (powers <= it) digits
-_USERS_SNOWFLAKE_START = 2**32
-_EARLIEST_USER_MS = 1142899200000  # 2006-03-21, the first accounts
-_SNOWFLAKE_USERS_MS = 1356998400000  # 2013-01-01
-_TIME_FORMAT = {"tweets": "%Y-%m-%dT%H:%M:%S%.3fZ", "users": "%Y-%m-%dT%H:%M:%S+00:00"}
-_TYPE_SALT = {"tweets": 0x7477656574730000, "users": 0x7573657273000000}
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,8 @@ class Outcome:
     n_ids: int
     n_events: int
     error: str | None
+    n_invalid: int = 0
+    """Lines answered as ``invalid_id`` records (byte-path flow)."""
 
 
 def process_upload(
@@ -63,13 +69,14 @@ def process_upload(
 
     Blocks of lines are processed two at a time (polars and numpy release the GIL) and
     their results written in order. A line that is not a 1-19 digit ID stops
-    processing: the outcome carries an ``error`` naming the line and no results file
-    is written.
+    processing in the gcs flow: the outcome carries an ``error`` naming the line and no
+    results file is written. In the byte-path flow it is answered with an
+    ``invalid_id`` record instead.
     """
     partial = results_path + ".partial"
     newline = "\r\n" if config.crlf else "\n"
     separator = newline * 2 if config.blank_lines else newline
-    n_ids = n_events = 0
+    n_ids = n_events = n_invalid = 0
     try:
         with (
             open(upload_path, "rb") as source,
@@ -94,11 +101,12 @@ def process_upload(
                     first_line += done.n_lines
                     n_ids += done.n_ids
                     n_events += done.n_events
+                    n_invalid += done.n_invalid
                     sink.write(done.text)
                 if block is None and not pending:
                     break
         os.replace(partial, results_path)
-        return Outcome(n_ids, n_events, None)
+        return Outcome(n_ids, n_events, None, n_invalid)
     finally:
         if os.path.exists(partial):
             os.remove(partial)
@@ -113,23 +121,34 @@ class _Block:
     n_events: int
     text: bytes
     bad: tuple[int, str] | None  # (0-based line within the block, the line)
+    n_invalid: int = 0
 
 
 def _process_block(
     block: bytes, job_type: str, config: EmulatorConfig, now: float, separator: str
 ) -> _Block:
-    ids, bad = _parse_block(block)
-    if bad is not None:
-        return _Block(0, 0, 0, b"", bad)
-    events = _events(ids, job_type, config, now)
+    if config.flow == "bytepath":
+        ids, invalid = _parse_lenient(block)
+    else:
+        ids, bad = _parse_block(block)
+        if bad is not None:
+            return _Block(0, 0, 0, b"", bad)
+        invalid = _NO_LINES
+    found = outcomes(ids, job_type, config, now)
+    lines = event_lines(found.events, job_type, config.flow)
+    if found.invalid.len() or invalid.len():
+        lines = pl.concat(
+            [lines, invalid_lines(pl.concat([invalid, found.invalid.cast(pl.String)]))]
+        )
     text = b""
-    if events.height:
+    if lines.len():
         sink = io.BytesIO()
-        _format(events, job_type).to_frame().write_csv(
+        lines.to_frame().write_csv(
             sink, include_header=False, quote_style="never", line_terminator=separator
         )
         text = sink.getvalue()
-    return _Block(ids.len(), ids.len(), events.height, text, None)
+    n_invalid = invalid.len() + found.invalid.len()
+    return _Block(ids.len(), ids.len(), found.events.height, text, None, n_invalid)
 
 
 def _line_blocks(source: io.BufferedReader) -> Iterator[bytes]:
@@ -181,6 +200,39 @@ def _parse_block(block: bytes) -> tuple[pl.Series, tuple[int, str] | None]:
     return ids, None
 
 
+def _parse_lenient(block: bytes) -> tuple[pl.Series, pl.Series]:
+    """Byte-path flow: the block's IDs (UInt64) and its lines that are not IDs.
+
+    Blank lines are skipped; a line's trailing CR is not part of it; an ID must have
+    1-19 decimal digits and be at most 2**63-1 (a signed 64-bit snowflake).
+    """
+    ids = _plain_ids(block)
+    if ids is not None and (not ids.len() or ids.max() <= _SNOWFLAKE_MAX):  # type: ignore[operator]
+        return ids, _NO_LINES
+    try:
+        lines = pl.read_csv(
+            io.BytesIO(block),
+            has_header=False,
+            schema={"line": pl.String},
+            quote_char=None,
+            separator="\x1f",
+            encoding="utf8-lossy",
+        )["line"]
+    except pl.exceptions.PolarsError:  # a line holding the separator byte: split by hand
+        text = block.decode("utf-8", "replace")
+        lines = pl.Series("line", [text]).str.split("\n").explode().str.strip_suffix("\r")
+    lines = lines.filter(lines.is_not_null() & (lines.str.strip_chars() != ""))
+    # As in _parse_block: to_integer refuses all but an optional leading '+' and digits.
+    numbers = lines.str.to_integer(dtype=pl.UInt64, strict=False)
+    valid = (
+        numbers.is_not_null()
+        & (lines.str.len_bytes() <= 19)
+        & ~lines.str.starts_with("+")
+        & (numbers <= _SNOWFLAKE_MAX)
+    ).fill_null(False)
+    return numbers.filter(valid), lines.filter(~valid)
+
+
 def _plain_ids(block: bytes) -> pl.Series | None:
     """The fast path: the block read as numbers, if every line is exactly a number's digits.
 
@@ -212,151 +264,3 @@ def _bad_line(number: int, text: str) -> str:
         f"Invalid file: line {number} ({text[:40]!r}) is not a Tweet or user ID; "
         "expected one 1-19 digit decimal ID per line."
     )
-
-
-def _events(ids: pl.Series, job_type: str, config: EmulatorConfig, now: float) -> pl.DataFrame:
-    """The events of a block: one row per event, columns id, reason, action, created, redacted."""
-    explicit = config.events_for(job_type)
-    if explicit is not None:
-        return _explicit_events(ids, explicit, job_type, config, now)
-    values = ids.to_numpy()
-    unit = _uniform(values, config.seed ^ _TYPE_SALT[job_type])
-    reasons = [reason for reason in REASONS[job_type] if config.rates.get(job_type, {}).get(reason)]
-    rates = np.array([config.rates[job_type][reason] for reason in reasons], dtype=np.float64)
-    bounds = np.cumsum(rates)
-    hit = unit < (bounds[-1] if bounds.size else 0.0)
-    values = values[hit]
-    codes = np.searchsorted(bounds, unit[hit], side="right")
-    created = _created_ms(values, job_type, config.seed)
-    redacted = _redacted_ms(values, created, config, now)
-    return pl.DataFrame(
-        {
-            "id": pl.Series(values, dtype=pl.UInt64),
-            "reason": pl.Series(reasons, dtype=pl.String).gather(codes),
-            "action": pl.repeat("delete", len(values), eager=True, dtype=pl.String),
-            "created": pl.Series(created, dtype=pl.Int64),
-            "redacted": pl.Series(redacted, nan_to_null=True).cast(pl.Int64),
-        }
-    )
-
-
-def _explicit_events(
-    ids: pl.Series,
-    events: dict[int, list[EventSpec]],
-    job_type: str,
-    config: EmulatorConfig,
-    now: float,
-) -> pl.DataFrame:
-    named = np.fromiter(events, dtype=np.uint64, count=len(events))
-    values = ids.to_numpy()
-    found = values[np.isin(values, named)]
-    rows: dict[str, list[object]] = {
-        k: [] for k in ("id", "reason", "action", "created", "redacted")
-    }
-    created = _created_ms(found, job_type, config.seed)
-    derived = _redacted_ms(found, created, config, now, missing=0.0)
-    for index, value in enumerate(found.tolist()):
-        for spec in events[value]:
-            rows["id"].append(value)
-            rows["reason"].append(spec.reason)
-            rows["action"].append(spec.action)
-            rows["created"].append(
-                spec.created_at if spec.created_at is not None else int(created[index])
-            )
-            if spec.omit_redacted_at:
-                rows["redacted"].append(None)
-            else:
-                rows["redacted"].append(
-                    spec.redacted_at if spec.redacted_at is not None else int(derived[index])
-                )
-    schema = {
-        "id": pl.UInt64,
-        "reason": pl.String,
-        "action": pl.String,
-        "created": pl.Int64,
-        "redacted": pl.Int64,
-    }
-    return pl.DataFrame(rows, schema=schema)
-
-
-def _format(events: pl.DataFrame, job_type: str) -> pl.Series:
-    """One NDJSON line per event, key order as in the documentation."""
-    fmt = _TIME_FORMAT[job_type]
-
-    def stamp(column: str) -> pl.Expr:
-        return pl.from_epoch(pl.col(column), time_unit="ms").dt.strftime(fmt)
-
-    redacted = (
-        pl.when(pl.col("redacted").is_not_null())
-        .then(pl.concat_str([pl.lit('","redacted_at":"'), stamp("redacted")]))
-        .otherwise(pl.lit(""))
-    )
-    line = pl.concat_str(
-        [
-            pl.lit('{"id":"'),
-            pl.col("id").cast(pl.String),
-            pl.lit('","action":"'),
-            pl.col("action"),
-            pl.lit('","created_at":"'),
-            stamp("created"),
-            redacted,
-            pl.lit('","reason":"'),
-            pl.col("reason"),
-            pl.lit('"}'),
-        ]
-    )
-    return events.select(line.alias("line"))["line"]
-
-
-def _mix(values: npt.NDArray[np.uint64], salt: int) -> npt.NDArray[np.uint64]:
-    """splitmix64: a fast, well-spread, deterministic hash of each ID."""
-    with np.errstate(over="ignore"):
-        z = values ^ np.uint64(salt & 0xFFFFFFFFFFFFFFFF)
-        z = z + np.uint64(0x9E3779B97F4A7C15)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        mixed: npt.NDArray[np.uint64] = z ^ (z >> np.uint64(31))
-        return mixed
-
-
-def _uniform(values: npt.NDArray[np.uint64], salt: int) -> npt.NDArray[np.float64]:
-    """A number in [0, 1) per ID, the same for the same ID and salt."""
-    unit: npt.NDArray[np.float64] = (_mix(values, salt) >> np.uint64(11)).astype(np.float64)
-    return unit * (1.0 / (1 << 53))
-
-
-def _created_ms(values: npt.NDArray[np.uint64], job_type: str, seed: int) -> npt.NDArray[np.int64]:
-    """Creation time: from the snowflake for tweets and newer accounts, else derived."""
-    from_snowflake: npt.NDArray[np.int64] = (values >> np.uint64(22)).astype(np.int64)
-    from_snowflake += TWITTER_EPOCH_MS
-    if job_type == "tweets":
-        return from_snowflake
-    spread = _SNOWFLAKE_USERS_MS - _EARLIEST_USER_MS
-    legacy = _EARLIEST_USER_MS + (_uniform(values, seed ^ 0xC2EA7ED) * spread).astype(np.int64)
-    legacy -= legacy % 1000  # account timestamps have whole seconds
-    created: npt.NDArray[np.int64] = np.where(
-        values >= np.uint64(_USERS_SNOWFLAKE_START), from_snowflake - from_snowflake % 1000, legacy
-    )
-    return created
-
-
-def _redacted_ms(
-    values: npt.NDArray[np.uint64],
-    created: npt.NDArray[np.int64],
-    config: EmulatorConfig,
-    now: float,
-    missing: float | None = None,
-) -> npt.NDArray[np.float64]:
-    """When the event happened; NaN where the field is absent.
-
-    Between creation and the start of the current UTC day: never in the future, and
-    the same for the same ID all day long, so reruns give identical files.
-    """
-    day_ms = 86_400_000
-    now_ms = int(now * 1000) // day_ms * day_ms
-    share = _uniform(values, config.seed ^ 0x4EDAC7ED)
-    redacted = created + (share * np.maximum(now_ms - created, 0)).astype(np.int64)
-    absent = _uniform(values, config.seed ^ 0xAB5E27) < (
-        config.redacted_at_missing if missing is None else missing
-    )
-    return np.where(absent, np.nan, redacted.astype(np.float64))

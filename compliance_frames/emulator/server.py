@@ -1,4 +1,8 @@
-"""The embedded emulator: the API host and the storage host as two real HTTP servers.
+"""The embedded emulator: real HTTP servers on loopback.
+
+- byte-path flow (default, the service since 2026): one server, the API host, which
+  also takes the uploads and serves the downloads (with the bearer token);
+- gcs flow (2021-2026): the API host and a storage host with Cloud Storage signed URLs.
 
 Example:
     >>> import requests
@@ -42,16 +46,27 @@ DEFAULT_FAILURE = "The compliance job failed while processing the uploaded IDs."
 
 
 class Emulator:
-    """An offline X batch-compliance service on 127.0.0.1: API host + storage host.
+    """An offline X batch-compliance service on 127.0.0.1.
 
-    Keyword arguments are the fields of :class:`EmulatorConfig` (``events``,
+    ``flow="bytepath"`` (default): the service as of 2026 (OpenAPI 2.168). One server:
+    job creation returns ``{base_url}/2/compliance/jobs/{id}/upload?token=...`` and
+    ``.../download?token=...``; both transfers need the bearer token; ``DELETE`` cancels
+    a job; results carry ``delete`` / ``rehydrate`` / ``scrub_geo`` actions and
+    ``invalid_id`` records. ``storage_url`` is None.
+
+    ``flow="gcs"``: the service of 2021-2026 (OpenAPI 2.159). The API host and a storage
+    host with signed URLs in the shape of Google Cloud Storage (plain and resumable
+    uploads, no bearer token there).
+
+    Keyword arguments are the fields of :class:`EmulatorConfig` (``flow``, ``events``,
     ``processing_seconds``, ``seconds_per_id``, ``rates``, ``upload_window``,
-    ``download_window``, ``rate_limit``, ``rate_window``, ``blank_lines``, ``crlf``,
-    ``enrolled``, ...), plus:
+    ``download_window``, ``max_upload_bytes``, ``rate_limit``, ``rate_window``,
+    ``blank_lines``, ``crlf``, ``enrolled``, ...), plus:
 
     Args:
         host: interface to listen on (loopback by default).
-        port: API port (0 picks a free one); the storage host takes ``storage_port``.
+        port: API port (0 picks a free one); the storage host (gcs flow) takes
+            ``storage_port`` (refused in the byte-path flow, which has no storage host).
         bearer_token: the app-only token to accept (random by default).
         clock: where time comes from; a :class:`ManualClock` lets a test move hours
             forward instantly.
@@ -73,6 +88,11 @@ class Emulator:
         **settings: Any,
     ) -> None:
         self.config = EmulatorConfig(**settings)
+        if storage_port and self.config.flow != "gcs":
+            raise ValueError(
+                "storage_port is for flow='gcs': the byte-path flow takes uploads and downloads "
+                "on the API port"
+            )
         self._host = host
         self._ports = (port, storage_port)
         self._own_dir = data_dir is None
@@ -81,16 +101,21 @@ class Emulator:
         self._servers: list[BaseWSGIServer] = []
         self._threads: list[threading.Thread] = []
         try:
-            storage = self._bind(storage_port, None)
+            storage = self._bind(storage_port, None) if self.config.flow == "gcs" else None
+            api = self._bind(port, None)
             self.state = EmulatorState.create(
                 self.config,
                 data_dir=self._data_dir,
-                storage_origin=f"http://{self._url_host}:{storage.server_port}",
+                api_origin=f"http://{self._url_host}:{api.server_port}",
+                storage_origin=None
+                if storage is None
+                else f"http://{self._url_host}:{storage.server_port}",
                 clock=clock,
                 bearer_token=bearer_token,
             )
-            storage.app = StorageApp(self.state)
-            api = self._bind(port, ApiApp(self.state))
+            if storage is not None:
+                storage.app = StorageApp(self.state)
+            api.app = ApiApp(self.state)
         except BaseException:  # a port in use, say: nothing is left open or on disk
             for server in self._servers:
                 server.server_close()
@@ -99,10 +124,11 @@ class Emulator:
             raise
         # A script that ends without stop() leaves neither servers nor files behind.
         atexit.register(self.stop)
-        self.base_url = f"http://{self._url_host}:{api.server_port}"
+        self.base_url = self.state.api_origin
         """The API root: endpoints are ``base_url + "/2/compliance/jobs"``."""
-        self.storage_url = self.state.signer.origin
-        """The storage host's origin (signed URLs point here)."""
+        self.storage_url: str | None = None if storage is None else self.state.signer.origin
+        """The storage host's origin (gcs flow: signed URLs point here); None in the
+        byte-path flow, whose transfers are on the API host."""
 
     @property
     def _url_host(self) -> str:
@@ -121,7 +147,7 @@ class Emulator:
     # -- lifecycle ------------------------------------------------------------------------
 
     def start(self) -> Emulator:
-        """Start serving both hosts in background threads (idempotent)."""
+        """Start serving in background threads (idempotent)."""
         if not self._threads:
             for server in self._servers:
                 thread = threading.Thread(
@@ -135,7 +161,7 @@ class Emulator:
         return self
 
     def stop(self) -> None:
-        """Stop both hosts and remove the temporary data folder (idempotent).
+        """Stop serving and remove the temporary data folder (idempotent).
 
         Runs by itself when the interpreter exits, for an emulator never stopped.
         """
@@ -158,10 +184,15 @@ class Emulator:
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
+    @property
+    def flow(self) -> str:
+        """``"bytepath"`` or ``"gcs"``: the generation of the service emulated."""
+        return self.config.flow
+
     def __repr__(self) -> str:
+        storage = "" if self.storage_url is None else f", storage_url={self.storage_url!r}"
         return (
-            f"Emulator(base_url={self.base_url!r}, storage_url={self.storage_url!r}, "
-            "bearer_token='***')"
+            f"Emulator(flow={self.flow!r}, base_url={self.base_url!r}{storage}, bearer_token='***')"
         )
 
     # -- credentials and clock -------------------------------------------------------------
@@ -185,8 +216,8 @@ class Emulator:
 
     @property
     def jobs(self) -> list[dict[str, Any]]:
-        """Every job, newest first, as the API shows it plus internal fields
-        (``n_ids``, ``n_events``, ``uploaded_bytes``)."""
+        """Every job, newest first, as the API shows it (every field) plus internal fields
+        (``n_ids``, ``n_events``, ``n_invalid``, ``uploaded_bytes``)."""
         return [self._view(job) for job in self.state.store.newest_first()]
 
     def job(self, job_id: str) -> dict[str, Any]:
@@ -199,7 +230,12 @@ class Emulator:
     def _view(self, job: Job) -> dict[str, Any]:
         with self.state.store.lock:
             view = job.to_json(self.state.now())
-            view.update(n_ids=job.n_ids, n_events=job.n_events, uploaded_bytes=job.uploaded_bytes)
+            view.update(
+                n_ids=job.n_ids,
+                n_events=job.n_events,
+                n_invalid=job.n_invalid,
+                uploaded_bytes=job.uploaded_bytes,
+            )
         return view
 
     def results(self, job_id: str) -> bytes:
@@ -211,11 +247,15 @@ class Emulator:
             return b""
 
     def request_log(self, host: str | None = None) -> list[LoggedRequest]:
-        """Requests received so far, oldest first: all, or ``host="api"`` / ``"storage"``."""
+        """Requests received so far, oldest first: all, or ``host="api"`` / ``"storage"``.
+
+        In the byte-path flow uploads and downloads are ``"api"`` requests.
+        """
         return self.state.log.entries(host)
 
     def storage_authorizations(self) -> list[str]:
-        """Every ``Authorization`` header the storage host saw (should be empty)."""
+        """Every ``Authorization`` header the storage host saw (should be empty; always
+        empty in the byte-path flow, which has no storage host)."""
         return [e.authorization for e in self.state.log.entries("storage") if e.authorization]
 
     def wait_processed(self, job_id: str, timeout: float = 60.0) -> None:
@@ -242,9 +282,9 @@ class Emulator:
     ) -> None:
         """Make the next ``times`` answers of an endpoint fail (after ``after`` good ones).
 
-        ``endpoint``: ``create``, ``get``, ``list``, ``upload`` or ``download``;
-        ``kind``: ``429``, ``500``, ``503``, ``"usage-cap"`` or ``"drop"`` (see
-        :mod:`compliance_frames.emulator.faults`).
+        ``endpoint``: ``create``, ``get``, ``list``, ``cancel``, ``upload`` or
+        ``download``; ``kind``: ``429``, ``500``, ``503``, ``"usage-cap"`` or ``"drop"``
+        (see :mod:`compliance_frames.emulator.faults`).
         """
         self.state.faults.inject(endpoint, kind, times, processed=processed, after=after)
 

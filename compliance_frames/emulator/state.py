@@ -1,8 +1,10 @@
-"""What both emulated hosts share: settings, clock, jobs, limits, faults, the request log.
+"""What the emulated hosts share: settings, clock, jobs, limits, faults, the request log.
 
 Example:
     >>> from compliance_frames.emulator.config import EmulatorConfig
-    >>> state = EmulatorState.create(EmulatorConfig(), data_dir="/tmp", storage_origin="http://127.0.0.1:1")
+    >>> state = EmulatorState.create(
+    ...     EmulatorConfig(), data_dir="/tmp", api_origin="http://127.0.0.1:1"
+    ... )
     >>> state.log.entries()
     []
 """
@@ -20,10 +22,11 @@ from dataclasses import dataclass, field
 from .clock import Clock, SystemClock
 from .config import EmulatorConfig
 from .faults import Faults
-from .jobs import Job, JobStore
+from .jobs import CANCELLED, Job, JobStore
 from .processing import process_upload
 from .ratelimit import RateLimiter
 from .signing import URLSigner
+from .tokens import TransferTokens
 
 APP_ID = "1168916625673924610"
 
@@ -58,7 +61,7 @@ class LoggedRequest:
 
 
 class RequestLog:
-    """The last requests both hosts received, oldest first."""
+    """The last requests the hosts received, oldest first."""
 
     def __init__(self, maxlen: int = 100_000) -> None:
         self._entries: deque[LoggedRequest] = deque(maxlen=maxlen)
@@ -91,12 +94,18 @@ class Fate:
 
 @dataclass
 class EmulatorState:
-    """Everything the two hosts share. Build it with :meth:`create`."""
+    """Everything the hosts share. Build it with :meth:`create`.
+
+    ``api_origin`` is the API host's ``scheme://host:port`` (byte-path transfer URLs
+    point there); ``signer`` signs the storage host's URLs (gcs flow only).
+    """
 
     config: EmulatorConfig
     clock: Clock
     data_dir: str
+    api_origin: str
     signer: URLSigner
+    tokens: TransferTokens
     store: JobStore
     limiter: RateLimiter
     faults: Faults
@@ -112,17 +121,24 @@ class EmulatorState:
         config: EmulatorConfig,
         *,
         data_dir: str,
-        storage_origin: str,
+        api_origin: str,
+        storage_origin: str | None = None,
         clock: Clock | None = None,
         bearer_token: str | None = None,
     ) -> EmulatorState:
-        """Fresh state: no jobs, full rate windows, random signing key and tokens."""
+        """Fresh state: no jobs, full rate windows, random signing keys and tokens.
+
+        ``storage_origin`` is the storage host's origin (gcs flow); without one, the
+        signer is given the API origin and is never used.
+        """
         clock = clock or SystemClock()
         return cls(
             config=config,
             clock=clock,
             data_dir=data_dir,
-            signer=URLSigner(secrets.token_bytes(32), storage_origin),
+            api_origin=api_origin.rstrip("/"),
+            signer=URLSigner(secrets.token_bytes(32), storage_origin or api_origin),
+            tokens=TransferTokens(secrets.token_bytes(32)),
             store=JobStore(),
             limiter=RateLimiter(config.rate_limit, config.rate_window, clock),
             faults=Faults(),
@@ -153,6 +169,31 @@ class EmulatorState:
                     return self.next_fates.pop(index)
         return None
 
+    def blocks_new_job(self, job: Job, now: float) -> bool:
+        """Whether ``job`` keeps another job of its type from being created (409).
+
+        Byte-path flow: a job is active while ``created`` (its upload window open) or
+        ``in_progress``; gcs flow: only while ``in_progress``.
+        """
+        status = job.status(now)
+        if self.config.flow == "bytepath":
+            return status in ("created", "in_progress")
+        return status == "in_progress"
+
+    def cancel(self, job: Job) -> str | None:
+        """Cancel an unfinished job: it becomes ``failed`` and its type is free again.
+
+        Returns None, or the status of a job that has already finished (and is left alone).
+        """
+        with self.store.lock:
+            now = self.now()
+            status = job.status(now)
+            if status not in ("created", "in_progress"):
+                return status
+            job.cancelled_at = now
+            job.error = CANCELLED
+        return None
+
     def finish_upload(self, job: Job, size: int) -> None:
         """Record a complete upload and start processing it in the background."""
         with self.store.lock:
@@ -172,15 +213,19 @@ class EmulatorState:
                 now=self.now(),
             )
             error, n_ids, n_events = outcome.error, outcome.n_ids, outcome.n_events
+            n_invalid = outcome.n_invalid
         except Exception as exc:  # pragma: no cover - a bug in processing must not hang jobs
             error, n_ids, n_events = f"Internal error while processing the upload: {exc}", 0, 0
+            n_invalid = 0
         with self.store.lock:
             job.n_ids = n_ids
             job.n_events = n_events
+            job.n_invalid = n_invalid
             job.processing_seconds = (
                 self.config.processing_seconds + self.config.seconds_per_id * n_ids
             )
             if job.fate == "fail":
                 error = job.fate_error or error
-            job.error = error
+            if job.cancelled_at is None:  # a cancelled job keeps its error
+                job.error = error
             job.processed = True

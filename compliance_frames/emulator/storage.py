@@ -1,4 +1,4 @@
-"""The storage host: signed upload and download URLs in the shape of Google Cloud Storage.
+"""The storage host of the gcs flow: signed URLs in the shape of Google Cloud Storage.
 
 - ``PUT <upload_url>`` with exactly ``Content-Type: text/plain``: plain upload.
 - ``POST <upload_url>`` with ``x-goog-resumable: start``: opens a resumable session
@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
@@ -26,7 +26,7 @@ from . import bodies
 from .jobs import Job, UploadSession
 from .signing import Verdict
 from .state import EmulatorState, LoggedRequest
-from .wire import BLOCK, abort, body_length, read_body
+from .wire import abort, body_length, read_body, stream_file
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -318,7 +318,7 @@ class StorageApp:
                 return response
             start, stop, status = span[0], span[1], 206
         length = stop - start
-        body = _stream(path, start, length, length // 2 if drop else None, environ)
+        body = stream_file(path, start, length, length // 2 if drop else None, environ)
         response = Response(
             body, status=status, content_type="application/octet-stream", direct_passthrough=True
         )
@@ -328,24 +328,6 @@ class StorageApp:
         if status == 206:
             response.headers["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
         return response
-
-
-def _stream(
-    path: str, start: int, length: int, drop_after: int | None, environ: WSGIEnvironment
-) -> Iterator[bytes]:
-    """The file's bytes ``[start, start+length)``, or only ``drop_after`` of them and a drop."""
-    to_send = length if drop_after is None else drop_after
-    with open(path, "rb") as source:
-        source.seek(start)
-        while to_send > 0:
-            block = source.read(min(BLOCK, to_send))
-            if not block:
-                break
-            to_send -= len(block)
-            yield block
-    if drop_after is not None:
-        abort(environ)
-        raise ConnectionAbortedError("download dropped on purpose by the emulator")
 
 
 def _xml(status: int, code: str, message: str, details: str | None = None) -> Response:

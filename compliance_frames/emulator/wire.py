@@ -1,5 +1,13 @@
 """Connection-level helpers for the emulated hosts: a quiet, drop-safe request handler,
-bounded reading of request bodies, and closing a connection in the middle of a body.
+bounded reading of request bodies, streaming files, and closing a connection in the
+middle of a body.
+
+Example:
+    >>> import io
+    >>> environ = {"wsgi.input": io.BytesIO(b"12 34 "), "CONTENT_LENGTH": "6"}
+    >>> sink = io.BytesIO()
+    >>> read_body(environ, sink), sink.getvalue()
+    (6, b'12 34 ')
 """
 
 from __future__ import annotations
@@ -77,3 +85,33 @@ def read_body(environ: WSGIEnvironment, sink: BinaryIO | None, limit: int | None
         if remaining is not None:
             remaining -= len(block)
     return total
+
+
+def drain(environ: WSGIEnvironment) -> int:
+    """Read and discard the rest of a request body, so that the client sees the answer
+    given before it rather than a reset connection. Returns the bytes discarded.
+
+    Only a body with a Content-Length or a chunked one is read: without either, the
+    input stream is the bare socket and reading it would wait for the client forever.
+    """
+    if body_length(environ) is None and not environ.get("wsgi.input_terminated"):
+        return 0
+    return read_body(environ, None)
+
+
+def stream_file(
+    path: str, start: int, length: int, drop_after: int | None, environ: WSGIEnvironment
+) -> Iterator[bytes]:
+    """The file's bytes ``[start, start+length)``, or only ``drop_after`` of them and a drop."""
+    to_send = length if drop_after is None else drop_after
+    with open(path, "rb") as source:
+        source.seek(start)
+        while to_send > 0:
+            block = source.read(min(BLOCK, to_send))
+            if not block:
+                break
+            to_send -= len(block)
+            yield block
+    if drop_after is not None:
+        abort(environ)
+        raise ConnectionAbortedError("download dropped on purpose by the emulator")

@@ -4,13 +4,28 @@ It never talks HTTP itself: it hands IDs to the client's lifecycle and gets file
 """
 
 from .checking import check, results
-from .events import FLAGS, PRECEDENCE, REMOVAL_REASONS, RESULTS_SCHEMA, per_id, read_results
+from .events import (
+    FLAG_ACTIONS,
+    FLAG_REASONS,
+    FLAGS,
+    KNOWN_REASONS,
+    PRECEDENCE,
+    REASON_FLAGS,
+    REMOVAL_REASONS,
+    RESULTS_SCHEMA,
+    per_id,
+    read_results,
+)
 from .filtering import FilterReport, filter
 from .summaries import ComplianceSummary, plot_summary, summary
 
 __all__ = [
     "FLAGS",
+    "FLAG_ACTIONS",
+    "FLAG_REASONS",
+    "KNOWN_REASONS",
     "PRECEDENCE",
+    "REASON_FLAGS",
     "REMOVAL_REASONS",
     "RESULTS_SCHEMA",
     "ComplianceSummary",

@@ -11,6 +11,9 @@ table of events brings every row its ID's events. Then:
 - Dask: every partition goes through the pandas path (index and order preserved);
 - other lazy engines (DuckDB, ...): a narwhals left join on the key.
 
+IDs that X refused (``invalid_id``, with ``errors="skip"``) get null flags, like values
+that are not IDs: every path nulls their rows' keys before the join.
+
 The user's frame is never modified: every path returns a new frame.
 """
 
@@ -25,7 +28,7 @@ import numpy.typing as npt
 import polars as pl
 
 from ..errors import InputError
-from .events import FLAGS
+from .events import FLAGS, KNOWN_REASONS
 from .ids import key_expression, keys_of, nw_key
 
 KEY = "__compliance_key"
@@ -42,9 +45,9 @@ class Layout:
     """The names of the added columns.
 
     ``{prefix}reason``, ``{prefix}action``, ``{prefix}redacted_at`` (the tweet's own
-    event), the five flags (set by the tweet's events or, with ``user_col``, its
-    author's), then ``{prefix}user_reason``, ``{prefix}user_action`` and
-    ``{prefix}user_redacted_at`` with ``user_col``.
+    event), the flags of :data:`~compliance_frames.frames.events.FLAGS` (set by the
+    tweet's events or, with ``user_col``, its author's), then ``{prefix}user_reason``,
+    ``{prefix}user_action`` and ``{prefix}user_redacted_at`` with ``user_col``.
 
     Example:
         >>> Layout("c_", users=False).names()[:4]
@@ -84,7 +87,8 @@ class Join:
 
     ``tweets`` (and ``users`` with ``user_col``) are per-ID tables (one row per ID with
     an event, see :func:`~compliance_frames.frames.events.per_id`); ``replace`` names the
-    existing columns the added ones replace (``overwrite=True``).
+    existing columns the added ones replace (``overwrite=True``); ``refused`` (and
+    ``refused_users``) the keys X refused (UInt64), whose rows get null flags.
     """
 
     id_col: str
@@ -93,6 +97,8 @@ class Join:
     users: pl.DataFrame | None
     layout: Layout
     replace: list[str]
+    refused: pl.Series | None = None
+    refused_users: pl.Series | None = None
 
 
 def add_columns(
@@ -125,6 +131,13 @@ def add_columns(
     return joined.with_columns(added).drop(
         [*temporary, KEY, *([USER_KEY] if users is not None else [])]
     )
+
+
+def unrefused(key: pl.Expr, refused: pl.Series | None) -> pl.Expr:
+    """The key, null where X refused the ID (nothing to do when it refused none)."""
+    if refused is None or not refused.len():
+        return key
+    return pl.when(~key.is_in(refused.implode())).then(key)
 
 
 def _renamed(table: pl.DataFrame, prefix: str) -> pl.LazyFrame:
@@ -182,17 +195,27 @@ def attach_polars(native: pl.DataFrame | pl.LazyFrame, join: Join) -> pl.DataFra
         columns = eager_columns(keys, user_keys, join.tweets, join.users, join.layout)
         return native.drop(join.replace).with_columns(columns)
     schema = native.collect_schema()  # keys first: the ID column may be one replaced
-    key_columns = [key_expression(join.id_col, schema[join.id_col]).alias(KEY)]
+    key = key_expression(join.id_col, schema[join.id_col])
+    key_columns = [unrefused(key, join.refused).alias(KEY)]
     if join.user_col is not None:
-        key_columns.append(key_expression(join.user_col, schema[join.user_col]).alias(USER_KEY))
+        user_key = key_expression(join.user_col, schema[join.user_col])
+        key_columns.append(unrefused(user_key, join.refused_users).alias(USER_KEY))
     keyed = native.with_columns(key_columns).drop(join.replace)
     return add_columns(keyed, join.tweets, join.users, join.layout)
 
 
 def _row_keys(frame: nw.DataFrame[Any], join: Join) -> tuple[pl.Series, pl.Series | None]:
-    """Every row's ID key (and author key with ``user_col``), null where not an ID."""
-    user_keys = keys_of(frame, join.user_col) if join.user_col is not None else None
-    return keys_of(frame, join.id_col), user_keys
+    """Every row's ID key (and author key with ``user_col``), null where not an ID or
+    refused by X."""
+
+    def keys(column: str, refused: pl.Series | None) -> pl.Series:
+        found = keys_of(frame, column)
+        if refused is None or not refused.len():
+            return found
+        return found.to_frame(KEY).select(unrefused(pl.col(KEY), refused)).to_series()
+
+    user_keys = keys(join.user_col, join.refused_users) if join.user_col is not None else None
+    return keys(join.id_col, join.refused), user_keys
 
 
 def attach_pandas_like(frame: nw.DataFrame[Any], join: Join) -> Any:
@@ -359,10 +382,11 @@ def attach_narwhals(frame: nw.LazyFrame[Any], join: Join) -> Any:
     session = getattr(frame.to_native(), "sparkSession", None)
     schema = frame.collect_schema()  # keys first: the ID column may be one replaced
     id_col, user_col, layout = join.id_col, join.user_col, join.layout
-    keys = [nw_key(id_col, schema[id_col]).alias(KEY)]
+    keys = [_nw_unrefused(nw_key(id_col, schema[id_col]), join.refused).alias(KEY)]
     tables = [(join.tweets, _T, KEY)]
     if user_col is not None:
-        keys.append(nw_key(user_col, schema[user_col]).alias(USER_KEY))
+        user_key = nw_key(user_col, schema[user_col])
+        keys.append(_nw_unrefused(user_key, join.refused_users).alias(USER_KEY))
         users = join.users if join.users is not None else join.tweets.clear()
         tables.append((users, _U, USER_KEY))
     result = frame.with_columns(*keys).drop(join.replace)
@@ -390,7 +414,15 @@ def attach_narwhals(frame: nw.LazyFrame[Any], join: Join) -> Any:
     return result.drop(temporary).to_native()
 
 
+def _nw_unrefused(key: Any, refused: pl.Series | None) -> Any:
+    """:func:`unrefused` in narwhals terms."""
+    if refused is None or not refused.len():
+        return key
+    return nw.when(~key.is_in(refused.to_list())).then(key)
+
+
 def unknown_reason(column: str) -> Any:
-    """Narwhals: True where ``column`` holds a reason this version does not know."""
+    """Narwhals: True where ``column`` holds a reason this version does not know (see
+    :data:`~compliance_frames.frames.events.KNOWN_REASONS`)."""
     text = nw.col(column).cast(nw.String)
-    return (~text.is_null() & ~text.is_in(list(FLAGS))).fill_null(False)
+    return (~text.is_null() & ~text.is_in(list(KNOWN_REASONS))).fill_null(False)

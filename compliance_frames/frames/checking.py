@@ -4,6 +4,10 @@ Written once on narwhals: the ID column is validated and de-duplicated, the IDs 
 the client's idempotent lifecycle (a tweets job, and with ``user_col`` a users job at
 the same time), the results are read with polars, and the flags are joined back to a
 new frame of the same kind as the input.
+
+An ID that X refused (answered ``invalid_id``) is treated like a value that is not an
+ID: with ``errors="raise"`` an :class:`InvalidIDError` names its rows once the job has
+run (its results stay cached); with ``errors="skip"`` its rows get null flags.
 """
 
 from __future__ import annotations
@@ -18,13 +22,13 @@ import narwhals.stable.v2 as nw
 import polars as pl
 
 from ..client import Client, IdSet, JobResult
-from ..errors import InputError
+from ..errors import InputError, InvalidIDError
 from ..models import JobType
 from ..timing import phase
 from . import attach
-from .events import per_id, read_events, read_results
-from .ids import check_errors_argument, id_set, require_columns, row_keys
-from .ranges import stream_id_set
+from .events import per_id, read_events, read_results, refused
+from .ids import check_errors_argument, id_set, refused_rows_error, require_columns, row_keys
+from .ranges import refused_values_error, stream_id_set
 
 __all__ = ["check", "results"]
 
@@ -108,6 +112,35 @@ def _run(
             ids.discard()
 
 
+def _refusals(
+    frame: nw.DataFrame[Any] | nw.LazyFrame[Any],
+    tables: list[tuple[pl.DataFrame, str, str]],
+    errors: str,
+) -> list[pl.Series]:
+    """The keys X refused in each results table (``(results, column, what)``); with
+    ``errors="raise"``, an :class:`InvalidIDError` naming the rows of the first refused."""
+    keys = []
+    for table, column, what in tables:
+        refusal = refused(table)
+        if refusal.height and errors == "raise":
+            error = _refused_error(frame, column, refusal, what)
+            if error.count:  # (a refusal that names no row of the frame changes nothing)
+                raise error
+        keys.append(refusal["key"])
+    return keys
+
+
+def _refused_error(
+    frame: nw.DataFrame[Any] | nw.LazyFrame[Any], column: str, refusal: pl.DataFrame, what: str
+) -> InvalidIDError:
+    """The error naming the rows whose IDs X refused (positions for eager frames)."""
+    answer = " or ".join(sorted(refusal["error"].unique().to_list()))
+    if isinstance(frame, nw.LazyFrame):
+        with quiet_dask():
+            return refused_values_error(frame, column, refusal["key"], what, answer)
+    return refused_rows_error(frame, column, refusal["key"], what, answer)
+
+
 def _plan(
     df: Any,
     id_col: str,
@@ -150,19 +183,26 @@ def check(
     Returns a new frame of the kind given (pandas, polars DataFrame, polars LazyFrame
     that stays lazy, Dask, DuckDB, ...) with the same rows, order and pandas index, plus
     ``{prefix}reason``, ``{prefix}action``, ``{prefix}redacted_at`` (null where no
-    event) and boolean flags ``{prefix}deleted``, ``{prefix}suspended``,
-    ``{prefix}protected``, ``{prefix}scrub_geo``, ``{prefix}deactivated`` (False where
-    no event). With ``user_col``, a users job runs on the author IDs at the same time;
-    flags then cover what happened to the tweet or to its author, and
-    ``{prefix}user_reason`` (with ``user_action``, ``user_redacted_at``) says what
-    happened to the author.
+    event; ``reason`` and ``action`` are X's words) and boolean flags
+    ``{prefix}deleted``, ``{prefix}suspended``, ``{prefix}protected``,
+    ``{prefix}scrub_geo`` (reason ``scrub_geo`` or ``geo_scrubbed``),
+    ``{prefix}deactivated`` and ``{prefix}edited`` (action ``rehydrate``: the post was
+    edited, fetch it again to hold its current version), False where no event (see
+    :data:`~compliance_frames.frames.events.FLAG_REASONS`). With ``user_col``, a users
+    job runs on the author IDs at the same time; flags then cover what happened to the
+    tweet or to its author, and ``{prefix}user_reason`` (with ``user_action``,
+    ``user_redacted_at``) says what happened to the author.
 
     IDs may be integers or strings (including categorical and pyarrow types); floats
-    are refused. Values that are not IDs raise :class:`InvalidIDError`, or with
-    ``errors="skip"`` get null flags. ``job_options`` go to :meth:`Client.run_job`
+    are refused. Values that are not IDs raise :class:`InvalidIDError` before any job
+    runs, or with ``errors="skip"`` get null flags. IDs that X refuses (it answers
+    ``invalid_id``) are treated alike: :class:`InvalidIDError` naming their rows once the
+    job has run (its results stay cached, so a second run needs no new job), or null
+    flags with ``errors="skip"``. ``job_options`` go to :meth:`Client.run_job`
     (``name``, ``resumable``, ``max_ids_per_job``, ``timeout``, ``retry_failed``).
-    When several events concern one ID, flags are set for each of them and
-    ``reason`` is the gravest (see :data:`~compliance_frames.frames.events.PRECEDENCE`).
+    When several events concern one ID (older results files), flags are set for each of
+    them and ``reason`` is the gravest (see
+    :data:`~compliance_frames.frames.events.PRECEDENCE`).
 
     Example:
         >>> flagged = compliance_frames.check(df, "tweet_id", type="tweets")  # doctest: +SKIP
@@ -180,15 +220,32 @@ def check(
     ran = _run(client, jobs, progress, job_options)
     with phase("parse results"):  # created_at is not part of the flags: left unparsed
         tables = [read_events(result, created_at=False) for result in ran]
+    columns = [(id_col, what)] + ([(user_col, "user")] if user_col is not None else [])
+    refusals = _refusals(
+        plan.frame,
+        [(table, column, kind) for table, (column, kind) in zip(tables, columns, strict=True)],
+        errors,
+    )
     with phase("join"):
         tweets = per_id(tables[0])
         users = per_id(tables[1]) if user_col is not None else None
-        return _attach(plan, tweets, users)
+        return _attach(plan, tweets, users, refusals)
 
 
-def _attach(plan: _Plan, tweets: pl.DataFrame, users: pl.DataFrame | None) -> Any:
+def _attach(
+    plan: _Plan, tweets: pl.DataFrame, users: pl.DataFrame | None, refusals: list[pl.Series]
+) -> Any:
     frame = plan.frame
-    join = attach.Join(plan.id_col, plan.user_col, tweets, users, plan.layout, plan.replace)
+    join = attach.Join(
+        plan.id_col,
+        plan.user_col,
+        tweets,
+        users,
+        plan.layout,
+        plan.replace,
+        refused=refusals[0],
+        refused_users=refusals[1] if len(refusals) > 1 else None,
+    )
     implementation = frame.implementation
     native = frame.to_native()
     if implementation.is_polars():
@@ -217,10 +274,14 @@ def results(
 ) -> Any:
     """The typed results of a frame's IDs: one row per compliance event.
 
-    Columns ``id`` (string), ``action`` and ``reason`` (categorical), ``created_at``
-    and ``redacted_at`` (UTC datetimes; ``redacted_at`` may be null). IDs without an
-    event have no row. Returned as a polars DataFrame for polars input (LazyFrame for
-    LazyFrame), pandas for pandas, and in the input's engine otherwise.
+    Columns of :data:`~compliance_frames.frames.events.RESULTS_SCHEMA`: ``id``
+    (string), ``action`` and ``reason`` (categorical, X's words), ``created_at`` and
+    ``redacted_at`` (UTC datetimes; ``redacted_at`` may be null) and ``error``. IDs
+    without an event have no row. IDs that X refused (``invalid_id``) raise
+    :class:`InvalidIDError` naming their rows, or with ``errors="skip"`` keep X's record
+    (``error`` set, no action or reason). Returned as a polars DataFrame for polars
+    input (LazyFrame for LazyFrame), pandas for pandas, and in the input's engine
+    otherwise.
 
     Example:
         >>> events = df.compliance.results("tweet_id")  # doctest: +SKIP
@@ -233,6 +294,7 @@ def results(
     what = "tweet" if job_type is JobType.TWEETS else "user"
     [ran] = _run(client, [(_extract(frame, id_col, errors, what), job_type)], progress, job_options)
     table = read_results(ran)
+    _refusals(frame, [(table, id_col, what)], errors)
     implementation = frame.implementation
     if implementation.is_polars():
         return table.lazy() if isinstance(frame, nw.LazyFrame) else table

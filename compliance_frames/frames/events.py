@@ -1,5 +1,11 @@
 """Results files as typed polars frames, and one row per ID for joining back.
 
+Both generations of the results format are read: the older one (action ``delete``, geo
+scrubbing as reason ``scrub_geo``, possibly several events per ID) and the one of
+September 2026 (one event per ID; actions ``delete``, ``rehydrate`` for an edited post and
+``scrub_geo``; reasons ``tweet_edited`` and ``geo_scrubbed``; ``deleted_at`` as an alias of
+``redacted_at``; ``{"id": "<the line>", "error": "invalid_id"}`` for an ID X refused).
+
 Example:
     >>> frame = read_results(b'{"id":"20","action":"delete",'
     ...                      b'"created_at":"2013-03-26T02:46:15+00:00",'
@@ -21,7 +27,20 @@ import polars as pl
 
 from ..errors import ComplianceError
 
-__all__ = ["FLAGS", "PRECEDENCE", "REMOVAL_REASONS", "RESULTS_SCHEMA", "per_id", "read_results"]
+__all__ = [
+    "FLAGS",
+    "FLAG_ACTIONS",
+    "FLAG_REASONS",
+    "KNOWN_REASONS",
+    "PRECEDENCE",
+    "REASON_FLAGS",
+    "REMOVAL_REASONS",
+    "RESULTS_SCHEMA",
+    "flag_of_reason",
+    "per_id",
+    "read_results",
+    "refused",
+]
 
 UTC_MICROS = pl.Datetime("us", "UTC")
 RESULTS_SCHEMA: dict[str, pl.DataType] = {
@@ -30,22 +49,87 @@ RESULTS_SCHEMA: dict[str, pl.DataType] = {
     "created_at": UTC_MICROS,
     "redacted_at": UTC_MICROS,
     "reason": pl.Categorical(),
+    "error": pl.String(),
 }
-"""The columns of :func:`read_results`, always these, in this order."""
+"""The columns of :func:`read_results`, always these, in this order.
 
-FLAGS = ("deleted", "suspended", "protected", "scrub_geo", "deactivated")
-"""The reasons that get a boolean flag column of their own."""
+``action`` and ``reason`` are X's words as sent. ``redacted_at`` is the event's time:
+``redacted_at``, else its alias ``deleted_at``, else null. ``error`` is null for events;
+for an ID that X refused (a malformed line) it holds X's answer (``invalid_id``), and
+that record has no action, reason or times."""
+
+FLAG_REASONS: dict[str, tuple[str, ...]] = {
+    "deleted": ("deleted",),
+    "suspended": ("suspended",),
+    "protected": ("protected",),
+    "scrub_geo": ("scrub_geo", "geo_scrubbed"),
+    "deactivated": ("deactivated",),
+    "edited": ("tweet_edited",),
+}
+"""The flag rule: each flag, and the reasons that set it (both spellings of geo scrubbing).
+An event also sets a flag by its action (see :data:`FLAG_ACTIONS`)."""
+
+FLAG_ACTIONS: dict[str, tuple[str, ...]] = {"scrub_geo": ("scrub_geo",), "edited": ("rehydrate",)}
+"""The actions that set a flag whatever the reason: ``rehydrate`` means the post was edited
+(fetch it again to hold its current version)."""
+
+FLAGS = tuple(FLAG_REASONS)
+"""The boolean flag columns, in order: deleted, suspended, protected, scrub_geo,
+deactivated, edited."""
+
+KNOWN_REASONS = tuple(reason for reasons in FLAG_REASONS.values() for reason in reasons)
+"""The reasons this version knows; any other is kept, and filtered out to be safe."""
 
 REMOVAL_REASONS = ("deleted", "suspended", "protected", "deactivated")
-"""Reasons that oblige a researcher to remove the tweet (scrub_geo only strips geo data)."""
+"""The flags that oblige a researcher to remove the post (scrub_geo only strips geo data;
+an edited post is kept, and should be fetched again)."""
 
-PRECEDENCE = {"deleted": 0, "suspended": 1, "deactivated": 2, "protected": 3, "scrub_geo": 5}
-"""When an ID has several events, its ``reason`` is the one ranked first here
-(a reason this version does not know ranks 4, before scrub_geo); among equals, the
-latest ``redacted_at``. Flags are set for every event."""
+PRECEDENCE = {
+    "deleted": 0,
+    "suspended": 1,
+    "deactivated": 2,
+    "protected": 3,
+    "tweet_edited": 5,
+    "scrub_geo": 6,
+    "geo_scrubbed": 6,
+}
+"""When an ID has several events (older files), its ``reason`` is the one ranked first
+here (a reason this version does not know ranks 4, after protected and before
+tweet_edited); among equals, the latest ``redacted_at``. Flags are set for every event."""
 _UNKNOWN_RANK = 4
 
-_RAW = {name: pl.String() for name in RESULTS_SCHEMA}
+REASON_FLAGS = {reason: flag for flag, reasons in FLAG_REASONS.items() for reason in reasons}
+"""Each known reason and the flag it sets: ``geo_scrubbed`` and ``scrub_geo`` set ``scrub_geo``,
+``tweet_edited`` sets ``edited``, the others the flag of their name."""
+
+
+def flag_of_reason(reason: str) -> str:
+    """The flag a reason sets (the reason itself when this version does not know it).
+
+    Example:
+        >>> flag_of_reason("geo_scrubbed"), flag_of_reason("tweet_edited"), flag_of_reason("x")
+        ('scrub_geo', 'edited', 'x')
+    """
+    return REASON_FLAGS.get(reason, reason)
+
+
+def flag_expressions(reason: pl.Expr, action: pl.Expr) -> list[pl.Expr]:
+    """Each flag of :data:`FLAGS` as a boolean expression (never null) of an event's
+    ``reason`` and ``action`` (strings or categoricals): the one place where the flag
+    rule is applied."""
+    flags = []
+    for flag, reasons in FLAG_REASONS.items():
+        expression = reason.is_in(reasons)
+        if flag in FLAG_ACTIONS:
+            expression = expression | action.is_in(FLAG_ACTIONS[flag])
+        flags.append(expression.fill_null(False).alias(flag))
+    return flags
+
+
+_RAW = {
+    name: pl.String()
+    for name in ("id", "action", "created_at", "redacted_at", "deleted_at", "reason", "error")
+}
 
 
 def read_results(source: Any) -> pl.DataFrame:
@@ -54,13 +138,21 @@ def read_results(source: Any) -> pl.DataFrame:
     ``source``: a path, the bytes of a file, several paths, or a
     :class:`~compliance_frames.JobResult`. Tolerates blank lines, CRLF, a missing
     final newline, both timestamp styles (``...039.022Z`` and ``...+00:00``), a missing
-    ``redacted_at``, extra fields (ignored) and reasons this version does not know
-    (kept). A line that is not a JSON object raises, naming its line. An empty file
-    gives an empty frame with the same schema.
+    or null ``redacted_at`` (``deleted_at`` stands in for it), extra fields (ignored) and
+    reasons this version does not know (kept). The columns are those of
+    :data:`RESULTS_SCHEMA`; an ID that X refused keeps its record, with ``error`` set
+    (``invalid_id``) and no action or reason. A line that is not a JSON object raises,
+    naming its line. An empty file gives an empty frame with the same schema.
 
     Example:
         >>> read_results(b"").schema == pl.Schema(RESULTS_SCHEMA)
         True
+        >>> frame = read_results(
+        ...     b'{"id":"7","action":"delete","redacted_at":null,'
+        ...     b'"deleted_at":"2020-07-29T17:02:47.000Z","reason":"deleted"}\\n'
+        ...     b'{"id":"x7","error":"invalid_id"}\\n')
+        >>> frame["redacted_at"].dt.year().to_list(), frame["error"].to_list()
+        ([2020, None], [None, 'invalid_id'])
     """
     return read_events(source, created_at=True)
 
@@ -76,8 +168,9 @@ def read_events(source: Any, *, created_at: bool) -> pl.DataFrame:
         pl.col("id"),
         pl.col("action").cast(pl.Categorical()),
         *([_timestamp("created_at")] if created_at else []),
-        _timestamp("redacted_at"),
+        pl.coalesce(_timestamp("redacted_at"), _timestamp("deleted_at")).alias("redacted_at"),
         pl.col("reason").cast(pl.Categorical()),
+        pl.col("error"),
     )
 
 
@@ -143,29 +236,37 @@ def _timestamp(name: str) -> pl.Expr:
 
 
 def per_id(results: pl.DataFrame) -> pl.DataFrame:
-    """One row per ID: ``key`` (UInt64), ``reason``, ``action``, ``redacted_at`` of its
-    deciding event (see :data:`PRECEDENCE`) and a boolean per reason in :data:`FLAGS`
-    set by any of its events.
+    """One row per ID with an event: ``key`` (UInt64), ``reason``, ``action``,
+    ``redacted_at`` of its deciding event (see :data:`PRECEDENCE`) and a boolean per flag
+    in :data:`FLAGS` set by any of its events (see :data:`FLAG_REASONS` and
+    :data:`FLAG_ACTIONS`). Records of IDs that X refused (with an ``error``) are not
+    events: see :func:`refused`.
 
     Example:
         >>> results = read_results(
         ...     b'{"id":"7","created_at":"2020-01-01T00:00:00.000Z","reason":"scrub_geo"}\\n'
-        ...     b'{"id":"7","created_at":"2020-01-01T00:00:00.000Z","reason":"deleted"}\\n')
-        >>> row = per_id(results).row(0, named=True)
-        >>> row["reason"], row["deleted"], row["scrub_geo"], row["suspended"]
-        ('deleted', True, True, False)
+        ...     b'{"id":"7","created_at":"2020-01-01T00:00:00.000Z","reason":"deleted"}\\n'
+        ...     b'{"id":"8","action":"rehydrate","reason":"tweet_edited"}\\n'
+        ...     b'{"id":"9","error":"invalid_id"}\\n')
+        >>> table = per_id(results).sort("key")
+        >>> table["key"].to_list(), table["reason"].cast(pl.String).to_list()
+        ([7, 8], ['deleted', 'tweet_edited'])
+        >>> table["deleted"].to_list(), table["scrub_geo"].to_list(), table["edited"].to_list()
+        ([True, False], [True, False], [False, True])
     """
-    reason = pl.col("reason").cast(pl.String)
+    if "error" in results.columns and results["error"].null_count() < results.height:
+        results = results.filter(pl.col("error").is_null())
     keyed = results.with_columns(
         pl.col("id").str.to_integer(dtype=pl.UInt64, strict=False).alias("key")
     )
+    flags = flag_expressions(pl.col("reason"), pl.col("action"))  # categoricals: no strings
     if keyed["key"].n_unique() == keyed.height:  # the usual case: one event per ID
-        flags = [(reason == flag).fill_null(False).alias(flag) for flag in FLAGS]
         return keyed.select("key", "reason", "action", "redacted_at", *flags)
     ranked = keyed.with_columns(
-        reason.replace_strict(PRECEDENCE, default=_UNKNOWN_RANK, return_dtype=pl.Int8).alias(
-            "rank"
-        ),
+        pl.col("reason")
+        .cast(pl.String)
+        .replace_strict(PRECEDENCE, default=_UNKNOWN_RANK, return_dtype=pl.Int8)
+        .alias("rank"),
     )
     deciding = (
         ranked.sort(
@@ -174,5 +275,27 @@ def per_id(results: pl.DataFrame) -> pl.DataFrame:
         .unique("key", keep="first", maintain_order=True)
         .select("key", "reason", "action", "redacted_at")
     )
-    flags_by_key = ranked.group_by("key").agg((reason == flag).any().alias(flag) for flag in FLAGS)
+    flags_by_key = ranked.group_by("key").agg(flag.any() for flag in flags)
     return deciding.join(flags_by_key, on="key", how="left")
+
+
+def refused(results: pl.DataFrame) -> pl.DataFrame:
+    """The IDs that X refused (records with an ``error``, such as ``invalid_id``): one row
+    per ID, ``key`` (UInt64, ascending) and ``error``. A record whose ``id`` is not a
+    decimal ID cannot name a row of the frame and is left out.
+
+    Example:
+        >>> results = read_results(b'{"id":"9999999999999999999","error":"invalid_id"}\\n'
+        ...                        b'{"id":"8","action":"delete","reason":"deleted"}\\n')
+        >>> refused(results).rows()
+        [(9999999999999999999, 'invalid_id')]
+    """
+    if "error" not in results.columns:
+        results = results.with_columns(pl.lit(None, dtype=pl.String).alias("error"))
+    return (
+        results.filter(pl.col("error").is_not_null())
+        .select(pl.col("id").str.to_integer(dtype=pl.UInt64, strict=False).alias("key"), "error")
+        .drop_nulls("key")
+        .unique("key", keep="first")
+        .sort("key")
+    )

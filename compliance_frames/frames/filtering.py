@@ -3,7 +3,8 @@
 Rows whose tweet or author was deleted, suspended, protected or deactivated are
 dropped; geo columns are emptied on rows whose geo data was scrubbed; rows with an
 event of a reason this version does not know are dropped too (the safe side), unless
-``keep_unknown=True``. What was done is reported.
+``keep_unknown=True``. Edited posts are kept (their current version should be fetched
+again), or dropped with ``edited="drop"``. What was done is reported.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import narwhals.stable.v2 as nw
 
 from ..client import Client
+from ..errors import InputError
 from ..models import JobType
 from .attach import Layout, unknown_reason
 from .checking import check, frame_of, quiet_dask
@@ -41,7 +43,11 @@ class FilterReport:
     """Rows whose geo columns were emptied."""
     geo_columns: tuple[str, ...] = ()
     unchecked: int = 0
-    """Rows whose IDs were not valid (``errors="skip"``): kept, unverified."""
+    """Rows whose IDs were not valid or refused by X (``errors="skip"``): kept, unverified."""
+    edited: int = 0
+    """Kept rows whose post was edited (action ``rehydrate``): fetch them again to hold
+    their current version. With ``edited="drop"`` they are removed instead, and counted
+    in ``removed["edited"]``."""
 
     def __str__(self) -> str:
         removed = self.rows_in - self.rows_out
@@ -63,6 +69,11 @@ class FilterReport:
                 f"{self.scrubbed:,} kept rows had their geo data scrubbed: pass geo_columns=[...] "
                 "to empty those columns."
             )
+        if self.edited:
+            lines.append(
+                f"{self.edited:,} kept posts were edited: fetch them again to hold their "
+                "current version (edited='drop' removes them instead)."
+            )
         if self.unchecked:
             lines.append(f"{self.unchecked:,} rows with invalid IDs were kept unchecked.")
         return "\n".join(lines)
@@ -81,6 +92,7 @@ def filter(
     progress: bool = True,
     keep_flags: bool = False,
     keep_unknown: bool = False,
+    edited: str = "keep",
     report: bool | None = None,
     return_report: bool = False,
     **job_options: Any,
@@ -91,6 +103,8 @@ def filter(
     author was deleted, suspended, protected or deactivated (and, unless
     ``keep_unknown``, rows with an event of an unknown reason), sets ``geo_columns``
     to null on scrub_geo rows, and drops the compliance columns unless ``keep_flags``.
+    Edited posts are kept and counted in the report (fetch them again to hold their
+    current version); ``edited="drop"`` removes them instead.
     The report is printed (``report=True``; by default for eager frames only, since a
     lazy frame would have to be computed for it) and logged; ``return_report=True``
     returns ``(frame, report)``.
@@ -100,6 +114,11 @@ def filter(
         ...                              geo_columns=["lat", "lon"])  # doctest: +SKIP
         Kept 27,031 of 30,000 rows; removed 2,969 (1,510 deleted, ...).
     """
+    if edited not in ("keep", "drop"):
+        raise InputError(
+            f"edited must be 'keep' (keep edited posts, to fetch again) or 'drop' (remove "
+            f"them), not {edited!r}."
+        )
     frame = frame_of(df)
     geo = tuple(geo_columns or ())
     with quiet_dask():
@@ -119,7 +138,8 @@ def filter(
         )
     )
     reason_columns = [prefix + "reason"] + ([f"{prefix}user_reason"] if user_col else [])
-    removal = [nw.col(layout.flag(reason)).fill_null(False) for reason in REMOVAL_REASONS]
+    removed_flags = [*REMOVAL_REASONS, *(["edited"] if edited == "drop" else [])]
+    removal = [nw.col(layout.flag(reason)).fill_null(False) for reason in removed_flags]
     unknown = reduce(lambda a, b: a | b, [unknown_reason(column) for column in reason_columns])
     remove = reduce(lambda a, b: a | b, removal)
     if not keep_unknown:
@@ -127,7 +147,13 @@ def filter(
     scrub = nw.col(layout.flag("scrub_geo")).fill_null(False)
     with quiet_dask():
         summary = _report(
-            flagged, layout, remove, unknown & ~reduce(lambda a, b: a | b, removal), scrub, geo
+            flagged,
+            layout,
+            remove,
+            unknown & ~reduce(lambda a, b: a | b, removal),
+            scrub,
+            geo,
+            removed_flags,
         )
         cleaned = flagged.filter(~remove)
         if geo:
@@ -152,26 +178,32 @@ def _report(
     unknown_only: Any,
     scrub: Any,
     geo: tuple[str, ...],
+    removed_flags: list[str],
 ) -> FilterReport | None:
     """Counts of what the filter does (one aggregation over the flagged frame)."""
+    edited = nw.col(layout.flag("edited")).fill_null(False)
     sums = [nw.len().alias("rows"), remove.cast(nw.Int64).sum().alias("removed_rows")]
     sums += [
-        nw.col(layout.flag(r)).fill_null(False).cast(nw.Int64).sum().alias(r)
-        for r in REMOVAL_REASONS
+        nw.col(layout.flag(r)).fill_null(False).cast(nw.Int64).sum().alias(r) for r in removed_flags
     ]
     sums += [
         unknown_only.cast(nw.Int64).sum().alias("unknown"),
         (scrub & ~remove).cast(nw.Int64).sum().alias("scrubbed"),
         nw.col(layout.flag("deleted")).is_null().cast(nw.Int64).sum().alias("unchecked"),
+        (edited & ~remove).cast(nw.Int64).sum().alias("kept_edited"),
     ]
     counts = flagged.select(*sums)
     row = (counts.collect() if isinstance(counts, nw.LazyFrame) else counts).rows(named=True)[0]
     return FilterReport(
         rows_in=int(row["rows"]),
         rows_out=int(row["rows"]) - int(row["removed_rows"] or 0),
-        removed={reason: int(row[reason] or 0) for reason in REMOVAL_REASONS},
+        removed={
+            reason: int(row[reason] or 0) if reason in removed_flags else 0
+            for reason in (*REMOVAL_REASONS, "edited")
+        },
         unknown=int(row["unknown"] or 0),
         scrubbed=int(row["scrubbed"] or 0),
         geo_columns=geo,
         unchecked=int(row["unchecked"] or 0),
+        edited=int(row["kept_edited"] or 0),
     )

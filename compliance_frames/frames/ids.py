@@ -152,7 +152,53 @@ def invalid_rows_error(
     frame: nw.DataFrame[Any], column: str, keys: pl.Series, n_invalid: int, what: str
 ) -> InvalidIDError:
     """Which rows hold values that are not IDs (their positions, index labels and values)."""
-    positions = keys.is_null().arg_true()[:_EXAMPLES].to_list()
+    shown, examples = _named_rows(frame, column, keys.is_null(), n_invalid)
+    return InvalidIDError(
+        f"Column {column!r} has {n_invalid} value(s) that are not {what} IDs (1-19 decimal "
+        f"digits): {shown}. Fix or drop these rows, or pass errors='skip' "
+        "to keep them with null flags.",
+        count=n_invalid,
+        examples=examples,
+    )
+
+
+def refused_rows_error(
+    frame: nw.DataFrame[Any], column: str, refused: pl.Series, what: str, answer: str
+) -> InvalidIDError:
+    """Which rows hold IDs that X refused (``refused``: their keys), named like
+    :func:`invalid_rows_error` names values that are not IDs.
+
+    Example:
+        >>> frame = nw.from_native(pl.DataFrame({"id": ["5", "9999999999999999999"]}))
+        >>> refused = pl.Series([9999999999999999999], dtype=pl.UInt64)
+        >>> print(refused_rows_error(frame, "id", refused, "tweet", "invalid_id"))
+        ... # doctest: +ELLIPSIS
+        X answered invalid_id for 1 value(s) of column 'id': row 1: '9999999999999999999'. ...
+    """
+    bad = keys_of(frame, column).is_in(refused.implode()).fill_null(False)
+    count = int(bad.sum())
+    shown, examples = _named_rows(frame, column, bad, count)
+    return InvalidIDError(
+        refused_message(column, count, shown, what, answer), count=count, examples=examples
+    )
+
+
+def refused_message(column: str, count: int, shown: str, what: str, answer: str) -> str:
+    """The message of IDs that X refused, with the rows (or values) ``shown``."""
+    return (
+        f"X answered {answer} for {count} value(s) of column {column!r}: {shown}. X does not "
+        f"take them as {what} IDs. The job's results stay cached on disk, so checking this "
+        "frame again with errors='skip' needs no new job and keeps these rows with null "
+        "flags. Or fix or drop these rows and check again (changed IDs make a new job)."
+    )
+
+
+def _named_rows(
+    frame: nw.DataFrame[Any], column: str, bad: pl.Series, count: int
+) -> tuple[str, list[tuple[object, object]]]:
+    """The first few rows where ``bad`` holds, as text (position, index label, value) and
+    as (position, value) examples."""
+    positions = bad.arg_true()[:_EXAMPLES].to_list()
     values = frame[column]
     index = nw.maybe_get_index(frame)
     examples: list[tuple[object, object]] = []
@@ -166,14 +212,8 @@ def invalid_rows_error(
         )
         examples.append((position, value))
         shown.append(f"row {position}{label}: {'null' if value is None else repr(value)}")
-    more = f" and {n_invalid - len(positions)} more" if n_invalid > len(positions) else ""
-    return InvalidIDError(
-        f"Column {column!r} has {n_invalid} value(s) that are not {what} IDs (1-19 decimal "
-        f"digits): {'; '.join(shown)}{more}. Fix or drop these rows, or pass errors='skip' "
-        "to keep them with null flags.",
-        count=n_invalid,
-        examples=examples,
-    )
+    more = f" and {count - len(positions)} more" if count > len(positions) else ""
+    return "; ".join(shown) + more, examples
 
 
 def _missing_as_none(value: Any) -> Any:

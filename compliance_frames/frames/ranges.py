@@ -23,10 +23,11 @@ from typing import Any
 
 import narwhals.stable.v2 as nw
 import numpy as np
+import polars as pl
 
 from ..client import IdSet
 from ..errors import InvalidIDError
-from .ids import float_error, keys_of, nw_key
+from .ids import float_error, keys_of, nw_key, refused_message
 
 KEY = "__compliance_key"
 
@@ -162,6 +163,24 @@ def _invalid(keyed: nw.LazyFrame[Any], column: str, count: int, what: str) -> In
         f"Column {column!r} has {count} value(s) that are not {what} IDs (1-19 decimal digits), "
         f"such as {shown}. Fix or drop these rows, or pass errors='skip' to keep them with "
         "null flags.",
+        count=count,
+        examples=[(None, value) for value in examples],
+    )
+
+
+def refused_values_error(
+    frame: nw.LazyFrame[Any], column: str, refused: pl.Series, what: str, answer: str
+) -> InvalidIDError:
+    """Which values of a lazy frame's column X refused (``refused``: their keys): how many
+    rows hold them, and a few distinct ones (a lazy frame has no row positions to name)."""
+    keyed = _keyed(frame, column, frame.collect_schema()[column])
+    hit = keyed.filter(nw.col(KEY).is_in(refused.to_list()))
+    count = int(_one_row(hit.select(nw.len().alias("rows")))["rows"] or 0)
+    distinct = hit.select(column).unique().sort(column).head(_EXAMPLES)
+    examples = [value for (value,) in distinct.collect(backend="polars").iter_rows()]
+    shown = ", ".join(repr(value) for value in examples)
+    return InvalidIDError(
+        refused_message(column, count, f"such as {shown}", what, answer),
         count=count,
         examples=[(None, value) for value in examples],
     )

@@ -2,14 +2,18 @@
 
 Example:
     >>> import polars as pl
+    >>> reasons = ["deleted", None, "tweet_edited", "scrub_geo", "geo_scrubbed"]
     >>> flagged = pl.DataFrame({
-    ...     "compliance_reason": ["deleted", None, None, "scrub_geo"],
-    ...     **{f"compliance_{r}": [r == "deleted", False, False, r == "scrub_geo"]
-    ...        for r in ("deleted", "suspended", "protected", "scrub_geo", "deactivated")},
+    ...     "compliance_reason": reasons,
+    ...     **{f"compliance_{flag}": [REASON_FLAGS.get(r) == flag for r in reasons]
+    ...        for flag in FLAGS},
     ... })
-    >>> print(summary(flagged, as_of="2026-11-23").sentence())  # doctest: +NORMALIZE_WHITESPACE
-    As of 2026-11-23, 75.0% of 4 tweets were still available (25.0% deleted).
-    Geo data had been removed from 25.0%.
+    >>> result = summary(flagged, as_of="2026-11-23")
+    >>> print(result.sentence())  # doctest: +NORMALIZE_WHITESPACE
+    As of 2026-11-23, 80.0% of 5 tweets were still available (20.0% deleted).
+    Geo data had been removed from 40.0%. 20.0% had been edited.
+    >>> result.share("tweet", "scrub_geo"), result.share("tweet", "edited")
+    (0.4, 0.2)
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import polars as pl
 from ..errors import InputError
 from .attach import unknown_reason
 from .checking import frame_of, quiet_dask
-from .events import FLAGS, REMOVAL_REASONS
+from .events import FLAGS, REASON_FLAGS, REMOVAL_REASONS
 
 __all__ = ["ComplianceSummary", "plot_summary", "summary"]
 
@@ -35,7 +39,10 @@ class ComplianceSummary:
 
     ``table`` has one row per (``level``, ``reason``): level ``any`` for the flags
     (what happened to the tweet or its author), ``tweet`` and ``author`` for the
-    deciding reason of each. Shares are of the rows whose IDs were checked.
+    deciding reason of each. A known reason is named after its flag (``geo_scrubbed``
+    and ``scrub_geo`` are one line, ``scrub_geo``; ``tweet_edited`` is ``edited``); a
+    reason this version does not know keeps its name. Shares are of the rows whose IDs
+    were checked.
     """
 
     table: pl.DataFrame
@@ -71,6 +78,8 @@ class ComplianceSummary:
             text += f" {other['share'].sum():.1%} had events of other reasons ({names})."
         if self.share("any", "scrub_geo"):
             text += f" Geo data had been removed from {self.share('any', 'scrub_geo'):.1%}."
+        if self.share("any", "edited"):
+            text += f" {self.share('any', 'edited'):.1%} had been edited."
         return text
 
     def __str__(self) -> str:
@@ -132,9 +141,15 @@ def summary(
                 .filter(~nw.col("reason").is_null())
                 .group_by("reason")
                 .agg(nw.len().alias("rows"))
-            ).with_columns(pl.lit(level).alias("level"))
-            for level, column in levels
+            )
+            for _, column in levels
         ]
+    counts = [  # known reasons named after their flags: the two geo spellings are one
+        count.group_by(pl.col("reason").replace(REASON_FLAGS))
+        .agg(pl.col("rows").sum())
+        .with_columns(pl.lit(level).alias("level"))
+        for count, (level, _) in zip(counts, levels, strict=True)
+    ]
     checked = int(totals["checked"] or 0)
     rows = [("any", reason, int(totals[prefix + reason] or 0)) for reason in FLAGS]
     table = pl.concat(
@@ -146,7 +161,7 @@ def summary(
             ),
             *[
                 c.select("level", "reason", pl.col("rows").cast(pl.Int64)).sort(
-                    "rows", descending=True
+                    ["rows", "reason"], descending=[True, False]
                 )
                 for c in counts
             ],

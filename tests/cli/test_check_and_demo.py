@@ -120,14 +120,21 @@ def test_the_demo_runs_offline_in_well_under_a_minute(tmp_path: Path) -> None:
     assert elapsed < 60
 
 
-def test_the_emulator_the_cli_reaches_needs_no_token_on_storage(
-    cli: Run, cli_emulator: Emulator, tmp_path: Path
+def test_the_token_goes_with_the_cli_transfers_only_to_the_api_host(
+    cli: Run, cli_emulator: Emulator, tmp_path: Path, flow: str
 ) -> None:
     source = tmp_path / "tweets.csv"
     DATASET.write_csv(source)
     cli("check", str(source), "--id-col", "tweet_id", "--user-col", "author_id", "--no-progress")
     assert cli_emulator.storage_authorizations() == []
-    assert cli_emulator.request_log("storage")
+    transfers = [
+        entry
+        for entry in cli_emulator.request_log()
+        if entry.host == "storage" or entry.path.endswith(("/upload", "/download"))
+    ]
+    assert len(transfers) == 4  # two jobs: an upload and a download each
+    expected = f"Bearer {cli_emulator.bearer_token}" if flow == "bytepath" else None
+    assert {entry.authorization for entry in transfers} == {expected}
 
 
 def test_check_refuses_unreadable_inputs_and_unknown_geo_columns_before_any_job(

@@ -12,6 +12,7 @@ from pytest_mock import MockerFixture
 
 from compliance_frames import Client
 from compliance_frames.emulator import Emulator, ManualClock
+from compliance_frames.emulator.state import LoggedRequest
 from tests.conftest import EmulatorFactory
 
 START = 1_700_000_000.0
@@ -46,6 +47,24 @@ def _no_token_on_storage(make_emulator: EmulatorFactory) -> Iterator[None]:
     for emulator in make_emulator.started:
         assert emulator.storage_authorizations() == []
         assert all(entry.authorization is None for entry in emulator.request_log("storage"))
+
+
+def transfer_log(emulator: Emulator, method: str | None = None) -> list[LoggedRequest]:
+    """The uploads and downloads the emulator saw, whichever host took them (the API host
+    in the byte-path flow, the storage host in the older one)."""
+    return [
+        entry
+        for entry in emulator.request_log()
+        if (entry.host == "storage" or entry.path.endswith(("/upload", "/download")))
+        and method in (None, entry.method)
+    ]
+
+
+def transfer_auth(emulator: Emulator) -> dict[str, str]:
+    """The headers a transfer needs: the bearer token on the byte-path flow, none on GCS."""
+    if emulator.flow == "bytepath":
+        return {"Authorization": f"Bearer {emulator.bearer_token}"}
+    return {}
 
 
 @pytest.fixture

@@ -31,7 +31,13 @@ CASES = [(endpoint, False) for endpoint in ("create", "get", "list", "upload", "
 )
 @pytest.mark.parametrize("kind", [429, 500, 503, "drop"])
 def test_run_job_survives_every_fault(
-    make_emulator: EmulatorFactory, make_client, no_sleep, endpoint: str, kind: Any, resumable: bool
+    make_emulator: EmulatorFactory,
+    make_client,
+    no_sleep,
+    endpoint: str,
+    kind: Any,
+    resumable: bool,
+    flow: str,
 ) -> None:
     emulator = make_emulator(events=EVENTS)
     client: Client = make_client(emulator)
@@ -43,10 +49,14 @@ def test_run_job_survives_every_fault(
     assert emulator.state.faults.pending() == 0  # both faults really happened
     creates = [e for e in emulator.request_log("api") if e.method == "POST"]
     if endpoint == "create" and kind == "drop":
-        assert len(creates) == 1  # the lost answer was found by name, not re-posted
+        # The lost answer was found by name, not re-posted; but a resumable create that the
+        # 2026 service refused (400, answer lost) is asked again, then without resumable.
+        assert len(creates) == (3 if resumable and flow == "bytepath" else 1)
     assert no_sleep.call_count >= times
 
 
+# Two jobs of a type waiting for IDs at once: only the older service allows it.
+@pytest.mark.flow("gcs")
 @pytest.mark.parametrize("name", ["shared-name", None])
 def test_a_failed_create_never_adopts_a_job_that_was_already_there(
     make_emulator: EmulatorFactory, make_client, no_sleep, name: str | None
@@ -75,6 +85,7 @@ def test_create_that_succeeded_behind_a_503_is_found_not_repeated(
     assert len([e for e in emulator.request_log("api") if e.method == "POST"]) == 1
 
 
+@pytest.mark.flow("gcs")  # two users jobs waiting for IDs at once
 def test_create_job_alone_recovers_from_a_lost_answer(
     make_emulator: EmulatorFactory, make_client, no_sleep
 ) -> None:
@@ -101,6 +112,7 @@ def test_a_429_waits_until_the_window_resets(
     assert 590 < delay <= 602  # until x-rate-limit-reset, plus a second
 
 
+@pytest.mark.flow("gcs")  # the storage host's resumable protocol
 def test_resumable_upload_resumes_after_a_drop_mid_chunk(
     make_emulator: EmulatorFactory, make_client, no_sleep
 ) -> None:
@@ -126,6 +138,7 @@ def test_resumable_upload_resumes_after_a_drop_mid_chunk(
     assert emulator.job(job.id)["n_ids"] == 600_000
 
 
+@pytest.mark.flow("gcs")  # the storage host's resumable protocol
 def test_resumable_upload_resumes_in_a_new_process(
     make_emulator: EmulatorFactory, make_client, no_sleep
 ) -> None:

@@ -21,6 +21,7 @@ from compliance_frames import (
     WaitTimeoutError,
 )
 from compliance_frames.emulator import Emulator, ManualClock
+from tests.client.conftest import transfer_log
 from tests.conftest import EmulatorFactory
 
 IDS = [1265324480517361664, 906972198136631298, 20, 5]
@@ -32,7 +33,7 @@ def creates(emulator: Emulator) -> int:
 
 
 def downloads(emulator: Emulator) -> int:
-    return sum(1 for e in emulator.request_log("storage") if e.method == "GET")
+    return len(transfer_log(emulator, "GET"))
 
 
 def reasons(result: Any) -> list[tuple[str, str]]:
@@ -75,7 +76,7 @@ def test_rerun_after_an_interrupted_wait_reattaches(
     assert result.jobs[0].id == caught.value.job.id
     assert reasons(result) == [("1265324480517361664", "deleted"), ("20", "suspended")]
     assert creates(emulator) == 1
-    assert sum(1 for e in emulator.request_log("storage") if e.method == "PUT") == 1
+    assert len(transfer_log(emulator, "PUT")) == 1
 
 
 def test_a_created_job_from_a_crashed_run_gets_the_upload(

@@ -1,4 +1,4 @@
-"""The API host: create, list and get, their validation rules and their answers."""
+"""The API host: create, list, get and cancel, their validation rules and their answers."""
 
 from __future__ import annotations
 
@@ -6,14 +6,27 @@ import pytest
 import requests
 
 from compliance_frames.emulator import Emulator, ManualClock
-from tests.conftest import validating_session
-from tests.emulator.helpers import create, jobs_url, upload, wait_status
+from tests.conftest import EmulatorFactory
+from tests.emulator.helpers import (
+    cancel,
+    create,
+    jobs_url,
+    upload,
+    validating_session,
+    wait_status,
+)
 
 TWITTER_EPOCH_MS = 1288834974657
 
 
-def test_create_answers_200_with_a_new_job(api: requests.Session, emulator: Emulator) -> None:
-    answer = api.post(jobs_url(emulator), json={"type": "tweets", "name": "my-job"})
+def test_create_answers_200_with_a_new_job(
+    api: requests.Session, emulator: Emulator, flow: str
+) -> None:
+    answer = api.post(
+        jobs_url(emulator),
+        json={"type": "tweets", "name": "my-job"},
+        params={"compliance_job.fields": "name,resumable"},
+    )
     assert answer.status_code == 200
     job = answer.json()["data"]
     assert job["status"] == "created"
@@ -21,15 +34,21 @@ def test_create_answers_200_with_a_new_job(api: requests.Session, emulator: Emul
     assert job["name"] == "my-job"
     assert job["resumable"] is False
     assert "error" not in job
-    assert job["upload_url"].startswith(emulator.storage_url + "/twttr-tweet-compliance/")
-    assert job["download_url"].startswith(emulator.storage_url + "/twttr-tweet-compliance/")
+    if flow == "gcs":
+        assert emulator.storage_url is not None
+        assert job["upload_url"].startswith(emulator.storage_url + "/twttr-tweet-compliance/")
+        assert job["download_url"].startswith(emulator.storage_url + "/twttr-tweet-compliance/")
+    else:
+        assert emulator.storage_url is None
+        assert job["upload_url"].startswith(f"{jobs_url(emulator, job['id'])}/upload?token=")
+        assert job["download_url"].startswith(f"{jobs_url(emulator, job['id'])}/download?token=")
 
 
 def test_job_without_name_has_no_name_field(api: requests.Session, emulator: Emulator) -> None:
     assert "name" not in create(api, emulator, type="users")
 
 
-def test_job_ids_are_snowflakes_of_the_creation_time(make_emulator) -> None:
+def test_job_ids_are_snowflakes_of_the_creation_time(make_emulator: EmulatorFactory) -> None:
     clock = ManualClock(start=1_633_592_478.0)  # 2021-10-07T07:41:18Z
     emulator = make_emulator(clock=clock)
     api = validating_session(emulator)
@@ -84,7 +103,7 @@ def test_create_rejects_a_body_that_is_not_json(api: requests.Session, emulator:
 def test_one_job_in_progress_per_type(api: requests.Session, emulator: Emulator) -> None:
     emulator.stall_next_job(type="tweets")
     busy = create(api, emulator, name="busy")
-    assert upload(busy, b"1\n").status_code == 200
+    assert upload(emulator, busy, b"1\n").status_code == 200
     wait_status(api, emulator, busy["id"], "in_progress")
     answer = api.post(jobs_url(emulator), json={"type": "tweets"})
     assert answer.status_code == 409
@@ -101,13 +120,17 @@ def test_one_job_in_progress_per_type(api: requests.Session, emulator: Emulator)
     assert create(api, emulator)["status"] == "created"
 
 
+@pytest.mark.flow("gcs")
 def test_created_jobs_do_not_block_new_ones(api: requests.Session, emulator: Emulator) -> None:
     create(api, emulator)
     assert create(api, emulator)["status"] == "created"
 
 
 def test_list_is_newest_first_with_result_count(api: requests.Session, emulator: Emulator) -> None:
-    ids = [create(api, emulator, name=f"job-{i}")["id"] for i in range(3)]
+    ids = []
+    for i in range(3):
+        ids.append(create(api, emulator, name=f"job-{i}")["id"])
+        cancel(api, emulator, ids[-1])  # a created job is active (byte-path): free the type
     create(api, emulator, type="users")
     body = api.get(jobs_url(emulator), params={"type": "tweets"}).json()
     assert [job["id"] for job in body["data"]] == ids[::-1]
@@ -121,10 +144,10 @@ def test_list_without_jobs_has_only_meta(api: requests.Session, emulator: Emulat
 
 
 def test_list_filters_by_status(api: requests.Session, emulator: Emulator) -> None:
-    waiting = create(api, emulator)
     done = create(api, emulator)
-    upload(done, b"1\n2\n")
+    upload(emulator, done, b"1\n2\n")
     wait_status(api, emulator, done["id"], "complete")
+    waiting = create(api, emulator)
 
     def ids(status: str) -> list[str]:
         body = api.get(jobs_url(emulator), params={"type": "tweets", "status": status}).json()
@@ -179,7 +202,8 @@ def test_list_accepts_the_fields_parameter(api: requests.Session, emulator: Emul
 
 def test_get_returns_the_job(api: requests.Session, emulator: Emulator) -> None:
     job = create(api, emulator, name="x")
-    fetched = api.get(jobs_url(emulator, job["id"])).json()["data"]
+    fields = {"compliance_job.fields": "name,resumable"}
+    fetched = api.get(jobs_url(emulator, job["id"]), params=fields).json()["data"]
     assert fetched == job  # same content; URLs minted once and returned unchanged
 
 
@@ -220,6 +244,69 @@ def test_key_order_varies_between_answers(api: requests.Session, emulator: Emula
     assert len(orders) > 1
 
 
-def test_unknown_path_and_wrong_method(api: requests.Session, emulator: Emulator) -> None:
+def test_unknown_path_and_wrong_method(
+    api: requests.Session, emulator: Emulator, flow: str
+) -> None:
     assert api.get(emulator.base_url + "/2/tweets").status_code == 404
     assert api.delete(jobs_url(emulator)).status_code == 405
+    assert api.put(jobs_url(emulator, "1")).status_code == 405
+    transfer = api.put(jobs_url(emulator, "1") + "/upload", data=b"1\n")
+    assert transfer.status_code == 404
+    if flow == "gcs":  # no such path before 2026
+        assert transfer.json()["errors"][0]["message"] == "Sorry, that page does not exist"
+    else:  # the path exists, the job does not
+        assert transfer.json()["detail"] == "There is no compliance job with id 1."
+
+
+@pytest.mark.flow("bytepath")
+def test_resumable_jobs_are_refused_in_the_byte_path_flow(
+    api: requests.Session, emulator: Emulator
+) -> None:
+    answer = api.post(jobs_url(emulator), json={"type": "tweets", "resumable": True})
+    assert answer.status_code == 400
+    problem = answer.json()
+    assert problem["type"] == "https://api.twitter.com/2/problems/invalid-request"
+    [error] = problem["errors"]
+    assert error == {
+        "parameters": {"resumable": ["true"]},
+        "message": "resumable uploads are not supported; create the job without it",
+    }
+    assert emulator.jobs == []
+    assert create(api, emulator, resumable=False)["resumable"] is False
+
+
+@pytest.mark.flow("bytepath")
+def test_a_created_job_is_active_until_cancelled_or_expired(make_emulator: EmulatorFactory) -> None:
+    clock = ManualClock(start=1_700_000_000)
+    emulator = make_emulator(clock=clock, upload_window=60)
+    api = validating_session(emulator)
+    first = create(api, emulator)
+    refused = api.post(jobs_url(emulator), json={"type": "tweets"})
+    assert refused.status_code == 409
+    assert refused.json()["type"] == "https://api.twitter.com/2/problems/conflict"
+    assert create(api, emulator, type="users")["status"] == "created"  # the other type is free
+    cancel(api, emulator, first["id"])
+    second = create(api, emulator)  # freed by the cancel
+    clock.advance(60)  # its upload window closes unused: expired, the type is free again
+    assert emulator.job(second["id"])["status"] == "expired"
+    assert create(api, emulator)["status"] == "created"
+
+
+@pytest.mark.flow("bytepath")
+def test_an_in_progress_job_blocks_until_cancelled(
+    api: requests.Session, emulator: Emulator
+) -> None:
+    emulator.stall_next_job()
+    busy = create(api, emulator)
+    assert upload(emulator, busy, b"1\n").status_code == 200
+    wait_status(api, emulator, busy["id"], "in_progress")
+    assert api.post(jobs_url(emulator), json={"type": "tweets"}).status_code == 409
+    cancel(api, emulator, busy["id"])
+    assert create(api, emulator)["status"] == "created"
+
+
+def test_api_version_header_follows_the_flow(
+    api: requests.Session, emulator: Emulator, flow: str
+) -> None:
+    answer = api.get(jobs_url(emulator), params={"type": "tweets"})
+    assert answer.headers["api-version"] == ("2.168" if flow == "bytepath" else "2.159")

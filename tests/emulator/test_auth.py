@@ -6,8 +6,8 @@ import pytest
 import requests
 
 from compliance_frames.emulator import Emulator
-from tests.conftest import validating_session
-from tests.emulator.helpers import jobs_url
+from tests.conftest import EmulatorFactory
+from tests.emulator.helpers import jobs_url, validating_session
 
 UNAUTHORIZED = {
     "title": "Unauthorized",
@@ -18,7 +18,9 @@ UNAUTHORIZED = {
 
 
 @pytest.mark.parametrize("token", [None, "not-the-token"])
-@pytest.mark.parametrize(("method", "path"), [("POST", ""), ("GET", ""), ("GET", "/1")])
+@pytest.mark.parametrize(
+    ("method", "path"), [("POST", ""), ("GET", ""), ("GET", "/1"), ("DELETE", "/1")]
+)
 def test_missing_or_wrong_token_is_401(
     emulator: Emulator, token: str | None, method: str, path: str
 ) -> None:
@@ -44,7 +46,9 @@ def test_user_context_token_is_403_unsupported_authentication(emulator: Emulator
     assert "Application-Only" in body["detail"]
 
 
-def test_app_without_batch_compliance_is_403_client_forbidden(make_emulator) -> None:
+def test_app_without_batch_compliance_is_403_client_forbidden(
+    make_emulator: EmulatorFactory,
+) -> None:
     emulator = make_emulator(enrolled=False)
     answer = validating_session(emulator).get(jobs_url(emulator), params={"type": "tweets"})
     assert answer.status_code == 403

@@ -6,8 +6,17 @@ import pytest
 import requests
 
 from compliance_frames.emulator import Emulator
-from tests.conftest import validating_session
-from tests.emulator.helpers import TEXT, create, jobs_url, upload, wait_status
+from tests.conftest import EmulatorFactory
+from tests.emulator.helpers import (
+    cancel,
+    create,
+    download,
+    jobs_url,
+    transfer_headers,
+    upload,
+    validating_session,
+    wait_status,
+)
 
 KIB256 = 256 * 1024
 
@@ -62,7 +71,27 @@ def test_api_drop_cuts_the_body(api: requests.Session, emulator: Emulator, endpo
     assert [entry.status for entry in emulator.request_log("api")][-1] is None
     if endpoint == "create":  # the job was created before the answer was lost
         assert [j["type"] for j in emulator.jobs] == ["users", "tweets"]
+        cancel(api, emulator, emulator.jobs[0]["id"])  # a created job is active (byte-path)
     assert call(api, emulator, endpoint, job["id"]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "problem_type"),
+    [
+        (429, 429, "about:blank"),
+        (503, 503, "about:blank"),
+        ("usage-cap", 429, "https://api.twitter.com/2/problems/usage-capped"),
+    ],
+)
+def test_cancel_faults(
+    api: requests.Session, emulator: Emulator, kind: object, status: int, problem_type: str
+) -> None:
+    job = create(api, emulator)
+    emulator.inject("cancel", kind)
+    answer = api.delete(jobs_url(emulator, job["id"]))
+    assert (answer.status_code, answer.json()["type"]) == (status, problem_type)
+    assert emulator.job(job["id"])["status"] == "created"  # not cancelled
+    assert cancel(api, emulator, job["id"])["status"] == "failed"
 
 
 def test_create_fault_can_happen_after_processing(
@@ -73,6 +102,7 @@ def test_create_fault_can_happen_after_processing(
     assert len(emulator.jobs) == 1
 
 
+@pytest.mark.flow("gcs")
 @pytest.mark.parametrize(
     ("endpoint", "kind", "status", "code"),
     [
@@ -89,28 +119,72 @@ def test_storage_error_faults(
 ) -> None:
     job = create(api, emulator)
     if endpoint == "download":
-        upload(job, b"1\n")
+        upload(emulator, job, b"1\n")
         wait_status(api, emulator, job["id"], "complete")
     emulator.inject(endpoint, kind)
-    answer = upload(job, b"1\n") if endpoint == "upload" else requests.get(job["download_url"])
+    answer = upload(emulator, job, b"1\n") if endpoint == "upload" else download(emulator, job)
     assert answer.status_code == status
     assert f"<Code>{code}</Code>" in answer.text
     if endpoint == "upload":
         assert emulator.job(job["id"])["status"] == "created"
-        assert upload(job, b"1\n").status_code == 200
+        assert upload(emulator, job, b"1\n").status_code == 200
     else:
-        assert requests.get(job["download_url"]).status_code == 200
+        assert download(emulator, job).status_code == 200
+
+
+@pytest.mark.flow("bytepath")
+@pytest.mark.parametrize("endpoint", ["upload", "download"])
+@pytest.mark.parametrize(
+    ("kind", "status", "title"),
+    [(429, 429, "Too Many Requests"), (500, 500, "Internal Server Error"), (503, 503, None)],
+)
+def test_transfer_error_faults_are_api_problems(
+    api: requests.Session, emulator: Emulator, endpoint: str, kind: int, status: int, title: str
+) -> None:
+    job = create(api, emulator)
+    if endpoint == "download":
+        upload(emulator, job, b"1\n")
+        wait_status(api, emulator, job["id"], "complete")
+    emulator.inject(endpoint, kind)
+    answer = upload(emulator, job, b"1\n") if endpoint == "upload" else download(emulator, job)
+    assert answer.status_code == status
+    assert answer.headers["Content-Type"] == "application/problem+json"
+    assert answer.json()["type"] == "about:blank"
+    assert answer.json()["title"] == (title or "Service Unavailable")
+    assert "x-rate-limit-reset" in answer.headers
+    if endpoint == "upload":
+        assert emulator.job(job["id"])["status"] == "created"
+        assert upload(emulator, job, b"1\n").status_code == 200
+    else:
+        assert download(emulator, job).status_code == 200
+
+
+@pytest.mark.flow("bytepath")
+def test_upload_error_fault_after_processing_keeps_the_upload(
+    api: requests.Session, emulator: Emulator
+) -> None:
+    job = create(api, emulator)
+    emulator.inject("upload", 503, processed=True)
+    assert upload(emulator, job, b"1\n2\n").status_code == 503
+    emulator.wait_processed(job["id"])
+    assert emulator.job(job["id"])["n_ids"] == 2
+    again = upload(emulator, job, b"1\n")  # the client retries: the IDs are in already
+    assert again.status_code == 409
+    assert "received its IDs already" in again.json()["detail"]
 
 
 def test_upload_drop_loses_the_plain_upload(api: requests.Session, emulator: Emulator) -> None:
     job = create(api, emulator)
     emulator.inject("upload", "drop")
     with pytest.raises(requests.ConnectionError):
-        requests.put(job["upload_url"], data=b"1234567\n" * 500_000, headers=TEXT)
+        upload(emulator, job, b"1234567\n" * 500_000)
     assert emulator.job(job["id"])["status"] == "created"
-    assert upload(job, b"1\n").status_code == 200
+    if emulator.flow == "bytepath":
+        assert emulator.request_log("api")[-1].status is None
+    assert upload(emulator, job, b"1\n").status_code == 200
 
 
+@pytest.mark.flow("gcs")
 def test_upload_drop_keeps_whole_chunks_of_a_resumable_upload(
     api: requests.Session, emulator: Emulator
 ) -> None:
@@ -140,25 +214,27 @@ def test_upload_drop_keeps_whole_chunks_of_a_resumable_upload(
     assert emulator.job(job["id"])["n_ids"] == len(data) // 8
 
 
-def test_download_drop_cuts_the_body_and_range_resumes(make_emulator) -> None:
+def test_download_drop_cuts_the_body_and_range_resumes(make_emulator: EmulatorFactory) -> None:
     emulator = make_emulator(events={str(i): "deleted" for i in range(1, 2001)})
     api = validating_session(emulator)
     job = create(api, emulator)
-    upload(job, b"".join(b"%d\n" % i for i in range(1, 2001)))
+    upload(emulator, job, b"".join(b"%d\n" % i for i in range(1, 2001)))
     wait_status(api, emulator, job["id"], "complete")
-    whole = requests.get(job["download_url"]).content
+    whole = download(emulator, job).content
     emulator.inject("download", "drop")
     received = bytearray()
+    headers = transfer_headers(emulator, None)
 
     def read_all() -> None:
-        with requests.get(job["download_url"], stream=True) as answer:
+        with requests.get(job["download_url"], stream=True, headers=headers) as answer:
             for block in answer.iter_content(4096):
                 received.extend(block)
 
     with pytest.raises(requests.exceptions.ChunkedEncodingError):
         read_all()
     assert 0 < len(received) < len(whole)
-    rest = requests.get(job["download_url"], headers={"Range": f"bytes={len(received)}-"})
+    rest = download(emulator, job, Range=f"bytes={len(received)}-")
+    assert rest.status_code == 206
     assert bytes(received) + rest.content == whole
 
 

@@ -8,12 +8,18 @@ from datetime import datetime, timezone
 
 import numpy as np
 import pytest
-import requests
 
 from compliance_frames.emulator import Emulator, ManualClock
 from compliance_frames.idlines import format_ids
-from tests.conftest import validating_session
-from tests.emulator.helpers import create, upload, wait_status
+from tests.conftest import EmulatorFactory
+from tests.emulator.helpers import (
+    cancel,
+    create,
+    download,
+    upload,
+    validating_session,
+    wait_status,
+)
 
 TWEET_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 USER_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$")
@@ -24,20 +30,26 @@ def run(
     emulator: Emulator, data: bytes, job_type: str = "tweets"
 ) -> tuple[dict[str, object], bytes]:
     api = validating_session(emulator)
+    for active in emulator.jobs:  # byte-path: a created job of the type would block a new one
+        if active["type"] == job_type and active["status"] in ("created", "in_progress"):
+            cancel(api, emulator, active["id"])
     job = create(api, emulator, type=job_type)
-    assert upload(job, data).status_code == 200
+    assert upload(emulator, job, data).status_code == 200
     emulator.wait_processed(job["id"])
     final = api.get(f"{emulator.base_url}/2/compliance/jobs/{job['id']}").json()["data"]
     if final["status"] != "complete":
         return final, b""
-    return final, requests.get(job["download_url"]).content
+    answer = download(emulator, job)
+    assert answer.status_code == 200
+    return final, answer.content
 
 
 def records(content: bytes) -> list[dict[str, str]]:
     return [json.loads(line) for line in content.splitlines() if line.strip()]
 
 
-def test_explicit_events(make_emulator) -> None:
+@pytest.mark.flow("gcs")
+def test_explicit_events(make_emulator: EmulatorFactory) -> None:
     emulator = make_emulator(
         events={
             "1265324480517361664": ["deleted", "scrub_geo"],
@@ -67,7 +79,7 @@ def test_explicit_events(make_emulator) -> None:
     assert list(found[0]) == ["id", "action", "created_at", "redacted_at", "reason"]
 
 
-def test_explicit_events_per_job_type(make_emulator) -> None:
+def test_explicit_events_per_job_type(make_emulator: EmulatorFactory) -> None:
     emulator = make_emulator(events={"tweets": {"5": "deleted"}, "users": {"5": "suspended"}})
     _, tweets = run(emulator, b"5\n", "tweets")
     _, users = run(emulator, b"5\n", "users")
@@ -76,16 +88,21 @@ def test_explicit_events_per_job_type(make_emulator) -> None:
     assert USER_TIME.match(records(users)[0]["created_at"])
 
 
-def test_derived_outcomes_follow_the_rates_and_are_deterministic(make_emulator) -> None:
+def test_derived_outcomes_follow_the_rates_and_are_deterministic(
+    make_emulator: EmulatorFactory, flow: str
+) -> None:
+    geo = "scrub_geo" if flow == "gcs" else "geo_scrubbed"
     rates = {
         "tweets": {
             "deleted": 0.2,
             "suspended": 0.1,
             "protected": 0.05,
-            "scrub_geo": 0.05,
+            geo: 0.05,
             "deactivated": 0.1,
         }
     }
+    if flow == "bytepath":
+        rates["tweets"]["tweet_edited"] = 0.05
     ids = np.arange(10**18, 10**18 + 100_000, dtype=np.uint64)
     data = format_ids(ids)
     first = records(run(make_emulator(rates=rates), data)[1])
@@ -96,8 +113,10 @@ def test_derived_outcomes_follow_the_rates_and_are_deterministic(make_emulator) 
     }
     for reason, rate in rates["tweets"].items():
         assert shares[reason] == pytest.approx(rate, abs=0.01), reason
-    missing = sum("redacted_at" not in r for r in first) / len(first)
+    missing = sum(r.get("redacted_at") is None for r in first) / len(first)
     assert missing == pytest.approx(0.1, abs=0.02)
+    if flow == "bytepath":  # present, null where unknown
+        assert all("redacted_at" in r for r in first)
     assert all(TWEET_TIME.match(r["created_at"]) for r in first)
     other_seed = records(run(make_emulator(rates=rates, seed=1), data)[1])
     assert other_seed != first
@@ -108,14 +127,17 @@ def test_users_jobs_have_user_reasons_and_timestamps(emulator: Emulator) -> None
     found = records(run(emulator, data, "users")[1])
     assert {r["reason"] for r in found} == {"deleted", "suspended", "protected", "deactivated"}
     assert all(USER_TIME.match(r["created_at"]) for r in found)
-    assert all(USER_TIME.match(r["redacted_at"]) for r in found if "redacted_at" in r)
+    assert all(USER_TIME.match(r["redacted_at"]) for r in found if r.get("redacted_at"))
 
 
-def test_default_rates_flag_about_a_tenth(emulator: Emulator) -> None:
+def test_default_rates_flag_about_a_tenth(emulator: Emulator, flow: str) -> None:
     data = format_ids(np.arange(10**17, 10**17 + 50_000, dtype=np.uint64))
     job, content = run(emulator, data)
     found = records(content)
-    assert len(found) / 50_000 == pytest.approx(0.1, abs=0.01)
+    removed = [r for r in found if r["action"] == "delete"]
+    assert len(removed) / 50_000 == pytest.approx(0.1 if flow == "gcs" else 0.09, abs=0.01)
+    # byte-path: edits (2%) and geo scrubbing (1%) on top
+    assert len(found) / 50_000 == pytest.approx(0.1 if flow == "gcs" else 0.12, abs=0.01)
     assert emulator.job(str(job["id"]))["n_events"] == len(found)
 
 
@@ -129,7 +151,7 @@ def test_default_rates_flag_about_a_tenth(emulator: Emulator) -> None:
     ],
 )
 def test_result_file_line_endings(
-    make_emulator, settings: dict[str, bool], separator: bytes
+    make_emulator: EmulatorFactory, settings: dict[str, bool], separator: bytes
 ) -> None:
     emulator = make_emulator(events={"1": "deleted", "2": "protected"}, **settings)
     _, content = run(emulator, b"1\n2\n")
@@ -139,7 +161,7 @@ def test_result_file_line_endings(
     assert all(json.loads(part) for part in parts[:2])
 
 
-def test_job_without_events_has_an_empty_file(make_emulator) -> None:
+def test_job_without_events_has_an_empty_file(make_emulator: EmulatorFactory) -> None:
     job, content = run(make_emulator(events={}), b"1\n2\n")
     assert job["status"] == "complete"
     assert content == b""
@@ -150,6 +172,7 @@ def test_empty_upload_completes_with_no_results(emulator: Emulator) -> None:
     assert (job["status"], content) == ("complete", b"")
 
 
+@pytest.mark.flow("gcs")
 @pytest.mark.parametrize(
     ("data", "fragment"),
     [
@@ -166,8 +189,7 @@ def test_a_line_that_is_not_an_id_fails_the_job(
     job, _ = run(emulator, data)
     assert job["status"] == "failed"
     assert fragment in str(job["error"])
-    download = requests.get(str(job["download_url"]))
-    assert download.status_code == 404
+    assert download(emulator, job).status_code == 404
 
 
 def test_crlf_uploads_and_a_missing_final_newline_are_fine(emulator: Emulator) -> None:
@@ -190,19 +212,19 @@ def test_stall_keeps_a_job_in_progress_until_released(emulator: Emulator) -> Non
     emulator.stall_next_job()
     api = validating_session(emulator)
     job = create(api, emulator)
-    upload(job, b"1\n")
+    upload(emulator, job, b"1\n")
     emulator.wait_processed(job["id"])
     assert emulator.job(job["id"])["status"] == "in_progress"
     emulator.release_job(job["id"])
     wait_status(api, emulator, job["id"], "complete")
 
 
-def test_processing_time_is_a_floor_plus_a_rate(make_emulator) -> None:
+def test_processing_time_is_a_floor_plus_a_rate(make_emulator: EmulatorFactory) -> None:
     clock = ManualClock(start=1_700_000_000)
     emulator = make_emulator(clock=clock, processing_seconds=3600, seconds_per_id=0.5)
     api = validating_session(emulator)
     job = create(api, emulator)
-    upload(job, format_ids(np.arange(1, 1001, dtype=np.uint64)))
+    upload(emulator, job, format_ids(np.arange(1, 1001, dtype=np.uint64)))
     emulator.wait_processed(job["id"])
     clock.advance(3600 + 500 - 1)
     assert emulator.job(job["id"])["status"] == "in_progress"
@@ -210,18 +232,31 @@ def test_processing_time_is_a_floor_plus_a_rate(make_emulator) -> None:
     assert emulator.job(job["id"])["status"] == "complete"
 
 
-def test_a_million_ids_are_processed(emulator: Emulator) -> None:
+def test_a_million_ids_are_processed(emulator: Emulator, flow: str) -> None:
     ids = np.arange(10**18, 10**18 + 1_000_000, dtype=np.uint64)
     job, content = run(emulator, format_ids(ids))
     assert emulator.job(str(job["id"]))["n_ids"] == 1_000_000
     found = records(content)
     assert len({r["id"] for r in found}) == len(found)
-    assert 0.09 < len(found) / 1_000_000 < 0.11
+    share = 0.10 if flow == "gcs" else 0.12
+    assert share - 0.01 < len(found) / 1_000_000 < share + 0.01
 
 
 def test_invalid_settings_are_refused() -> None:
     with pytest.raises(ValueError, match="unknown reason"):
         Emulator(rates={"users": {"scrub_geo": 0.1}})
+    with pytest.raises(ValueError, match="in the bytepath flow"):
+        Emulator(rates={"tweets": {"scrub_geo": 0.1}})  # byte-path spells it geo_scrubbed
+    with pytest.raises(ValueError, match="in the gcs flow"):
+        Emulator(flow="gcs", rates={"tweets": {"tweet_edited": 0.1}})
+    with pytest.raises(ValueError, match="flow must be 'bytepath'"):
+        Emulator(flow="s3")
+    with pytest.raises(ValueError, match="max_upload_bytes must be >= 1"):
+        Emulator(max_upload_bytes=0)
+    with pytest.raises(ValueError, match="byte-path flow only"):
+        Emulator(flow="gcs", events={"1": "invalid_id"})
+    with pytest.raises(ValueError, match="storage_port is for flow='gcs'"):
+        Emulator(storage_port=9)
     with pytest.raises(ValueError, match="sum to at most 1"):
         Emulator(rates={"tweets": {"deleted": 0.8, "suspended": 0.5}})
     with pytest.raises(ValueError, match="not a 1-19 digit ID"):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import requests
 
 from compliance_frames.emulator import ManualClock
-from tests.conftest import validating_session
-from tests.emulator.helpers import jobs_url
+from tests.conftest import EmulatorFactory
+from tests.emulator.helpers import jobs_url, validating_session
 
 TOO_MANY = {
     "title": "Too Many Requests",
@@ -16,7 +16,7 @@ TOO_MANY = {
 }
 
 
-def test_default_window_is_150_per_15_minutes(make_emulator) -> None:
+def test_default_window_is_150_per_15_minutes(make_emulator: EmulatorFactory) -> None:
     clock = ManualClock(start=1_700_000_000)
     emulator = make_emulator(clock=clock)
     answer = validating_session(emulator).get(jobs_url(emulator), params={"type": "tweets"})
@@ -25,7 +25,9 @@ def test_default_window_is_150_per_15_minutes(make_emulator) -> None:
     assert answer.headers["x-rate-limit-reset"] == str(1_700_000_000 + 900)
 
 
-def test_each_endpoint_has_its_own_window_and_429_after_the_limit(make_emulator) -> None:
+def test_each_endpoint_has_its_own_window_and_429_after_the_limit(
+    make_emulator: EmulatorFactory,
+) -> None:
     clock = ManualClock(start=1_700_000_000)
     emulator = make_emulator(clock=clock, rate_limit=3)
     api = validating_session(emulator)
@@ -46,7 +48,7 @@ def test_each_endpoint_has_its_own_window_and_429_after_the_limit(make_emulator)
     assert again.headers["x-rate-limit-reset"] == str(1_700_000_000 + 900 + 900)
 
 
-def test_rate_headers_on_every_answer(make_emulator) -> None:
+def test_rate_headers_on_every_answer(make_emulator: EmulatorFactory) -> None:
     emulator = make_emulator(rate_limit=1)
     api = validating_session(emulator)
     answers = [

@@ -1,4 +1,4 @@
-"""The storage host: signed URLs, plain and resumable uploads, ranged downloads."""
+"""The storage host of the gcs flow: signed URLs, plain and resumable uploads, ranged downloads."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import pytest
 import requests
 
 from compliance_frames.emulator import Emulator, ManualClock
-from tests.conftest import validating_session
-from tests.emulator.helpers import TEXT, create, upload, wait_status
+from tests.conftest import EmulatorFactory
+from tests.emulator.helpers import TEXT, create, upload, validating_session, wait_status
 
+pytestmark = pytest.mark.flow("gcs")
 KIB256 = 256 * 1024
 
 
@@ -56,7 +57,7 @@ def test_plain_upload_needs_exactly_text_plain(api: requests.Session, emulator: 
         api.get(f"{emulator.base_url}/2/compliance/jobs/{job['id']}").json()["data"]["status"]
         == "created"
     )
-    answer = upload(job, b"1\n")
+    answer = upload(emulator, job, b"1\n")
     assert answer.status_code == 200
     assert answer.content == b""
 
@@ -82,13 +83,13 @@ def test_tampered_url_is_403(api: requests.Session, emulator: Emulator, part: st
     assert xml_code(answer) == "SignatureDoesNotMatch"
 
 
-def test_expired_upload_url_is_400_expired_token(make_emulator) -> None:
+def test_expired_upload_url_is_400_expired_token(make_emulator: EmulatorFactory) -> None:
     clock = ManualClock(start=1_633_592_478)
     emulator = make_emulator(clock=clock)
     api = validating_session(emulator)
     job = create(api, emulator)
     clock.advance(901)
-    answer = upload(job, b"1\n")
+    answer = upload(emulator, job, b"1\n")
     assert answer.status_code == 400
     assert xml_code(answer) == "ExpiredToken"
     assert "<Message>Invalid argument.</Message>" in answer.text
@@ -111,12 +112,12 @@ def test_authorization_header_on_a_signed_url_is_refused_and_logged(
     assert emulator.job(job["id"])["status"] == "created"
 
 
-def test_upload_moves_the_job_to_in_progress_then_complete(make_emulator) -> None:
+def test_upload_moves_the_job_to_in_progress_then_complete(make_emulator: EmulatorFactory) -> None:
     clock = ManualClock(start=1_700_000_000)
     emulator = make_emulator(clock=clock, processing_seconds=60, seconds_per_id=10)
     api = validating_session(emulator)
     job = create(api, emulator)
-    assert upload(job, b"1\n2\n3\n").status_code == 200
+    assert upload(emulator, job, b"1\n2\n3\n").status_code == 200
     emulator.wait_processed(job["id"])
     assert emulator.job(job["id"])["status"] == "in_progress"
     clock.advance(60 + 3 * 10 - 1)
@@ -130,8 +131,8 @@ def test_second_upload_after_processing_began_is_accepted_and_ignored(
     api: requests.Session, emulator: Emulator
 ) -> None:
     job = create(api, emulator)
-    upload(job, b"1\n")
-    assert upload(job, b"2\n3\n").status_code == 200
+    upload(emulator, job, b"1\n")
+    assert upload(emulator, job, b"2\n3\n").status_code == 200
     emulator.wait_processed(job["id"])
     assert emulator.job(job["id"])["n_ids"] == 1
 
@@ -193,7 +194,7 @@ def test_resumable_upload_in_chunks(api: requests.Session, emulator: Emulator) -
 def test_resumable_rules(api: requests.Session, emulator: Emulator) -> None:
     job = create(api, emulator, resumable=True)
     # the resumable URL is signed for POST start, not for a plain PUT
-    assert xml_code(upload(job, b"1\n")) == "SignatureDoesNotMatch"
+    assert xml_code(upload(emulator, job, b"1\n")) == "SignatureDoesNotMatch"
     session = start_session(job)
     odd = requests.put(session, data=b"1\n" * 1000, headers={"Content-Range": "bytes 0-1999/5000"})
     assert odd.status_code == 400
@@ -218,13 +219,13 @@ def test_resumable_rules(api: requests.Session, emulator: Emulator) -> None:
     assert emulator.job(job["id"])["n_ids"] == KIB256 // 2 + 1
 
 
-def test_download_streams_results_and_honours_range(make_emulator) -> None:
+def test_download_streams_results_and_honours_range(make_emulator: EmulatorFactory) -> None:
     emulator = make_emulator(events={"20": "deleted", "30": "suspended"})
     api = validating_session(emulator)
     job = create(api, emulator)
     before = requests.get(job["download_url"])
     assert (before.status_code, xml_code(before)) == (404, "NoSuchKey")
-    upload(job, b"10\n20\n30\n")
+    upload(emulator, job, b"10\n20\n30\n")
     wait_status(api, emulator, job["id"], "complete")
     whole = requests.get(job["download_url"])
     assert whole.status_code == 200
@@ -244,12 +245,12 @@ def test_download_streams_results_and_honours_range(make_emulator) -> None:
     assert beyond.headers["Content-Range"] == f"bytes */{len(whole.content)}"
 
 
-def test_download_stops_after_the_download_window(make_emulator) -> None:
+def test_download_stops_after_the_download_window(make_emulator: EmulatorFactory) -> None:
     clock = ManualClock(start=1_700_000_000)
     emulator = make_emulator(clock=clock, download_window=3600)
     api = validating_session(emulator)
     job = create(api, emulator)
-    upload(job, b"1\n")
+    upload(emulator, job, b"1\n")
     emulator.wait_processed(job["id"])
     assert requests.get(job["download_url"]).status_code == 200
     clock.advance(3601)
@@ -258,7 +259,7 @@ def test_download_stops_after_the_download_window(make_emulator) -> None:
     assert emulator.job(job["id"])["status"] == "complete"
 
 
-def test_job_never_uploaded_expires_after_the_upload_window(make_emulator) -> None:
+def test_job_never_uploaded_expires_after_the_upload_window(make_emulator: EmulatorFactory) -> None:
     clock = ManualClock(start=1_700_000_000)
     emulator = make_emulator(clock=clock, upload_window=60)
     api = validating_session(emulator)
@@ -282,18 +283,18 @@ def test_job_never_uploaded_expires_after_the_upload_window(make_emulator) -> No
 
 def test_data_folder_given_is_made_and_kept_own_folder_is_removed(tmp_path: Path) -> None:
     given = tmp_path / "not" / "yet"
-    with Emulator(data_dir=str(given), processing_seconds=0) as emulator:
+    with Emulator(flow="gcs", data_dir=str(given), processing_seconds=0) as emulator:
         api = validating_session(emulator)
         job = create(api, emulator)
-        assert upload(job, b"20\n").status_code == 200
+        assert upload(emulator, job, b"20\n").status_code == 200
         wait_status(api, emulator, job["id"], "complete")
     assert (given / job["id"] / "delivery").is_file()  # the user's folder is the user's
 
-    with Emulator(processing_seconds=0) as emulator:
+    with Emulator(flow="gcs", processing_seconds=0) as emulator:
         own = Path(emulator.state.data_dir)
         api = validating_session(emulator)
         job = create(api, emulator)
-        assert upload(job, b"20\n").status_code == 200
+        assert upload(emulator, job, b"20\n").status_code == 200
         wait_status(api, emulator, job["id"], "complete")
         assert own.is_dir()
     assert not own.exists()
@@ -305,7 +306,9 @@ def test_data_folder_given_is_made_and_kept_own_folder_is_removed(tmp_path: Path
     assert not own.exists()
 
 
-def test_an_unfinished_resumable_session_expires_and_so_does_its_job(make_emulator) -> None:
+def test_an_unfinished_resumable_session_expires_and_so_does_its_job(
+    make_emulator: EmulatorFactory,
+) -> None:
     clock = ManualClock(start=1_700_000_000)
     emulator = make_emulator(clock=clock, upload_window=60, session_window=3600)
     api = validating_session(emulator)

@@ -1,5 +1,9 @@
 """A research dataset with every kind of event, in every kind of frame, and a client
-for an emulator that knows those events."""
+for an emulator that knows those events.
+
+The emulator answers in the format of its flow: ``gcs`` writes every event (T_MULTI has
+two: scrub_geo and protected), ``bytepath`` one event per ID (T_MULTI: protected only),
+so what is expected of T_MULTI depends on the flow (see :func:`tweet_events`)."""
 
 from __future__ import annotations
 
@@ -25,6 +29,8 @@ T_MULTI = "1182427463398813696"  # scrub_geo and protected
 T_UNKNOWN = "1000000000000000001"  # a reason this version does not know
 T_SUSPENDED = "1450000000000000000"
 T_DEACTIVATED = "1460000000000000000"
+T_EDITED = "1470000000000000000"  # edited: action rehydrate (bytepath), delete (gcs)
+T_GEO_NEW = "1480000000000000000"  # geo scrubbed, spelled as the byte-path flow does
 U_OK, U_SUSPENDED, U_PROTECTED, U_DEACTIVATED, U_DELETED = 101, 102, 103, 104, 105
 
 EVENTS = {
@@ -35,6 +41,8 @@ EVENTS = {
         T_UNKNOWN: "bounced",
         T_SUSPENDED: "suspended",
         T_DEACTIVATED: {"reason": "deactivated", "redacted_at": None},
+        T_EDITED: "tweet_edited",
+        T_GEO_NEW: "geo_scrubbed",
     },
     "users": {
         str(U_SUSPENDED): "suspended",
@@ -44,19 +52,44 @@ EVENTS = {
     },
 }
 
-TWEETS = [T_DELETED, T_OK, T_GEO, T_MULTI, T_DELETED, T_UNKNOWN, T_SUSPENDED, T_DEACTIVATED, T_OK]
-AUTHORS = [U_OK, U_SUSPENDED, U_OK, U_PROTECTED, U_OK, U_DEACTIVATED, U_DELETED, U_OK, U_OK]
-INDEX = ["r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8"]
+TWEETS = [
+    T_DELETED,
+    T_OK,
+    T_GEO,
+    T_MULTI,
+    T_DELETED,
+    T_UNKNOWN,
+    T_SUSPENDED,
+    T_DEACTIVATED,
+    T_OK,
+    T_EDITED,
+    T_GEO_NEW,
+]
+AUTHORS = [
+    U_OK,
+    U_SUSPENDED,
+    U_OK,
+    U_PROTECTED,
+    U_OK,
+    U_DEACTIVATED,
+    U_DELETED,
+    U_OK,
+    U_OK,
+    U_OK,
+    U_OK,
+]
+N = len(TWEETS)
+INDEX = [f"r{i}" for i in range(N)]
 DATA: dict[str, list[Any]] = {
     "tweet_id": TWEETS,
     "author_id": AUTHORS,
-    "text": [f"tweet {i}" for i in range(9)],
-    "lat": [float(i) for i in range(9)],
-    "lon": [float(-i) for i in range(9)],
+    "text": [f"tweet {i}" for i in range(N)],
+    "lat": [float(i) for i in range(N)],
+    "lon": [float(-i) for i in range(N)],
 }
 
 # Expected tweet-level (reason, flags) per tweet; flags in the order of FLAGS.
-FLAGS = ("deleted", "suspended", "protected", "scrub_geo", "deactivated")
+FLAGS = ("deleted", "suspended", "protected", "scrub_geo", "deactivated", "edited")
 TWEET_EVENTS: dict[str, tuple[str | None, set[str]]] = {
     T_DELETED: ("deleted", {"deleted"}),
     T_OK: (None, set()),
@@ -65,7 +98,32 @@ TWEET_EVENTS: dict[str, tuple[str | None, set[str]]] = {
     T_UNKNOWN: ("bounced", set()),
     T_SUSPENDED: ("suspended", {"suspended"}),
     T_DEACTIVATED: ("deactivated", {"deactivated"}),
+    T_EDITED: ("tweet_edited", {"edited"}),
+    T_GEO_NEW: ("geo_scrubbed", {"scrub_geo"}),
 }
+"""The expectations of the older format (several events per ID): the gcs flow's."""
+
+
+def tweet_events(flow: str) -> dict[str, tuple[str | None, set[str]]]:
+    """Expected tweet-level (reason, flags) per tweet in the format of ``flow``: the
+    byte-path flow reports one event per ID, so T_MULTI is protected, not geo scrubbed."""
+    if flow == "gcs":
+        return TWEET_EVENTS
+    return {**TWEET_EVENTS, T_MULTI: ("protected", {"protected"})}
+
+
+def tweet_results(flow: str) -> list[tuple[str, str]]:
+    """The (id, reason) of every tweet event the emulator of ``flow`` reports."""
+    if flow == "gcs":
+        return [
+            (tweet, reason if isinstance(reason, str) else reason["reason"])
+            for tweet, spec in EVENTS["tweets"].items()
+            for reason in (spec if isinstance(spec, list) else [spec])
+        ]
+    events = tweet_events(flow)
+    return [(tweet, str(events[tweet][0])) for tweet in EVENTS["tweets"]]
+
+
 USER_EVENTS: dict[int, str | None] = {
     U_OK: None,
     U_SUSPENDED: "suspended",
@@ -73,6 +131,26 @@ USER_EVENTS: dict[int, str | None] = {
     U_DEACTIVATED: "deactivated",
     U_DELETED: "deleted",
 }
+
+
+def expected_tweet_rows(flow: str) -> list[tuple[Any, ...]]:
+    """(tweet_id, reason, *flags) of every row of the dataset, as a tweets check gives them."""
+    out = []
+    for tweet in TWEETS:
+        reason, flags = tweet_events(flow)[tweet]
+        out.append((tweet, reason, *(f in flags for f in FLAGS)))
+    return out
+
+
+def expected_combined_rows(flow: str) -> list[tuple[Any, ...]]:
+    """(tweet_id, reason, user_reason, *flags) of every row, as a check with user_col gives."""
+    out = []
+    for tweet, author in zip(TWEETS, AUTHORS, strict=True):
+        reason, flags = tweet_events(flow)[tweet]
+        user_reason = USER_EVENTS[author]
+        combined = set(flags) | ({user_reason} if user_reason else set())
+        out.append((tweet, reason, user_reason, *(f in combined for f in FLAGS)))
+    return out
 
 
 def make_frame(
@@ -161,3 +239,27 @@ def client(events_emulator: Any, tmp_path: Path) -> Client:
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+@pytest.fixture
+def events_client(make_emulator: EmulatorFactory, tmp_path: Path) -> Any:
+    """Make a client of a fresh emulator that knows the dataset's events plus those given
+    per job type (such as ``{id: "invalid_id"}``), in the format of the test's flow."""
+
+    def make(tweets: dict[str, Any] | None = None, users: dict[str, Any] | None = None) -> Client:
+        emulator = make_emulator(
+            events={
+                "tweets": {**EVENTS["tweets"], **(tweets or {})},
+                "users": {**EVENTS["users"], **(users or {})},
+            },
+            rate_window=10.0,
+        )
+        return Client(
+            emulator.bearer_token,
+            emulator.base_url,
+            results_dir=tmp_path / "cache",
+            poll_interval=0.05,
+            max_poll_interval=0.5,
+        )
+
+    return make

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 import compliance_frames
-from compliance_frames import Client
+from compliance_frames import Client, InputError, InvalidIDError
 from tests.frames.conftest import (
     AUTHORS,
     BACKENDS,
@@ -20,37 +20,26 @@ from tests.frames.conftest import (
     FLAGS,
     INDEX,
     T_DELETED,
+    T_EDITED,
+    T_GEO,
+    T_GEO_NEW,
     T_MULTI,
-    TWEET_EVENTS,
+    T_OK,
     TWEETS,
     USER_EVENTS,
+    N,
     assert_unchanged,
+    expected_combined_rows,
+    expected_tweet_rows,
     make_frame,
     materialise,
     rows,
     snapshot,
+    tweet_results,
 )
 
 P = "compliance_"
 FLAG_COLUMNS = [P + f for f in FLAGS]
-
-
-def expected_tweet_rows() -> list[tuple[Any, ...]]:
-    out = []
-    for tweet in TWEETS:
-        reason, flags = TWEET_EVENTS[tweet]
-        out.append((tweet, reason, *(f in flags for f in FLAGS)))
-    return out
-
-
-def expected_combined_rows() -> list[tuple[Any, ...]]:
-    out = []
-    for tweet, author in zip(TWEETS, AUTHORS, strict=True):
-        reason, flags = TWEET_EVENTS[tweet]
-        user_reason = USER_EVENTS[author]
-        combined = set(flags) | ({user_reason} if user_reason else set())
-        out.append((tweet, reason, user_reason, *(f in combined for f in FLAGS)))
-    return out
 
 
 def assert_dtypes(result: Any, backend: str, columns: list[str], nullable: bool = False) -> None:
@@ -75,14 +64,16 @@ def assert_dtypes(result: Any, backend: str, columns: list[str], nullable: bool 
         assert all(dtypes[f] == ("boolean" if nullable else bool) for f in flags)
 
 
-def test_check_flags_every_row(backend: str, client: Client, events_emulator: Any) -> None:
+def test_check_flags_every_row(
+    backend: str, client: Client, events_emulator: Any, flow: str
+) -> None:
     frame = make_frame(backend)
     before = snapshot(frame)
     result = compliance_frames.check(
         frame, "tweet_id", type="tweets", client=client, progress=False
     )
     assert type(result) is type(frame)  # same kind: LazyFrame stays lazy, Dask stays Dask
-    assert rows(result, ["tweet_id", P + "reason", *FLAG_COLUMNS]) == expected_tweet_rows()
+    assert rows(result, ["tweet_id", P + "reason", *FLAG_COLUMNS]) == expected_tweet_rows(flow)
     table = materialise(result)
     assert list(table.columns) == [
         *DATA,
@@ -94,10 +85,15 @@ def test_check_flags_every_row(backend: str, client: Client, events_emulator: An
     assert list(table["text"]) == DATA["text"]  # the order, and the other columns, as they were
     if backend in ("pandas", "pandas-pyarrow", "dask"):
         assert list(table.index) == INDEX
-    actions = {a for a in table[P + "action"] if isinstance(a, str)}
-    assert actions == {"delete"}
+    actions = dict(zip(table["tweet_id"], table[P + "action"], strict=True))
+    assert {a for a in actions.values() if isinstance(a, str)} == (
+        {"delete"} if flow == "gcs" else {"delete", "rehydrate", "scrub_geo"}
+    )
+    if flow == "bytepath":
+        assert (actions[T_EDITED], actions[T_GEO_NEW]) == ("rehydrate", "scrub_geo")
     redacted = dict(zip(table["tweet_id"], table[P + "redacted_at"], strict=True))
     assert redacted[T_MULTI] == pd.Timestamp("2022-01-01", tz="UTC")  # the deciding event's
+    assert not pd.isna(redacted[T_DELETED])  # bytepath: redacted_at, else its alias deleted_at
     assert pd.isna(redacted[TWEETS[1]])  # no event, no time
     assert_dtypes(result, backend, [P + "reason", P + "action", P + "redacted_at", *FLAG_COLUMNS])
     assert_unchanged(frame, before)
@@ -105,7 +101,7 @@ def test_check_flags_every_row(backend: str, client: Client, events_emulator: An
     assert job["n_ids"] == len(set(TWEETS))  # each distinct ID uploaded once
 
 
-def test_check_with_user_col(backend: str, client: Client, events_emulator: Any) -> None:
+def test_check_with_user_col(backend: str, client: Client, events_emulator: Any, flow: str) -> None:
     frame = make_frame(backend)
     before = snapshot(frame)
     result = (
@@ -115,10 +111,9 @@ def test_check_with_user_col(backend: str, client: Client, events_emulator: Any)
             frame, "tweet_id", user_col="author_id", client=client, progress=False
         )
     )
-    assert (
-        rows(result, ["tweet_id", P + "reason", P + "user_reason", *FLAG_COLUMNS])
-        == expected_combined_rows()
-    )
+    assert rows(
+        result, ["tweet_id", P + "reason", P + "user_reason", *FLAG_COLUMNS]
+    ) == expected_combined_rows(flow)
     table = materialise(result)
     assert list(table.columns)[-3:] == [
         P + "user_reason",
@@ -137,21 +132,18 @@ def test_check_with_user_col(backend: str, client: Client, events_emulator: Any)
     assert types == [("tweets", len(set(TWEETS))), ("users", len(set(AUTHORS)))]
 
 
-def test_results_are_typed(backend: str, client: Client) -> None:
+def test_results_are_typed(backend: str, client: Client, flow: str) -> None:
     frame = make_frame(backend)
     events = compliance_frames.results(frame, "tweet_id", client=client, progress=False)
     table = materialise(events)
     assert sorted(zip(table["id"], table["reason"].astype(str), strict=True)) == sorted(
-        [
-            (T_DELETED, "deleted"),
-            (TWEETS[2], "scrub_geo"),
-            (T_MULTI, "scrub_geo"),
-            (T_MULTI, "protected"),
-            (TWEETS[5], "bounced"),
-            (TWEETS[6], "suspended"),
-            (TWEETS[7], "deactivated"),
-        ]
+        tweet_results(flow)
     )
+    assert table["error"].isna().all()  # no ID refused
+    if flow == "gcs":
+        assert (T_MULTI, "scrub_geo") in tweet_results(flow)  # two events of one ID
+    else:
+        assert len(set(table["id"])) == len(table)  # one event per ID
     if isinstance(events, (pl.DataFrame, pl.LazyFrame)):
         assert type(events) is type(frame)
         assert events.collect_schema() == pl.Schema(compliance_frames.frames.RESULTS_SCHEMA)
@@ -162,6 +154,7 @@ def test_results_are_typed(backend: str, client: Client) -> None:
 
 
 def test_filter_drops_and_scrubs(backend: str, client: Client) -> None:
+    # The same on both flows: T_MULTI, protected, goes whether or not its geo was scrubbed.
     frame = make_frame(backend)
     before = snapshot(frame)
     cleaned, report = compliance_frames.filter(
@@ -176,16 +169,41 @@ def test_filter_drops_and_scrubs(backend: str, client: Client) -> None:
     assert type(cleaned) is type(frame)
     table = materialise(cleaned)
     assert list(table.columns) == list(DATA)  # the compliance columns are dropped
-    # kept: tweets without removal events whose authors are fine either
-    assert list(table["tweet_id"]) == [TWEETS[2], TWEETS[8]]
-    assert [pd.isna(v) for v in table["lat"]] == [True, False]  # scrubbed geo emptied
-    assert [pd.isna(v) for v in table["lon"]] == [True, False]
+    # kept: tweets without removal events whose authors are fine either; edited ones too
+    assert list(table["tweet_id"]) == [T_GEO, T_OK, T_EDITED, T_GEO_NEW]
+    assert [pd.isna(v) for v in table["lat"]] == [True, False, False, True]  # geo emptied
+    assert [pd.isna(v) for v in table["lon"]] == [True, False, False, True]  # both spellings
     if backend in ("pandas", "pandas-pyarrow", "dask"):
-        assert list(table.index) == ["r2", "r8"]
+        assert list(table.index) == ["r2", "r8", "r9", "r10"]
     # "bounced" goes anyway (its author is deactivated): none goes for an unknown reason alone
-    assert (report.rows_in, report.rows_out, report.unknown, report.scrubbed) == (9, 2, 0, 1)
+    assert (report.rows_in, report.rows_out, report.unknown, report.scrubbed) == (N, 4, 0, 2)
     assert report.removed["deleted"] == 3  # two rows of a deleted tweet, one of a deleted author
+    assert (report.edited, report.removed["edited"]) == (1, 0)
+    assert "1 kept posts were edited: fetch them again" in str(report)
+    assert "edited='drop'" in str(report)
     assert_unchanged(frame, before)
+
+
+@pytest.mark.parametrize("backend", ["pandas", "polars-lazy", "dask"])
+def test_filter_can_drop_edited_posts(backend: str, client: Client) -> None:
+    frame = make_frame(backend)
+    cleaned, report = compliance_frames.filter(
+        frame, "tweet_id", client=client, progress=False, edited="drop", return_report=True
+    )
+    kept = list(materialise(cleaned)["tweet_id"])
+    assert T_EDITED not in kept
+    assert T_GEO_NEW in kept
+    assert (report.edited, report.removed["edited"]) == (0, 1)
+    assert "1 edited" in str(report)
+    assert "kept posts were edited" not in str(report)
+
+
+def test_filter_refuses_an_unknown_edited_choice(client: Client, events_emulator: Any) -> None:
+    with pytest.raises(InputError, match=r"edited must be 'keep' .* or 'drop' .*not 'remove'"):
+        make_frame("polars").compliance.filter(
+            "tweet_id", client=client, progress=False, edited="remove"
+        )
+    assert events_emulator.jobs == []  # refused before any job
 
 
 def test_filter_can_keep_flags_and_unknown_reasons(
@@ -198,8 +216,9 @@ def test_filter_can_keep_flags_and_unknown_reasons(
     assert TWEETS[5] in cleaned["tweet_id"].to_list()  # "bounced" kept
     assert P + "reason" in cleaned.columns
     printed = capsys.readouterr().out
-    assert "Kept 4 of 9 rows" in printed
+    assert f"Kept 6 of {N} rows" in printed
     assert "pass geo_columns=[...]" in printed
+    assert "1 kept posts were edited" in printed
 
 
 def test_lazy_filter_does_not_print_unless_asked(
@@ -239,12 +258,12 @@ def test_accessor_is_registered_and_stateless(client: Client) -> None:
     pdf = make_frame("pandas")
     assert pdf.compliance._frame is pdf
     assert (
-        make_frame("polars").compliance.check("tweet_id", client=client, progress=False).height == 9
+        make_frame("polars").compliance.check("tweet_id", client=client, progress=False).height == N
     )
     assert not hasattr(pdf.compliance, "__dict__") or set(vars(pdf.compliance)) == {"_frame"}
 
 
-def test_duckdb_relations_are_checked(client: Client) -> None:
+def test_duckdb_relations_are_checked(client: Client, flow: str) -> None:
     import duckdb
 
     pdf = make_frame("pandas").reset_index(drop=True)  # noqa: F841 - read by duckdb by name
@@ -252,24 +271,20 @@ def test_duckdb_relations_are_checked(client: Client) -> None:
     result = compliance_frames.check(
         relation, "tweet_id", user_col="author_id", client=client, progress=False
     )
-    table = result.pl().sort("text")  # a SQL engine keeps no row order
-    assert (
-        rows(table, ["tweet_id", P + "reason", P + "user_reason", *FLAG_COLUMNS])
-        == expected_combined_rows()
-    )
+    number = pl.col("text").str.extract(r"(\d+)").cast(pl.Int32)
+    table = result.pl().sort(number)  # a SQL engine keeps no row order
+    assert rows(
+        table, ["tweet_id", P + "reason", P + "user_reason", *FLAG_COLUMNS]
+    ) == expected_combined_rows(flow)
 
 
 @pytest.mark.parametrize("backend", [b for b in BACKENDS if b != "dask"])  # no Dask accessor
-def test_results_through_the_accessor(client: Client, backend: str) -> None:
+def test_results_through_the_accessor(client: Client, backend: str, flow: str) -> None:
     frame = make_frame(backend)
     events = materialise(frame.compliance.results("tweet_id", client=client, progress=False))
     assert sorted(
         zip(events["id"].astype(str), events["reason"].astype(str), strict=True)
-    ) == sorted(
-        (tweet, reason if isinstance(reason, str) else reason.get("reason", ""))
-        for tweet, spec in EVENTS["tweets"].items()
-        for reason in (spec if isinstance(spec, list) else [spec])
-    )
+    ) == sorted(tweet_results(flow))
 
 
 def test_a_users_check_on_a_frame_of_accounts(client: Client, backend: str) -> None:
@@ -279,3 +294,37 @@ def test_a_users_check_on_a_frame_of_accounts(client: Client, backend: str) -> N
     assert rows(flagged, ["compliance_suspended"]) == [
         (reason == "suspended",) for reason in USER_EVENTS.values()
     ]
+
+
+@pytest.mark.flow("bytepath")
+@pytest.mark.parametrize("backend", ["pandas", "polars-lazy"])
+def test_an_id_x_answers_invalid_is_named_and_a_rerun_needs_no_new_job(
+    backend: str, make_emulator: Any, tmp_path: Any
+) -> None:
+    events = {"tweets": {**EVENTS["tweets"], T_OK: "invalid_id"}, "users": EVENTS["users"]}
+    emulator = make_emulator(events=events, rate_window=10.0)
+    client = Client(
+        emulator.bearer_token,
+        emulator.base_url,
+        results_dir=tmp_path / "cache",
+        poll_interval=0.05,
+        max_poll_interval=0.5,
+    )
+    frame = make_frame(backend)
+    with pytest.raises(InvalidIDError, match="X answered invalid_id for 2 value") as caught:
+        materialise(compliance_frames.check(frame, "tweet_id", client=client, progress=False))
+    if backend == "pandas":
+        assert f"row 1 (index 'r1'): '{T_OK}'; row 8 (index 'r8')" in str(caught.value)
+    assert "cached on disk" in str(caught.value)
+    flagged = compliance_frames.check(
+        frame, "tweet_id", client=client, progress=False, errors="skip"
+    )
+    table = materialise(flagged)
+    assert [pd.isna(v) for v in table[P + "deleted"]] == [t == T_OK for t in TWEETS]
+    assert rows(flagged, [P + "edited"])[TWEETS.index(T_EDITED)] == (True,)
+    cleaned, report = compliance_frames.filter(
+        frame, "tweet_id", client=client, progress=False, errors="skip", return_report=True
+    )
+    assert report.unchecked == 2
+    assert list(materialise(cleaned)["tweet_id"]).count(T_OK) == 2  # kept, unverified
+    assert len(emulator.jobs) == 1  # the reruns used the cached results

@@ -18,6 +18,9 @@ from tests.frames.conftest import materialise, rows
 
 P = "compliance_"
 NEAR_2_63 = [2**63 - 1, 2**63, 2**63 + 1, 9_999_999_999_999_999_999, 10**18]
+DELETED = str(2**62)  # deleted on both flows
+"""On the byte-path flow X answers IDs above 2**63-1 with invalid_id: the expectations of
+those IDs depend on the flow."""
 
 
 @pytest.fixture
@@ -26,6 +29,7 @@ def exact_client(make_emulator: EmulatorFactory, tmp_path: Any) -> Client:
         str(2**63): "deleted",
         "9999999999999999999": "suspended",
         str(2**63 - 1): "protected",
+        DELETED: "deleted",
     }
     emulator = make_emulator(events=events, rate_window=10.0)
     return Client(
@@ -37,10 +41,14 @@ def exact_client(make_emulator: EmulatorFactory, tmp_path: Any) -> Client:
     )
 
 
-def expected(values: list[int]) -> list[tuple[str | None, bool, bool, bool]]:
+def expected(values: list[int], flow: str) -> list[tuple[str | None, Any, Any, Any]]:
+    """(reason, deleted, suspended, protected) per value; on bytepath, null flags for the
+    IDs that X refuses (checked with errors='skip')."""
     reasons = {2**63: "deleted", 9_999_999_999_999_999_999: "suspended", 2**63 - 1: "protected"}
     return [
-        (
+        (None, None, None, None)
+        if flow == "bytepath" and v > 2**63 - 1
+        else (
             reasons.get(v),
             reasons.get(v) == "deleted",
             reasons.get(v) == "suspended",
@@ -80,12 +88,32 @@ IDS_AS = {
 
 
 @pytest.mark.parametrize("make", IDS_AS.values(), ids=IDS_AS.keys())
-def test_64_bit_ids_round_trip_and_match(make: Any, exact_client: Client) -> None:
+def test_64_bit_ids_round_trip_and_match(make: Any, exact_client: Client, flow: str) -> None:
     frame = make()
-    result = compliance_frames.check(frame, "id", client=exact_client, progress=False)
+    errors = "skip" if flow == "bytepath" else "raise"  # bytepath: X refuses IDs > 2**63-1
+    result = compliance_frames.check(
+        frame, "id", client=exact_client, progress=False, errors=errors
+    )
     assert rows(
         result, [P + "reason", P + "deleted", P + "suspended", P + "protected"]
-    ) == expected(NEAR_2_63)
+    ) == expected(NEAR_2_63, flow)
+
+
+@pytest.mark.flow("bytepath")
+@pytest.mark.parametrize("make", IDS_AS.values(), ids=IDS_AS.keys())
+def test_ids_that_x_refuses_are_named_exactly(make: Any, exact_client: Client) -> None:
+    # Only the exact 64-bit values match X's invalid_id records: their rows, no other.
+    with pytest.raises(InvalidIDError) as caught:
+        materialise(compliance_frames.check(make(), "id", client=exact_client, progress=False))
+    message = str(caught.value)
+    assert message.startswith("X answered invalid_id for 3 value(s) of column 'id'")
+    assert caught.value.count == 3
+    shown = [str(value) for _, value in caught.value.examples]
+    assert shown == [str(2**63), str(2**63 + 1), "9999999999999999999"]
+    if not isinstance(make(), pl.LazyFrame):
+        assert [position for position, _ in caught.value.examples] == [1, 2, 3]
+        assert "row 1: " in message
+        assert "row 0" not in message
 
 
 def test_signed_int64_ids_near_the_top(exact_client: Client) -> None:
@@ -257,7 +285,7 @@ def test_bad_arguments_say_what_to_do(
 
 
 def test_a_name_clash_needs_overwrite(exact_client: Client) -> None:
-    frame = pd.DataFrame({"id": [str(2**63)], P + "deleted": ["mine"]})
+    frame = pd.DataFrame({"id": [DELETED], P + "deleted": ["mine"]})
     with pytest.raises(
         InputError, match=r"already has column\(s\) 'compliance_deleted'.*overwrite=True"
     ):
@@ -273,7 +301,7 @@ def test_a_name_clash_needs_overwrite(exact_client: Client) -> None:
 
 
 def test_a_checked_frame_can_be_checked_again_with_overwrite(exact_client: Client) -> None:
-    frame = pl.DataFrame({"id": [str(2**63), "5"]})
+    frame = pl.DataFrame({"id": [DELETED, "5"]})
     once = compliance_frames.check(frame, "id", client=exact_client, progress=False)
     twice = compliance_frames.check(once, "id", client=exact_client, progress=False, overwrite=True)
     assert twice.columns == once.columns
@@ -308,7 +336,7 @@ def test_lazy_frames_name_values_that_are_not_ids(
 @pytest.mark.filterwarnings("ignore::FutureWarning")
 @pytest.mark.parametrize("kind", ["polars-lazy", "dask"])
 def test_lazy_frames_skip_invalid_rows_and_keep_64_bit_ids_exact(
-    kind: str, exact_client: Client
+    kind: str, exact_client: Client, flow: str
 ) -> None:
     values = [2**63, 10**19, 9_999_999_999_999_999_999, 2**63 - 1]
     frame = (
@@ -319,10 +347,11 @@ def test_lazy_frames_skip_invalid_rows_and_keep_64_bit_ids_exact(
     result = compliance_frames.check(
         frame, "id", client=exact_client, progress=False, errors="skip"
     )
+    refused = (None, None, None)  # bytepath: X answers IDs > 2**63-1 with invalid_id
     assert rows(result, [P + "reason", P + "protected", P + "deleted"]) == [
-        ("deleted", False, True),
+        ("deleted", False, True) if flow == "gcs" else refused,
         (None, None, None),  # 20 digits: not an ID, skipped
-        ("suspended", False, False),
+        ("suspended", False, False) if flow == "gcs" else refused,
         ("protected", True, False),
     ]
     signed = compliance_frames.check(
@@ -333,7 +362,7 @@ def test_lazy_frames_skip_invalid_rows_and_keep_64_bit_ids_exact(
 
 def test_a_lazy_check_can_overwrite_the_id_column_itself(exact_client: Client) -> None:
     # The ID column is named like an added column: overwrite replaces it, after keying.
-    frame = pl.LazyFrame({"reason": [str(2**63), "5"]})
+    frame = pl.LazyFrame({"reason": [DELETED, "5"]})
     result = compliance_frames.check(
         frame, "reason", prefix="", overwrite=True, client=exact_client, progress=False
     )

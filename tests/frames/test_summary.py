@@ -9,27 +9,35 @@ import pytest
 
 import compliance_frames
 from compliance_frames import Client
-from tests.frames.conftest import make_frame
+from tests.frames.conftest import N, make_frame
 
 matplotlib.use("Agg")
 
 
-def test_summary_counts_and_shares(backend: str, client: Client) -> None:
+def test_summary_counts_and_shares(backend: str, client: Client, flow: str) -> None:
     flagged = compliance_frames.check(
         make_frame(backend), "tweet_id", user_col="author_id", client=client, progress=False
     )
     result = compliance_frames.summary(flagged, as_of="2026-11-23")
-    assert (result.rows, result.checked, result.available) == (9, 9, 2)
-    assert result.share("any", "deleted") == pytest.approx(3 / 9)
-    assert result.share("tweet", "deleted") == pytest.approx(2 / 9)
-    assert result.share("author", "deleted") == pytest.approx(1 / 9)
-    assert result.share("tweet", "bounced") == pytest.approx(1 / 9)
+    assert (result.rows, result.checked, result.available) == (N, N, 4)  # edited ones too
+    assert result.share("any", "deleted") == pytest.approx(3 / N)
+    assert result.share("tweet", "deleted") == pytest.approx(2 / N)
+    assert result.share("author", "deleted") == pytest.approx(1 / N)
+    assert result.share("tweet", "bounced") == pytest.approx(1 / N)
+    # scrub_geo and geo_scrubbed are one line; tweet_edited is "edited", a line of its own
+    assert result.share("tweet", "scrub_geo") == pytest.approx(2 / N)
+    assert "geo_scrubbed" not in result.table["reason"].to_list()
+    assert result.share("tweet", "edited") == pytest.approx(1 / N)
+    assert result.share("any", "edited") == pytest.approx(1 / N)
+    geo = 3 if flow == "gcs" else 2  # bytepath: the protected tweet's geo event is not sent
+    assert result.share("any", "scrub_geo") == pytest.approx(geo / N)
     sentence = result.sentence()
     assert sentence.startswith(
-        "As of 2026-11-23, 22.2% of 9 tweets were still available (33.3% deleted"
+        f"As of 2026-11-23, 36.4% of {N} tweets were still available (27.3% deleted"
     )
-    assert "other reasons (bounced)" in sentence
-    assert "Geo data had been removed from 22.2%" in sentence
+    assert "other reasons (bounced)" in sentence  # the known new reasons are not "other"
+    assert f"Geo data had been removed from {geo / N:.1%}" in sentence
+    assert "9.1% had been edited" in sentence
     assert set(result.table["level"].to_list()) == {"any", "tweet", "author"}
     assert "<p>As of" in result._repr_html_()
 
@@ -42,7 +50,9 @@ def test_accessor_summary_and_plot(client: Client) -> None:
     ax = compliance_frames.plot_summary(result)
     labels = [tick.get_text() for tick in ax.get_yticklabels()]
     assert "deleted" in labels
-    assert "scrub geo" in labels
+    assert "scrub geo" in labels  # both spellings of geo scrubbing
+    assert "geo scrubbed" not in labels
+    assert "edited" in labels
     assert len(ax.patches) == 2 * len(labels)  # tweet and author bars
     assert "as of 2026-01-01" in ax.get_title()
     compliance_frames.plot_summary(flagged)  # straight from the frame too

@@ -1,0 +1,252 @@
+"""The 2026 service: the token rule for transfers, uploads under the size cap, cancel,
+the refusal of resumable uploads, the job fields asked for, and conflicts explained."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compliance_frames import (
+    Client,
+    ConflictError,
+    IdSet,
+    InvalidRequestError,
+    JobStatus,
+    UploadError,
+    UploadTooLargeError,
+    WaitTimeoutError,
+)
+from compliance_frames.client.downloads import download_file
+from compliance_frames.client.transport import same_origin
+from compliance_frames.client.uploads import upload_file
+from compliance_frames.emulator import Emulator
+from tests.conftest import EmulatorFactory
+
+EVENTS = {"1265324480517361664": "deleted", "20": "suspended", "7": "protected"}
+
+
+def transfers(emulator: Emulator) -> list[Any]:
+    """Every upload and download request the emulator saw, whichever host took it."""
+    return [
+        entry
+        for entry in emulator.request_log()
+        if entry.host == "storage" or entry.path.endswith(("/upload", "/download"))
+    ]
+
+
+def creates(emulator: Emulator) -> int:
+    return sum(1 for e in emulator.request_log("api") if e.method == "POST")
+
+
+# -- the token rule -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "base", "same"),
+    [
+        ("https://api.x.com/2/compliance/jobs/1/upload?token=t", "https://api.x.com", True),
+        ("https://API.X.com:443/2/compliance/jobs/1/download", "https://api.x.com", True),
+        ("http://127.0.0.1:8099/2/x", "http://127.0.0.1:8099", True),
+        ("https://storage.googleapis.com/bucket/o", "https://api.x.com", False),
+        ("http://api.x.com/2/compliance/jobs/1/upload", "https://api.x.com", False),  # scheme
+        ("https://api.x.com:8443/2/compliance/jobs/1/upload", "https://api.x.com", False),
+        ("https://api.x.com.evil.example/2/x", "https://api.x.com", False),
+        ("http://localhost:8099/2/x", "http://127.0.0.1:8099", False),  # another host name
+        ("https://api.x.com:99999/x", "https://api.x.com", False),  # a port that is no port
+    ],
+)
+def test_same_origin_compares_scheme_host_and_port(url: str, base: str, same: bool) -> None:
+    assert same_origin(url, base) is same
+
+
+def test_the_token_goes_with_transfers_exactly_on_the_api_origin(
+    make_emulator: EmulatorFactory, make_client, flow: str
+) -> None:
+    emulator = make_emulator(events=EVENTS)
+    client: Client = make_client(emulator)
+    result = client.run_job([1265324480517361664, 20, 5], "tweets", progress=False)
+    assert sorted(r["id"] for r in result.records()) == ["1265324480517361664", "20"]
+    seen = transfers(emulator)
+    assert {e.method for e in seen} >= {"PUT", "GET"}
+    expected = f"Bearer {emulator.bearer_token}" if flow == "bytepath" else None
+    assert [e.authorization for e in seen] == [expected] * len(seen)
+    assert {e.host for e in seen} == {"api" if flow == "bytepath" else "storage"}
+
+
+def test_transfer_urls_on_another_origin_never_get_the_token(
+    make_emulator: EmulatorFactory, make_client, tmp_path: Path, temporary
+) -> None:
+    """A job whose URLs point elsewhere (another port, another name for the same host):
+    the requests go out without the token, and fail as transfers, not as auth errors."""
+    ours = make_emulator(events=EVENTS)
+    other = make_emulator(events=EVENTS, bearer_token="other-app-token")
+    client: Client = make_client(ours)
+    job = client.create_job("tweets", name="elsewhere")
+    ids = temporary(IdSet.from_ids([20, 7]))
+    port = ours.base_url.rsplit(":", 1)[1]
+    elsewhere = [
+        other.base_url + f"/2/compliance/jobs/{job.id}/upload?token=x",  # another port
+        f"http://localhost:{port}/2/compliance/jobs/{job.id}/upload?token=x",  # another name
+    ]
+    for url in elsewhere:
+        moved = dataclasses.replace(job, upload_url=url, download_url=url.replace("upload", "dl"))
+        with pytest.raises(UploadError):
+            upload_file(client.transport, moved, ids.path, progress=False)
+        with pytest.raises(Exception, match="download"):
+            download_file(client.transport, moved, tmp_path / "r.ndjson", progress=False)
+    for emulator in (ours, other):
+        stray = [e for e in emulator.request_log() if not e.path.endswith(("/jobs", job.id))]
+        assert stray, "the transfers did reach the servers"
+        assert all(e.authorization is None for e in stray)
+    assert not (tmp_path / "r.ndjson").exists()
+
+
+# -- the size cap ---------------------------------------------------------------------------
+
+
+def test_ids_over_the_cap_run_as_several_jobs_joined_as_one(
+    make_emulator: EmulatorFactory, make_client
+) -> None:
+    emulator = make_emulator(events=EVENTS, max_upload_bytes=64)
+    client: Client = make_client(emulator, max_upload_bytes=64)
+    ids = [1265324480517361664, 20, 7, *range(100, 130)]  # 20 + 3 + 2 + 30 * 4 = 145 bytes
+    result = client.run_job(ids, "tweets", progress=False)
+    assert len(result.jobs) == 3
+    assert [job.name[-6:] for job in result.jobs] == ["-p1of3", "-p2of3", "-p3of3"]
+    assert all(job.status is JobStatus.COMPLETE for job in result.jobs)
+    sizes = [e.content_length for e in transfers(emulator) if e.method == "PUT"]
+    assert len(sizes) == 3
+    assert max(sizes) <= 64
+    assert sum(sizes) == 145
+    assert sorted(r["id"] for r in result.records()) == ["1265324480517361664", "20", "7"]
+    assert result.n_ids == len(ids)
+    before = creates(emulator)
+    again = client.run_job(list(reversed(ids)), "tweets", progress=False)  # re-attaches per part
+    assert again.jobs == result.jobs
+    assert creates(emulator) == before
+
+
+@pytest.mark.flow("bytepath")  # the storage host of the older flow has no such limit
+def test_a_413_teaches_the_client_a_smaller_cap(
+    make_emulator: EmulatorFactory, make_client, caplog: pytest.LogCaptureFixture
+) -> None:
+    emulator = make_emulator(events=EVENTS, max_upload_bytes=100)
+    client: Client = make_client(emulator)  # believes in 128 MiB
+    ids = [1265324480517361664, 20, 7, *range(1000, 1040)]  # 225 bytes
+    with caplog.at_level(logging.WARNING, logger="compliance_frames"):
+        result = client.run_job(ids, "tweets", progress=False)
+    assert client.max_upload_bytes <= 100
+    assert "too large" in caplog.text
+    assert sorted(r["id"] for r in result.records()) == ["1265324480517361664", "20", "7"]
+    refused = [job for job in emulator.jobs if job["status"] == "failed"]
+    assert len(refused) == 1  # the job the 413 left behind was cancelled, freeing the type
+    assert all(job["status"] == "complete" for job in emulator.jobs if job not in refused)
+
+
+def test_upload_ids_refuses_a_file_over_the_cap_before_sending(
+    emulator: Emulator, make_client
+) -> None:
+    client: Client = make_client(emulator, max_upload_bytes=30)
+    job = client.create_job("tweets")
+    with pytest.raises(UploadTooLargeError, match="over the 30 bytes") as caught:
+        client.upload_ids(job, range(10_000, 10_010))  # 60 bytes
+    assert caught.value.limit == 30
+    assert not [e for e in transfers(emulator) if e.method == "PUT"]
+
+
+def test_max_upload_bytes_is_checked(emulator: Emulator) -> None:
+    with pytest.raises(ValueError, match="at least 20"):
+        Client(emulator.bearer_token, emulator.base_url, max_upload_bytes=10)
+
+
+# -- resumable, job fields ------------------------------------------------------------------
+
+
+@pytest.mark.flow("bytepath")
+def test_a_refused_resumable_job_is_created_without_it_with_one_warning(
+    make_emulator: EmulatorFactory, make_client
+) -> None:
+    emulator = make_emulator(events=EVENTS)
+    client: Client = make_client(emulator)
+    with pytest.warns(UserWarning, match="no resumable uploads") as warned:
+        first = client.create_job("tweets", resumable=True)
+    assert len(warned) == 1
+    assert first.resumable is False
+    client.cancel_job(first)
+    result = client.run_job([20, 7], "tweets", resumable=True, progress=False)  # no new warning
+    assert sorted(r["id"] for r in result.records()) == ["20", "7"]
+    refused = [e for e in emulator.request_log("api") if e.method == "POST" and e.status == 400]
+    assert len(refused) == 1  # asked once, remembered since
+
+
+def test_every_job_call_asks_for_the_fields_it_relies_on(emulator: Emulator, make_client) -> None:
+    client: Client = make_client(emulator)
+    client.run_job([20], "users", name="named", progress=False)
+    assert [job.name for job in client.list_jobs("users")] == ["named"]
+    calls = [e for e in emulator.request_log("api") if not e.path.endswith(("upload", "download"))]
+    assert calls
+    for call in calls:
+        fields = set(call.query.get("compliance_job.fields", "").split(","))
+        assert {"name", "status", "upload_url", "download_url", "created_at"} <= fields
+
+
+# -- cancel and conflicts -------------------------------------------------------------------
+
+
+def test_cancel_fails_the_job_frees_its_type_and_a_rerun_starts_afresh(
+    make_emulator: EmulatorFactory, make_client
+) -> None:
+    emulator = make_emulator(events=EVENTS)
+    client: Client = make_client(emulator)
+    created = client.create_job("tweets", name="to-cancel")
+    cancelled = client.cancel_job(created.id)
+    assert cancelled.status is JobStatus.FAILED
+    assert cancelled.id == created.id
+    assert client.get_job(created).status is JobStatus.FAILED
+    emulator.stall_next_job()
+    running = client.create_job("tweets", name="to-cancel-too")  # the type is free again
+    client.upload_ids(running, [20])
+    assert client.cancel_job(running).status is JobStatus.FAILED
+    with pytest.raises(InvalidRequestError, match="already finished \\(failed\\)"):
+        client.cancel_job(running)
+    done = client.run_job([7], "tweets", progress=False)
+    assert done.job is not None
+    with pytest.raises(InvalidRequestError, match="already finished \\(complete\\)"):
+        client.cancel_job(done.job)
+    # A run whose job was cancelled here starts a new one instead of raising JobFailedError.
+    emulator.stall_next_job()
+    with pytest.raises(WaitTimeoutError) as waited:
+        client.run_job([1265324480517361664], "tweets", progress=False, timeout=0.3)
+    stalled = waited.value.job
+    assert stalled is not None
+    client.cancel_job(stalled)
+    rerun = client.run_job([1265324480517361664], "tweets", progress=False)
+    assert rerun.job is not None
+    assert rerun.job.id != stalled.id
+    assert [r["reason"] for r in rerun.records()] == ["deleted"]
+
+
+@pytest.mark.flow("bytepath")
+def test_a_job_of_ones_own_waiting_for_other_ids_is_a_conflict_that_says_how_to_cancel(
+    make_emulator: EmulatorFactory, make_client, no_sleep: Any
+) -> None:
+    emulator = make_emulator(events=EVENTS)
+    client: Client = make_client(emulator, max_retries=1)
+    emulator.inject("upload", 503, times=2)  # both attempts (max_retries=1)
+    with pytest.raises(UploadError):
+        client.run_job([20, 7], "tweets", progress=False)  # created, never uploaded
+    [left] = client.list_jobs("tweets", "created")
+    with pytest.raises(ConflictError) as caught:
+        client.run_job([1265324480517361664], "tweets", progress=False)
+    message = str(caught.value)
+    assert caught.value.blocking_job is not None
+    assert caught.value.blocking_job.id == left.id
+    assert f"compliance-frames cancel {left.id}" in message
+    assert f"cancel_job('{left.id}')" in message
+    client.cancel_job(left)
+    result = client.run_job([1265324480517361664], "tweets", progress=False)
+    assert [r["reason"] for r in result.records()] == ["deleted"]
