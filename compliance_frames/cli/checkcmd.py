@@ -34,6 +34,13 @@ def register(commands: Any) -> None:
         "--geo-columns", help="with --filtered: comma-separated columns to empty on scrub_geo rows"
     )
     parser.add_argument(
+        "--edited",
+        default="keep",
+        choices=["keep", "drop"],
+        help="with --filtered: keep edited posts (the report says how many to fetch again for "
+        "their current version) or drop them (default: %(default)s)",
+    )
+    parser.add_argument(
         "--errors",
         default="raise",
         choices=["raise", "skip"],
@@ -78,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
             client=client,
             errors=args.errors,
             geo_columns=geo,
+            edited=args.edited,
             progress=False,
             report=False,
             return_report=True,

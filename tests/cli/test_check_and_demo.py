@@ -12,6 +12,7 @@ import pytest
 
 from compliance_frames.emulator import Emulator
 from tests.cli.conftest import Run, command, out
+from tests.conftest import EmulatorFactory
 
 DATASET = pl.DataFrame(
     {
@@ -169,3 +170,28 @@ def test_written_files_follow_the_umask(cli: Run, tmp_path: Path) -> None:
     umask = os.umask(0o022)
     os.umask(umask)
     assert stat.S_IMODE(flagged.stat().st_mode) == 0o666 & ~umask
+
+
+def test_check_keeps_edited_posts_unless_told_to_drop_them(
+    make_emulator: EmulatorFactory, tmp_path: Path
+) -> None:
+    emulator = make_emulator(events={"tweets": {"20": "tweet_edited"}}, rate_window=10.0)
+    run = command(emulator, tmp_path)
+    source = tmp_path / "tweets.csv"
+    DATASET.write_csv(source)
+    outputs = {}
+    for edited in ("keep", "drop"):
+        target = tmp_path / f"{edited}.csv"
+        result = run(
+            "check", str(source), "--id-col", "tweet_id", "--filtered", str(target),
+            "--edited", edited, "--no-progress",
+        )  # fmt: skip
+        assert result.returncode == 0, out(result)
+        outputs[edited] = result.stdout
+        kept = pl.read_csv(target, schema_overrides={"tweet_id": pl.String})["tweet_id"]
+        assert ("20" in kept.to_list()) is (edited == "keep")
+    assert "1 kept posts were edited: fetch them again" in outputs["keep"]
+    assert "Kept 3 of 4 rows; removed 1 (1 edited)" in outputs["drop"]
+    bad = run("check", str(source), "--id-col", "tweet_id", "--edited", "maybe")
+    assert bad.returncode == 2
+    assert "invalid choice: 'maybe'" in bad.stderr

@@ -250,3 +250,53 @@ def test_a_job_of_ones_own_waiting_for_other_ids_is_a_conflict_that_says_how_to_
     client.cancel_job(left)
     result = client.run_job([1265324480517361664], "tweets", progress=False)
     assert [r["reason"] for r in result.records()] == ["deleted"]
+
+
+# -- statuses this version does not know ----------------------------------------------------
+
+
+@pytest.mark.flow("bytepath")  # a stand-in server of its own: no emulator, one run
+def test_a_status_this_version_does_not_know_is_waited_through(tmp_path: Path) -> None:
+    """A stand-in API host that answers a status X may add one day ('paused'): the job
+    is kept, not refused, and waited for like one in progress."""
+    import json
+    import threading
+
+    from werkzeug.serving import make_server
+    from werkzeug.wrappers import Request, Response
+
+    statuses = iter(["paused", "paused", "complete"])
+    job = {
+        "id": "1446017776678801409",
+        "type": "tweets",
+        "created_at": "2026-10-01T00:00:00.000Z",
+        "upload_url": "http://127.0.0.1:1/u",
+        "upload_expires_at": "2026-10-01T00:15:00.000Z",
+        "download_url": "http://127.0.0.1:1/d",
+        "download_expires_at": "2099-10-08T00:00:00.000Z",
+    }
+
+    @Request.application
+    def app(request: Request) -> Response:
+        body = {"data": {**job, "status": next(statuses)}}
+        return Response(json.dumps(body), content_type="application/json")
+
+    server = make_server("127.0.0.1", 0, app)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = Client(
+            "token",
+            f"http://127.0.0.1:{server.server_port}",
+            poll_interval=0.01,
+            max_poll_interval=0.01,
+            results_dir=tmp_path,
+        )
+        seen: list[str] = []
+        done = client.wait(job["id"], observer=lambda j: seen.append(j.status.value))
+        assert seen == ["paused", "complete"]  # the first answer went to get_job()
+        assert done.status is JobStatus.COMPLETE
+        paused = JobStatus("paused")
+        assert paused.value == "paused"
+        assert not paused.is_terminal
+    finally:
+        server.shutdown()
