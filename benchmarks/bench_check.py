@@ -254,7 +254,9 @@ def _baseline_parts(path: Path, folder: Path) -> list[Path]:
     return parts
 
 
-def bare(frame: pl.DataFrame | pd.DataFrame, results_path: Path, folder: Path) -> dict[str, float]:
+def bare(
+    frame: pl.DataFrame | pd.DataFrame, results_paths: list[Path], folder: Path
+) -> dict[str, float]:
     """The primitives our client-side phases are built on, alone, for this engine.
 
     For pandas input they include polars' own way in and out of pandas
@@ -273,7 +275,7 @@ def bare(frame: pl.DataFrame | pd.DataFrame, results_path: Path, folder: Path) -
     keys.unique().sort().to_frame().write_csv(folder / "bare_ids.txt", include_header=False)
     times["serialise IDs"] = clock() - t
     t = clock()
-    results = pl.read_ndjson(results_path)
+    results = pl.concat([pl.read_ndjson(path) for path in results_paths])  # one file a job
     times["parse results"] = clock() - t
     t = clock()
     table = results.select(pl.col("id").cast(pl.UInt64), "reason", "action", "redacted_at").unique(
@@ -315,7 +317,7 @@ def warm_up(work: Path) -> None:
     finally:
         emulator.stop()
     for data in (small, small.to_pandas()):
-        bare(data, next((work / "warm-up" / "results").glob("*.ndjson")), work)
+        bare(data, sorted((work / "warm-up" / "results").glob("*.ndjson")), work)
 
 
 def best_of(runs: list[Run]) -> Run:
@@ -346,7 +348,7 @@ def run_ours(engine: str, data: Any, work: Path, phases: PhaseLog, attempt: int)
     assert len(result) == len(data)
     del result
     gc.collect()
-    return run, bare(data, next((folder / "results").glob("*.ndjson")), work)
+    return run, bare(data, sorted((folder / "results").glob("*.ndjson")), work)
 
 
 def run_baseline(pdf: pd.DataFrame, work: Path, attempt: int) -> tuple[Run, Any]:
