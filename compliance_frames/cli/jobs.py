@@ -173,13 +173,7 @@ def run_cancel(args: argparse.Namespace) -> int:
     if args.name is not None:  # names repeat; the unfinished one is the one to cancel
         unfinished = [j for j in client.find_jobs(args.name, args.type) if not j.status.is_terminal]
         job = unfinished[0] if len(unfinished) == 1 else None
-    job = job or find_job(client, args)
-    if job.status.is_terminal:
-        raise UsageError(
-            f"{job.describe()} has already finished ({job.status.value}): there is nothing to "
-            f"cancel.\n{next_steps(job)}"
-        )
-    cancelled = client.cancel_job(job)
+    cancelled = client.cancel_job(job or find_job(client, args))
     print_job(cancelled, args.json)
     if not args.json:
         print(

@@ -72,7 +72,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return its exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    warnings.formatwarning = _warning_line
+    saved, warnings.formatwarning = warnings.formatwarning, _warning_line
+    try:
+        return _run(args)
+    finally:
+        warnings.formatwarning = saved
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the parsed command; turn its errors into messages and exit codes."""
     try:
         code: int = args.run(args)
     except KeyboardInterrupt:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..errors import (
+    APIError,
     ConfigurationError,
     ConflictError,
     DownloadError,
@@ -56,7 +57,8 @@ log = logging.getLogger("compliance_frames")
 
 JOBS = "/2/compliance/jobs"
 DEFAULT_MAX_UPLOAD_BYTES = 128 * 1024 * 1024
-"""X's limit per upload in the 2026 flow (128 MB, about 6.5 million IDs)."""
+"""X's limit per upload in the 2026 flow: 128 MiB (134,217,728 bytes), about 6.7 million
+19-digit IDs."""
 JOB_FIELDS = (
     "created_at,download_expires_at,download_url,id,name,resumable,status,type,"
     "upload_expires_at,upload_url"
@@ -148,6 +150,12 @@ class Client:
         """Where results are downloaded to."""
         return cache_dir(self._results_dir) / "results"
 
+    def lower_upload_limit(self, limit: int) -> int:
+        """Lower ``max_upload_bytes`` to ``limit`` (never raise it; thread-safe); return it."""
+        with self._lock:
+            self.max_upload_bytes = max(min(self.max_upload_bytes, limit), MIN_UPLOAD_BYTES)
+            return self.max_upload_bytes
+
     @property
     def ledger(self) -> Ledger:
         """What this machine knows of its jobs: the IDs each holds, which it cancelled."""
@@ -221,9 +229,10 @@ class Client:
                 data = self._call(
                     "create", "POST", JOBS, context, json=body, params=_FIELDS, idempotent=False
                 )
-            except InvalidRequestError:
-                if not body.pop("resumable", False):
+            except InvalidRequestError as exc:
+                if not (body.get("resumable") and _names_resumable(exc)):
                     raise
+                del body["resumable"]
                 self._refuse_resumable()
                 continue
             except AmbiguousRequest as exc:
@@ -257,7 +266,7 @@ class Client:
             "X refused resumable=True (its 2026 service has no resumable uploads): jobs are "
             "created without it, and the IDs go in one plain upload per job.",
             UserWarning,
-            stacklevel=4,
+            stacklevel=3,
         )
 
     def _waiting_for_ids(self, job_type: JobType, name: str | None) -> list[ComplianceJob]:
@@ -388,32 +397,36 @@ class Client:
             >>> client.cancel_job("1446017776678801409").status  # doctest: +SKIP
             <JobStatus.FAILED: 'failed'>
         """
-        job_id = _job_id(job)
-        context = f"cancelling job {job_id}"
-        try:
-            body = self._call("cancel", "DELETE", f"{JOBS}/{job_id}", context, params=_FIELDS)
-        except (ConflictError, InvalidRequestError) as exc:
-            current = self.get_job(job_id)
-            if not current.status.is_terminal:
-                raise
+        current = self.get_job(job)  # a finished job is refused here, with no DELETE
+        if current.status.is_terminal:
             raise InvalidRequestError(
                 f"Cannot cancel {current.describe()}: it has already finished "
                 f"({current.status.value}). Only a job that is created or in progress can be "
-                "cancelled.",
+                "cancelled."
+            )
+        context = f"cancelling {current.describe()}"
+        path = f"{JOBS}/{current.id}"
+        try:
+            body = self._call("cancel", "DELETE", path, context, params=_FIELDS)
+        except (ConflictError, InvalidRequestError):
+            # Unfinished a moment ago, refused now: an earlier attempt whose answer was lost
+            # cancelled it (it is failed), or it finished meanwhile (said as such).
+            body = {"data": self.get_job(current).to_api()}
+            if body["data"]["status"] != JobStatus.FAILED.value:
+                raise
+        except APIError as exc:
+            if exc.status not in (404, 405):
+                raise
+            raise InvalidRequestError(
+                f"X's service here does not offer cancelling jobs (DELETE answered {exc.status}): "
+                f"{current.describe()} goes on; a job that is never uploaded expires 15 "
+                "minutes after its creation.",
                 status=exc.status,
                 problem_type=exc.problem_type,
                 title=exc.title,
                 detail=exc.detail,
                 body=exc.body,
             ) from None
-        if not_found_in_body(body):
-            raise JobNotFoundError(
-                f"No compliance job with id {job_id} to cancel. List your jobs with "
-                "Client().list_jobs() or `compliance-frames list`.",
-                job_id=job_id,
-                status=200,
-                body=body,
-            )
         cancelled = _job_of(body, context)
         self.ledger.mark_cancelled(cancelled.id)
         log.info("cancelled %s (now %s)", cancelled.describe(), cancelled.status.value)
@@ -458,7 +471,17 @@ class Client:
                     "'created'. Create a new job for these IDs."
                 )
             sessions = SessionStore(cache_dir(self._results_dir) / "sessions")
-            upload_file(self.transport, current, ids.path, progress=progress, sessions=sessions)
+            try:
+                upload_file(self.transport, current, ids.path, progress=progress, sessions=sessions)
+            except UploadError as exc:
+                if exc.status != 409:
+                    raise
+                # Refused as no longer waiting for IDs: an earlier attempt whose answer was
+                # lost may have delivered them. The job's status says.
+                after = self.get_job(current)
+                if after.status in (JobStatus.CREATED, JobStatus.FAILED, JobStatus.EXPIRED):
+                    raise
+                log.info("the IDs reached %s (its answer was lost)", after.describe())
             return ids.count
         finally:
             if ids is not source:
@@ -603,6 +626,12 @@ def _job_of(body: dict[str, Any], context: str) -> ComplianceJob:
             "if it persists, check https://api.x.com status and your app's access."
         )
     return ComplianceJob.from_api(job)
+
+
+def _names_resumable(refusal: InvalidRequestError) -> bool:
+    """Whether a 400 refuses the ``resumable`` parameter (and not something else)."""
+    said = [refusal.detail or "", *(str(error) for error in refusal.errors)]
+    return any("resumable" in text for text in said)
 
 
 def _job_id(job: JobRef) -> str:

@@ -53,6 +53,23 @@ class Ledger:
         """Whether this machine cancelled ``job_id``."""
         return self._read(job_id).get("cancelled") is True
 
+    def alias(self, job_type: str, digest: str, record: dict[str, Any]) -> None:
+        """Remember results that answer for the IDs with ``digest`` too (see
+        :mod:`~compliance_frames.client.refusals`)."""
+        with atomic_write(self._alias_path(job_type, digest)) as sink:
+            sink.write(json.dumps(record).encode())
+
+    def aliased(self, job_type: str, digest: str) -> dict[str, Any] | None:
+        """What :meth:`alias` recorded for these IDs, if anything."""
+        try:
+            record = json.loads(self._alias_path(job_type, digest).read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+        return record if isinstance(record, dict) else None
+
+    def _alias_path(self, job_type: str, digest: str) -> Path:
+        return self.folder / "aliases" / f"{job_type}-{digest}.json"
+
     def _read(self, job_id: str) -> dict[str, Any]:
         try:
             record = json.loads((self.folder / f"{job_id}.json").read_text())

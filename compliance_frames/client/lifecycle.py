@@ -26,6 +26,7 @@ this machine that still waits for other IDs, is raised with how to cancel it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -34,7 +35,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import (
-    APIError,
     ComplianceError,
     ConflictError,
     DownloadURLExpiredError,
@@ -50,6 +50,7 @@ from . import clock
 from .idsets import MIN_UPLOAD_BYTES, NAME_PREFIX, IdSet
 from .ledger import Ledger
 from .progress import close, wait_bar
+from .refusals import refused_ids, remaining_digest
 
 if TYPE_CHECKING:
     from .client import Client
@@ -59,6 +60,9 @@ log = logging.getLogger("compliance_frames")
 Observer = Callable[[ComplianceJob], None]
 _MAX_NEW_JOBS = 3
 _UPLOAD_MARGIN = 60.0
+_STALE_AFTER = 300.0
+"""Seconds after which a job still waiting for its IDs is taken as abandoned (an upload
+of 128 MB takes less on any link a researcher would run this on)."""
 _DOWNLOAD_MARGIN = 60.0
 
 
@@ -176,7 +180,11 @@ def run_job(
     try:
         if idset.count == 0:
             return JobResult(job_type, 0)
+        earlier = _covered(client, idset, job_type)
+        if earlier is not None:
+            return earlier
         deadline = None if timeout is None else clock.now() + timeout
+        refusals = 0
         while True:
             parts = idset.split(max_ids_per_job, client.max_upload_bytes)
             try:
@@ -198,8 +206,13 @@ def run_job(
                     job, path = run.execute()
                     jobs.append(job)
                     paths.append(path)
-                return JobResult(job_type, idset.count, tuple(jobs), tuple(paths))
+                result = JobResult(job_type, idset.count, tuple(jobs), tuple(paths))
+                _cover_without_refused(client, idset, result)
+                return result
             except UploadTooLargeError as exc:
+                refusals += 1  # each refusal costs a job: learn a few times at most
+                if refusals > _MAX_NEW_JOBS:
+                    raise
                 _learn_limit(client, exc, max(part.size for part in parts))
             finally:
                 for part in parts:
@@ -210,19 +223,57 @@ def run_job(
             idset.discard()
 
 
+def _covered(client: Client, ids: IdSet, job_type: JobType) -> JobResult | None:
+    """The results of an earlier run that answer for these IDs too: the same IDs plus
+    some that X refused (see :mod:`~compliance_frames.client.refusals`)."""
+    record = client.ledger.aliased(job_type.value, ids.digest)
+    if record is None:
+        return None
+    try:
+        jobs = tuple(ComplianceJob.from_api(job) for job in record["jobs"])
+        paths = tuple(Path(path) for path in record["paths"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not all(path.is_file() for path in paths):
+        return None
+    log.info(
+        "re-using the results of %s: they answer for these IDs too (the others were refused)",
+        ", ".join(job.describe() for job in jobs),
+    )
+    return JobResult(job_type, ids.count, jobs, paths)
+
+
+def _cover_without_refused(client: Client, ids: IdSet, result: JobResult) -> None:
+    """If X refused some of the IDs, record that these results also answer for the IDs
+    without them, so that a rerun after dropping those rows needs no new job."""
+    refused = refused_ids(list(result.paths))
+    if not refused.size:
+        return
+    digest, count = remaining_digest(ids.path, refused)
+    if count:
+        client.ledger.alias(
+            result.type.value,
+            digest,
+            {
+                "jobs": [job.to_api() for job in result.jobs],
+                "paths": [str(path) for path in result.paths],
+                "refused": int(refused.size),
+            },
+        )
+
+
 def _learn_limit(client: Client, refusal: UploadTooLargeError, sent: int) -> None:
     """Lower the client's upload limit after X refused ``sent`` bytes (or raise)."""
     limit = refusal.limit if refusal.limit is not None and refusal.limit < sent else sent // 2
-    limit = min(limit, client.max_upload_bytes - 1)
     if limit < MIN_UPLOAD_BYTES:
         raise refusal
+    limit = client.lower_upload_limit(limit)
     log.warning(
         "X refused an upload of %d bytes as too large; splitting the IDs into uploads of at "
         "most %d bytes from now on",
         sent,
         limit,
     )
-    client.max_upload_bytes = limit
 
 
 def _part_name(name: str | None, part: IdSet, job_type: JobType) -> str:
@@ -314,6 +365,13 @@ class _Run:
             raise self._failed(exc.job or job) from None
 
     def _failed(self, job: ComplianceJob) -> JobFailedError:
+        if self.ledger.cancelled(job.id):
+            return JobFailedError(
+                f"{job.describe()} was cancelled on this machine while this run waited for it. "
+                "Running the same IDs again starts a new job.",
+                job=job,
+                error=job.error,
+            )
         return JobFailedError(
             f"{job.describe()} failed: {job.error or 'X gave no reason'}. Running the same IDs "
             "again raises this again; pass retry_failed=True to create a new job instead.",
@@ -321,13 +379,20 @@ class _Run:
             error=job.error,
         )
 
+    @staticmethod
+    def _stale(job: ComplianceJob) -> bool:
+        """A job still waiting for IDs long after its creation: whoever made it is not
+        uploading any more (a run that crashed or failed), so waiting would be in vain."""
+        age = (clock.utcnow() - job.created_at).total_seconds()
+        return job.status is JobStatus.CREATED and age > _STALE_AFTER
+
     def _abandon(self, job: ComplianceJob) -> None:
         """Cancel a job of ours that will never get its IDs, so that it blocks nothing
         (X's 2026 service counts a job waiting for IDs as active). Best effort: an older
         service without cancel lets it expire by itself."""
         try:
             self.client.cancel_job(job)
-        except APIError as exc:
+        except ComplianceError as exc:
             log.info("could not cancel %s (%s); it will expire", job.describe(), exc)
 
     def _ours(self, job: ComplianceJob) -> bool:
@@ -369,7 +434,7 @@ class _Run:
                 f"Gave up after creating {self.created} jobs named {self.name!r} that all expired "
                 "before the IDs could be uploaded. Check the network and try again."
             )
-        conflicts = 0
+        cancelled = 0
         while True:
             try:
                 job = self.client.create_job(self.job_type, self.name, self.resumable)
@@ -377,18 +442,18 @@ class _Run:
                 blocking = exc.blocking_job
                 if blocking is None:
                     raise
-                conflicts += 1
-                if conflicts > _MAX_NEW_JOBS:
-                    raise
                 if self._ours(blocking):
                     if blocking.status is JobStatus.CREATED and not blocking.upload_open(
                         clock.utcnow(), _UPLOAD_MARGIN
                     ):
+                        cancelled += 1
+                        if cancelled > _MAX_NEW_JOBS:
+                            raise
                         self._abandon(blocking)  # too late to upload to it: make room
                         continue
                     return blocking  # our own job from an earlier run: use it
-                if blocking.status is JobStatus.CREATED and self.ledger.knows(blocking.id):
-                    raise  # a job of this machine waiting for other IDs: the message says
+                if self._stale(blocking) and self.ledger.knows(blocking.id):
+                    raise  # a job of this machine left waiting for other IDs: the message says
                 if not (blocking.name or "").startswith(NAME_PREFIX):
                     raise
                 log.info(
@@ -397,12 +462,8 @@ class _Run:
                     blocking.describe(),
                     self.job_type.value,
                 )
-                try:
+                with contextlib.suppress(JobFailedError, JobExpiredError):
                     self.client.wait(blocking, self._remaining(), progress=self.progress)
-                except (JobFailedError, JobExpiredError):
-                    pass
-                except WaitTimeoutError:
-                    raise
                 continue
             self.created += 1
             self.ledger.record(job.id, self.ids.digest, self.ids.count)

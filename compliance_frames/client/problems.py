@@ -197,7 +197,10 @@ def _problem_transfer_error(
     detail = str(problem.get("detail") or "")
     said = ": ".join(part for part in (title, detail) if part)
     code = str(problem.get("type") or "") or None
-    if status in (401, 429) or (status == 403 and "expir" not in said.lower()):
+    account = code is not None and code.endswith(
+        (PROBLEMS + "unsupported-authentication", PROBLEMS + "client-forbidden")
+    )
+    if status in (401, 429) or account:  # the token or the plan, as on any API call
         context = f"{'uploading to' if upload else 'downloading from'} {what}"
         return api_error(response, context)
     if status == 413:
@@ -212,7 +215,7 @@ def _problem_transfer_error(
             code=code,
             limit=limit,
         )
-    if status == 403:  # an expired transfer token
+    if status == 403 and "expir" in said.lower():  # an expired transfer token
         if upload:
             return UploadURLExpiredError(
                 f"The upload URL of {what} has expired ({said}). Upload URLs last 15 minutes "
@@ -229,8 +232,14 @@ def _problem_transfer_error(
         )
     kind: type[TransferError] = UploadError if upload else DownloadError
     transfer = "upload" if upload else "download"
+    hint = ""
+    if status == 403:
+        hint = (
+            f" The token in the {transfer} URL was refused: use the URL exactly as the job "
+            "gives it (get the job again), or cancel the job and create another."
+        )
     return kind(
-        f"X refused the {transfer} of {what} ({status}: {said or 'no reason given'}).",
+        f"X refused the {transfer} of {what} ({status}: {said or 'no reason given'}).{hint}",
         status=status,
         code=code,
     )

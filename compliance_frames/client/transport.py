@@ -166,16 +166,9 @@ class Transport:
         return session
 
     @property
-    def foreign_session(self) -> requests.Session:
-        """This thread's session to other origins (storage hosts): never carries the token."""
-        session: requests.Session | None = getattr(self._local, "foreign", None)
-        if session is None:
-            session = self._local.foreign = self._new_session(large_blocks=True)
-        return session
-
-    @property
     def transfer_session(self) -> requests.Session:
-        """This thread's session for transfers on the API's origin (1 MiB body blocks)."""
+        """This thread's session for uploads and downloads (1 MiB body blocks). It holds no
+        credentials: :meth:`transfer` adds the token per request, to the API's origin only."""
         session: requests.Session | None = getattr(self._local, "transfer", None)
         if session is None:
             session = self._local.transfer = self._new_session(large_blocks=True)
@@ -238,8 +231,7 @@ class Transport:
 
         def send() -> requests.Response:
             body = data() if callable(data) else data
-            session = self.transfer_session if own else self.foreign_session
-            return session.request(
+            return self.transfer_session.request(
                 method,
                 url,
                 headers=sent,

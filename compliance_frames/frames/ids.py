@@ -187,9 +187,10 @@ def refused_message(column: str, count: int, shown: str, what: str, answer: str)
     """The message of IDs that X refused, with the rows (or values) ``shown``."""
     return (
         f"X answered {answer} for {count} value(s) of column {column!r}: {shown}. X does not "
-        f"take them as {what} IDs. The job's results stay cached on disk, so checking this "
-        "frame again with errors='skip' needs no new job and keeps these rows with null "
-        "flags. Or fix or drop these rows and check again (changed IDs make a new job)."
+        f"take them as {what} IDs. The job's results stay cached on disk and answer for "
+        "every other ID: drop these rows and check again, or check again with "
+        "errors='skip' to keep them with null flags; neither runs a new job. (Corrected "
+        "IDs are new IDs: they need a new job.)"
     )
 
 

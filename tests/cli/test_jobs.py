@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from compliance_frames.emulator import Emulator
 from tests.cli.conftest import Run, command, out
 
@@ -275,6 +277,7 @@ def test_base_url_option_before_or_after_the_command(
     assert [job["name"] for job in json.loads(listed.stdout)] == ["flag"]
 
 
+@pytest.mark.flow("bytepath")  # cancel is of the 2026 service
 def test_cancel_by_id_and_by_name(cli: Run, cli_emulator: Emulator) -> None:
     job_id = created_id(cli("create", "--type", "tweets", "--name", "stop-me", "--json"))
     result = cli("cancel", "--name", "stop-me")
@@ -284,7 +287,7 @@ def test_cancel_by_id_and_by_name(cli: Run, cli_emulator: Emulator) -> None:
     assert cli_emulator.job(job_id)["status"] == "failed"
     again = cli("cancel", job_id)
     assert again.returncode == 2
-    assert f"job {job_id} ('stop-me', tweets) has already finished (failed)" in again.stderr
+    assert f"job {job_id} ('stop-me', tweets): it has already finished (failed)" in again.stderr
     assert "Traceback" not in out(again)
     # The name now belongs to a finished job and a new one: --name means the unfinished one.
     other = created_id(cli("create", "--type", "tweets", "--name", "stop-me", "--json"))

@@ -197,6 +197,7 @@ def test_every_job_call_asks_for_the_fields_it_relies_on(emulator: Emulator, mak
 # -- cancel and conflicts -------------------------------------------------------------------
 
 
+@pytest.mark.flow("bytepath")  # cancel is of the 2026 service
 def test_cancel_fails_the_job_frees_its_type_and_a_rerun_starts_afresh(
     make_emulator: EmulatorFactory, make_client
 ) -> None:
@@ -231,15 +232,16 @@ def test_cancel_fails_the_job_frees_its_type_and_a_rerun_starts_afresh(
 
 
 @pytest.mark.flow("bytepath")
-def test_a_job_of_ones_own_waiting_for_other_ids_is_a_conflict_that_says_how_to_cancel(
-    make_emulator: EmulatorFactory, make_client, no_sleep: Any
+def test_a_job_of_ones_own_left_waiting_for_other_ids_is_a_conflict_that_says_how_to_cancel(
+    make_emulator: EmulatorFactory, make_client, virtual_clock: Any
 ) -> None:
-    emulator = make_emulator(events=EVENTS)
+    emulator = make_emulator(events=EVENTS, clock=virtual_clock)
     client: Client = make_client(emulator, max_retries=1)
     emulator.inject("upload", 503, times=2)  # both attempts (max_retries=1)
     with pytest.raises(UploadError):
         client.run_job([20, 7], "tweets", progress=False)  # created, never uploaded
     [left] = client.list_jobs("tweets", "created")
+    virtual_clock.advance(400)  # long enough that nobody is uploading to it any more
     with pytest.raises(ConflictError) as caught:
         client.run_job([1265324480517361664], "tweets", progress=False)
     message = str(caught.value)
@@ -250,6 +252,74 @@ def test_a_job_of_ones_own_waiting_for_other_ids_is_a_conflict_that_says_how_to_
     client.cancel_job(left)
     result = client.run_job([1265324480517361664], "tweets", progress=False)
     assert [r["reason"] for r in result.records()] == ["deleted"]
+
+
+@pytest.mark.parametrize("same_cache", [True, False])
+def test_runs_of_one_type_at_once_wait_for_each_other(
+    make_emulator: EmulatorFactory, make_client, tmp_path: Path, same_cache: bool
+) -> None:
+    """Four background runs of tweets jobs: one job of a type at a time, the others wait
+    (a job just created, still waiting for its IDs, is waited for, not refused)."""
+    emulator = make_emulator(events=EVENTS, processing_seconds=0.1)
+    clients = [
+        make_client(emulator, results_dir=tmp_path / ("cache" if same_cache else f"c{i}"))
+        for i in range(4)
+    ]
+    handles = [c.submit([20, 7, 1000 + i], "tweets", progress=False) for i, c in enumerate(clients)]
+    results = [handle.wait(timeout=120) for handle in handles]
+    assert [sorted(r["id"] for r in result.records()) for result in results] == [["20", "7"]] * 4
+    assert len({result.jobs[0].id for result in results}) == 4
+
+
+@pytest.mark.flow("bytepath")  # the storage host of the older flow takes a re-sent upload
+def test_an_upload_whose_answer_was_lost_is_not_taken_for_a_failure(
+    make_emulator: EmulatorFactory, make_client, no_sleep: Any
+) -> None:
+    emulator = make_emulator(events=EVENTS)
+    client: Client = make_client(emulator)
+    emulator.inject("upload", "drop", processed=True)  # the IDs arrive, the answer does not
+    result = client.run_job([20, 7], "tweets", progress=False)
+    assert sorted(r["id"] for r in result.records()) == ["20", "7"]
+    assert [e.status for e in transfers(emulator) if e.method == "PUT"] == [None, 409]
+
+
+@pytest.mark.flow("bytepath")
+def test_a_cancel_whose_answer_was_lost_is_a_cancel(
+    make_emulator: EmulatorFactory, make_client, no_sleep: Any
+) -> None:
+    emulator = make_emulator(events=EVENTS)
+    client: Client = make_client(emulator)
+    job = client.create_job("tweets", name="lost-cancel")
+    emulator.inject("cancel", "drop", processed=True)
+    cancelled = client.cancel_job(job)
+    assert cancelled.status is JobStatus.FAILED
+    assert client.ledger.cancelled(job.id)
+
+
+@pytest.mark.flow("gcs")
+def test_cancel_on_the_older_service_says_it_is_not_offered(
+    emulator: Emulator, make_client
+) -> None:
+    client: Client = make_client(emulator)
+    job = client.create_job("tweets")
+    with pytest.raises(InvalidRequestError, match="does not offer cancelling jobs"):
+        client.cancel_job(job)
+    assert client.get_job(job).status is JobStatus.CREATED
+
+
+@pytest.mark.flow("bytepath")
+def test_a_refused_transfer_token_is_a_transfer_error_not_a_plan_problem(
+    make_emulator: EmulatorFactory, make_client, temporary: Any
+) -> None:
+    emulator = make_emulator(events=EVENTS)
+    client: Client = make_client(emulator)
+    job = client.create_job("tweets")
+    ids = temporary(IdSet.from_ids([20]))
+    swapped = dataclasses.replace(job, upload_url=job.download_url.replace("download", "upload"))
+    with pytest.raises(UploadError, match="token in the upload URL was refused") as caught:
+        upload_file(client.transport, swapped, ids.path, progress=False)
+    assert caught.value.status == 403
+    assert "paid" not in str(caught.value)
 
 
 # -- statuses this version does not know ----------------------------------------------------

@@ -33,8 +33,10 @@ from tests.frames.conftest import (
     expected_tweet_rows,
     make_frame,
     materialise,
+    plain,
     rows,
     snapshot,
+    tweet_events,
     tweet_results,
 )
 
@@ -328,3 +330,13 @@ def test_an_id_x_answers_invalid_is_named_and_a_rerun_needs_no_new_job(
     assert report.unchecked == 2
     assert list(materialise(cleaned)["tweet_id"]).count(T_OK) == 2  # kept, unverified
     assert len(emulator.jobs) == 1  # the reruns used the cached results
+    # The fix: drop the refused rows. The results answer for every other ID: no new job.
+    keep = [i for i, tweet in enumerate(TWEETS) if tweet != T_OK]
+    data = {name: [values[i] for i in keep] for name, values in DATA.items()}
+    fixed = compliance_frames.check(
+        make_frame(backend, data, [INDEX[i] for i in keep]), "tweet_id", client=client,
+        progress=False,
+    )  # fmt: skip
+    assert len(emulator.jobs) == 1
+    reasons = [plain(value) for (value,) in rows(fixed, [P + "reason"])]
+    assert reasons == [tweet_events("bytepath")[TWEETS[i]][0] for i in keep]
