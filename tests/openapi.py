@@ -3,6 +3,11 @@
 Two versions: 2.159 (the Cloud Storage flow, ``x-compliance-openapi.json``) and 2.168
 (the byte-path flow: cancel, upload and download on the API host). Callers that name no
 version validate against 2.159; :func:`spec_version` picks the one of an emulator.
+
+A successful answer is validated only against the operation its version describes: a 200
+to an operation the version does not have (``DELETE`` of a job, or an upload on the API
+host, in 2.159) is itself a departure, never checked against another operation's schema.
+Error answers are checked against the version's shared ``Problem`` / ``Error`` schemas.
 """
 
 from __future__ import annotations
@@ -31,6 +36,11 @@ _SUCCESS = {
     ("DELETE", "one"): "DeleteComplianceJobsByIdResponse",
     ("PUT", "upload"): "UploadComplianceJobSubmissionResponse",
 }
+_TEMPLATES = {
+    "list": "/2/compliance/jobs",
+    "one": "/2/compliance/jobs/{id}",
+    "upload": "/2/compliance/jobs/{id}/upload",
+}
 
 
 def spec_version(emulator: Any) -> str:
@@ -55,7 +65,8 @@ def validator(schema_name: str, version: str = "2.159") -> OAS30Validator:
 def schema_for(
     method: str, path: str, status: int, body: dict[str, Any], version: str = "2.159"
 ) -> str:
-    """The schema an answer must satisfy."""
+    """The schema an answer must satisfy; AssertionError for a 200 to an operation the
+    version does not describe (such as ``DELETE /2/compliance/jobs/{id}`` in 2.159)."""
     if status == 200:
         if re.search(r"/2/compliance/jobs/[^/]+/upload$", path):
             kind = "upload"
@@ -63,9 +74,13 @@ def schema_for(
             kind = "one"
         else:
             kind = "list"
-        name = _SUCCESS[(method, kind)]
-        # 2.159 has no cancel or upload operation: their answers have the shape of a get's.
-        return name if name in SPECS[version]["components"]["schemas"] else _SUCCESS[("GET", "one")]
+        operations = SPECS[version]["paths"].get(_TEMPLATES[kind], {})
+        # 2.159 has no cancel or upload: a 200 to one is no answer the description allows.
+        assert method.lower() in operations, (
+            f"{method} {path} -> {status}: OpenAPI {version} has no such operation, so no "
+            "successful answer to it is valid"
+        )
+        return _SUCCESS[(method, kind)]
     if "errors" in body and "type" not in body:
         return "Error"
     return problem_types(version).get(body.get("type", ""), "Problem")

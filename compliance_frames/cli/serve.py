@@ -14,7 +14,7 @@ import threading
 from typing import Any
 
 from ..emulator import Emulator
-from ..emulator.config import FLOWS
+from ..emulator.config import FLOWS, MAX_UPLOAD_BYTES
 from .common import UsageError
 
 
@@ -81,8 +81,9 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--max-upload-bytes",
         type=_positive,
-        default=128 * 1024 * 1024,
-        help="largest upload accepted, --flow bytepath (default: %(default)s, 128 MB)",
+        default=MAX_UPLOAD_BYTES,
+        help="largest upload accepted in bytes, --flow bytepath only (ignored with --flow "
+        "gcs, whose storage host has no such limit) (default: %(default)s = 128 MiB)",
     )
     parser.add_argument(
         "--rate-limit",

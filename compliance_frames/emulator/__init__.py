@@ -7,8 +7,9 @@ Real HTTP servers on loopback, in either generation of the service:
   (``GET .../jobs/{id}/download?token=...``) go there with the bearer token; jobs can
   be cancelled (``DELETE``); results carry ``delete`` / ``rehydrate`` / ``scrub_geo``
   actions and ``invalid_id`` records;
-- ``flow="gcs"`` (2021-2026, OpenAPI 2.159): the API host (``/2/compliance/jobs``) and a
-  storage host with signed URLs in the shape of Google Cloud Storage.
+- ``flow="gcs"`` (2021-2026, OpenAPI 2.159): the API host (``/2/compliance/jobs``; no
+  cancel, every job field in every answer) and a storage host with signed URLs in the
+  shape of Google Cloud Storage.
 
 Clients written for the real API work against it unchanged except for the base URL.
 

@@ -1,19 +1,30 @@
 """The API host: the job endpoints, and in the byte-path flow the uploads and downloads.
 
 - ``POST /2/compliance/jobs`` (create), ``GET /2/compliance/jobs`` (list),
-  ``GET /2/compliance/jobs/{id}`` (get), ``DELETE /2/compliance/jobs/{id}`` (cancel):
-  :mod:`.endpoints`;
-- byte-path flow only: ``PUT /2/compliance/jobs/{id}/upload`` (upload) and
+  ``GET /2/compliance/jobs/{id}`` (get): :mod:`.endpoints`;
+- byte-path flow only: ``DELETE /2/compliance/jobs/{id}`` (cancel, :mod:`.endpoints`),
+  ``PUT /2/compliance/jobs/{id}/upload`` (upload) and
   ``GET /2/compliance/jobs/{id}/download`` (download): :mod:`.transfers`.
+
+In the gcs flow (OpenAPI 2.159) there is no cancel: ``DELETE`` on a job is a known path
+with a wrong verb, answered 405 as any other; the transfer paths do not exist (404).
 
 A WSGI application over :class:`~compliance_frames.emulator.state.EmulatorState`.
 Each request is authenticated (the app-only bearer token, on transfers too), counted
 against its endpoint's rate window, given a chance to fail by an injected fault, then
 handed to its endpoint, and logged.
 
+Rate windows (:class:`~compliance_frames.emulator.ratelimit.RateLimiter`): each endpoint
+above has one of its own, ``rate_limit`` requests per ``rate_window``: ``create``,
+``list``, ``get``, and in the byte-path flow ``cancel``, ``upload`` and ``download``.
+A request refused with 401 or 403 carries its endpoint's headers without counting; a
+wrong verb (405) or an unknown path (404) neither counts nor carries them.
+
 Example:
     >>> _route("DELETE", "/2/compliance/jobs/12", "bytepath")
     ('cancel', '12')
+    >>> _route("DELETE", "/2/compliance/jobs/12", "gcs")
+    ('method', None)
     >>> _route("PUT", "/2/compliance/jobs/12/upload", "bytepath")
     ('upload', '12')
     >>> _route("PUT", "/2/compliance/jobs/12/upload", "gcs")
@@ -211,8 +222,8 @@ class ApiApp:
 
 def _route(method: str, path: str, flow: str) -> tuple[str | None, str | None]:
     """Which endpoint a request is for, and its job id: ``create``, ``list``, ``get``,
-    ``cancel``, ``upload`` / ``download`` (byte-path flow), ``method`` (a known path with
-    the wrong verb) or None (unknown path)."""
+    ``cancel`` / ``upload`` / ``download`` (byte-path flow), ``method`` (a known path with
+    the wrong verb, such as ``DELETE`` of a job in the gcs flow) or None (unknown path)."""
     path = path.rstrip("/") or "/"
     if path == JOBS_PATH:
         if method == "POST":
@@ -222,7 +233,7 @@ def _route(method: str, path: str, flow: str) -> tuple[str | None, str | None]:
         return None, None
     parts = path[len(JOBS_PATH) + 1 :].split("/")
     if len(parts) == 1:
-        verbs = {"GET": "get", "DELETE": "cancel"}
+        verbs = {"GET": "get", "DELETE": "cancel"} if flow == "bytepath" else {"GET": "get"}
         return (verbs[method], parts[0]) if method in verbs else ("method", None)
     if len(parts) == 2 and flow == "bytepath" and parts[1] in TRANSFERS:
         wanted = "PUT" if parts[1] == "upload" else "GET"

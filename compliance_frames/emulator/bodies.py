@@ -129,6 +129,17 @@ def payload_too_large(limit: int, size: int | None = None) -> dict[str, Any]:
     }
 
 
+def range_not_satisfiable(job_id: str, size: int, asked: str | None) -> dict[str, Any]:
+    """416: a download range beyond the results file (byte-path flow)."""
+    return {
+        "title": "Range Not Satisfiable",
+        "detail": f"The results of job {job_id} have {size} bytes; "
+        f"the range {asked} is outside them.",
+        "type": "about:blank",
+        "status": 416,
+    }
+
+
 def invalid_request(errors: list[dict[str, Any]]) -> dict[str, Any]:
     """400: one or more parameters were invalid; ``errors`` says which."""
     return {

@@ -1,8 +1,9 @@
 """The emulator's settings: flow, durations, rates of compliance events, limits, file format.
 
 Every duration is in seconds and defaults to what the real service does (upload URL
-15 minutes, download URL 7 days, 150 requests per endpoint per 15 minutes, uploads of
-at most 128 MB).
+15 minutes, download URL 7 days, 150 requests per endpoint per 15 minutes, byte-path
+uploads of at most 128 MiB = 134,217,728 bytes, as ``text/plain`` or
+``application/octet-stream``).
 
 Two generations of the service are served (``flow``):
 
@@ -19,6 +20,8 @@ Example:
     ('bytepath', 'deleted')
     >>> EmulatorConfig(flow="gcs").rates_for("tweets")["scrub_geo"]
     0.01
+    >>> EmulatorConfig(upload_types=("text/plain",)).upload_types
+    ('text/plain',)
 """
 
 from __future__ import annotations
@@ -76,6 +79,12 @@ GCS_RATES: dict[str, dict[str, float]] = {
 }
 """Cloud Storage flow: about 10% of IDs get an event, as in a dataset a few years old."""
 
+UPLOAD_TYPES = ("text/plain", "application/octet-stream")
+"""The content types a byte-path upload is accepted in by default (any other is a 415)."""
+
+MAX_UPLOAD_BYTES = 128 * 1024 * 1024
+"""The largest byte-path upload by default: 128 MiB (134,217,728 bytes), X's limit."""
+
 FLOW_REASONS = {"bytepath": REASONS, "gcs": GCS_REASONS}
 FLOW_RATES = {"bytepath": DEFAULT_RATES, "gcs": GCS_RATES}
 
@@ -87,10 +96,6 @@ ACTION_PRIORITY = {"delete": 0, "rehydrate": 1, "scrub_geo": 2}
 
 INVALID_ID = "invalid_id"
 """The ``events=`` value that answers an ID as an ``{"id": ..., "error": "invalid_id"}`` record."""
-
-
-class _FlowDefault(dict[str, Mapping[str, float]]):
-    """Marks ``rates`` left at its default: replaced by the flow's rates on construction."""
 
 
 EventValue = str | Mapping[str, Any] | Sequence[str | Mapping[str, Any]]
@@ -147,8 +152,9 @@ class EmulatorConfig:
         seconds_per_id: added processing time per uploaded ID.
         rates: derived outcomes when ``events`` is None: per job type, the share of
             IDs with each reason of the flow (:data:`REASONS` or :data:`GCS_REASONS`).
-            Derivation is deterministic in the ID and ``seed``. Default: the flow's
-            (:data:`DEFAULT_RATES` or :data:`GCS_RATES`).
+            Derivation is deterministic in the ID and ``seed``. None (the default): the
+            flow's (:data:`DEFAULT_RATES` or :data:`GCS_RATES`); :meth:`rates_for`
+            gives the rates in effect.
         redacted_at_missing: share of derived events without ``redacted_at`` (absent in
             the gcs flow, ``null`` in the byte-path one, where ``deleted_at`` still
             carries the time of a deletion).
@@ -156,9 +162,19 @@ class EmulatorConfig:
         session_window: lifetime of a resumable upload session (Google Cloud Storage's
             7 days; gcs flow); a job whose session ends unfinished past its upload
             window expires.
-        max_upload_bytes: the largest upload accepted in the byte-path flow (128 MB);
-            more is answered 413.
-        rate_limit / rate_window: requests allowed per endpoint per window.
+        max_upload_bytes: byte-path flow only: the largest upload accepted, in bytes
+            (default 128 MiB = 134,217,728 bytes); more is answered 413. Ignored in the
+            gcs flow, whose storage host has no such limit.
+        upload_types: byte-path flow only: the content types an upload is accepted in
+            (default both ``text/plain`` and ``application/octet-stream``, compared
+            without parameters and case); any other is answered 415 with a detail that
+            lists these. A non-empty tuple of strings; give one type to test a client's
+            fallback on 415. Ignored in the gcs flow, whose signed upload URLs require
+            exactly ``text/plain``.
+        rate_limit / rate_window: requests allowed per endpoint per window. Every
+            endpoint of the API host has a window of its own: ``create``, ``list``,
+            ``get``, and in the byte-path flow ``cancel``, ``upload`` and ``download``;
+            the storage host of the gcs flow has none (see :mod:`.ratelimit`).
         blank_lines / crlf: write results as real delivered files sometimes are.
         enrolled: False answers every API call with the 403 client-forbidden problem
             of an app whose plan lacks batch compliance.
@@ -169,7 +185,7 @@ class EmulatorConfig:
     events: Mapping[str, Any] | None = None
     processing_seconds: float = 1.0
     seconds_per_id: float = 0.0
-    rates: Mapping[str, Mapping[str, float]] = field(default_factory=_FlowDefault)
+    rates: Mapping[str, Mapping[str, float]] | None = None
     redacted_at_missing: float = 0.1
     upload_window: float = 900.0
     download_window: float = 7 * 24 * 3600.0
@@ -182,7 +198,8 @@ class EmulatorConfig:
     shuffle_keys: bool = True
     seed: int = 0
     flow: str = "bytepath"
-    max_upload_bytes: int = 128 * 1024 * 1024
+    max_upload_bytes: int = MAX_UPLOAD_BYTES
+    upload_types: tuple[str, ...] = UPLOAD_TYPES
     _events: dict[str, dict[int, list[EventSpec]]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
@@ -208,10 +225,9 @@ class EmulatorConfig:
             raise ValueError(f"rate_limit must be >= 1, got {self.rate_limit!r}")
         if self.max_upload_bytes < 1:
             raise ValueError(f"max_upload_bytes must be >= 1, got {self.max_upload_bytes!r}")
-        if isinstance(self.rates, _FlowDefault):
-            object.__setattr__(self, "rates", FLOW_RATES[self.flow])
+        object.__setattr__(self, "upload_types", _upload_types(self.upload_types))
         reasons = FLOW_REASONS[self.flow]
-        for job_type, rates in self.rates.items():
+        for job_type, rates in (self.rates or {}).items():
             if job_type not in JOB_TYPES:
                 raise ValueError(f"rates: unknown job type {job_type!r}; use 'tweets' or 'users'")
             unknown = set(rates) - set(reasons[job_type])
@@ -236,13 +252,31 @@ class EmulatorConfig:
         return self._events[job_type]
 
     def rates_for(self, job_type: str) -> dict[str, float]:
-        """The derived outcomes' rates of a job type, in the flow's order of reasons."""
-        rates = self.rates.get(job_type, {})
+        """The derived outcomes' rates of a job type, in the flow's order of reasons
+        (the flow's defaults when ``rates`` is None)."""
+        rates = (FLOW_RATES[self.flow] if self.rates is None else self.rates).get(job_type, {})
         return {
             reason: rates[reason]
             for reason in FLOW_REASONS[self.flow][job_type]
             if rates.get(reason)
         }
+
+
+def _upload_types(value: Any) -> tuple[str, ...]:
+    """``upload_types`` checked: a non-empty tuple (or list) of ``type/subtype`` strings."""
+    if not isinstance(value, (tuple, list)) or not value:
+        raise ValueError(
+            "upload_types must be a non-empty tuple of content types such as "
+            f"('text/plain', 'application/octet-stream'), got {value!r}"
+        )
+    for item in value:
+        parts = item.split("/") if isinstance(item, str) else []
+        if len(parts) != 2 or not all(parts) or any(c in item for c in "; \t"):
+            raise ValueError(
+                f"upload_types: {item!r} is not a content type such as 'text/plain' "
+                "(type/subtype, without parameters)"
+            )
+    return tuple(value)
 
 
 def _normalise(events: Mapping[str, Any], flow: str) -> dict[str, dict[int, list[EventSpec]]]:

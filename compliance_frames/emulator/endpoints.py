@@ -1,15 +1,18 @@
-"""The job endpoints of the API host: create, list, get and cancel, with their validation.
+"""The job endpoints of the API host: create, list, get and (byte-path flow) cancel, with
+their validation. The gcs flow (OpenAPI 2.159) has no cancel: :mod:`.api` answers a
+``DELETE`` there 405, as any wrong verb.
 
 ``compliance_job.fields`` (comma-separated job field names) is accepted on every
-operation that answers a job. The fields the OpenAPI schema requires (id, type, status,
-created_at and the two URLs with their expiries) are always there, and ``error`` when
-the job has failed. The optional ones, ``name`` and ``resumable``:
+operation that answers a job, and an unknown name in it is a 400. The fields the OpenAPI
+schema requires (id, type, status, created_at and the two URLs with their expiries) are
+always there, and ``error`` when the job has failed. The optional ones, ``name`` and
+``resumable``:
 
 - byte-path flow: only when asked for. Whether the real service still sends every field
   without the parameter is unconfirmed; the emulator takes the strict reading, so that a
   client that needs the name of its jobs learns to ask for it;
-- gcs flow: always, as recorded real answers have them; with the parameter, only those
-  asked for.
+- gcs flow: always, with or without the parameter, as recorded real answers have them
+  (the parameter is only validated).
 
 Example:
     >>> from compliance_frames.emulator.config import EmulatorConfig
@@ -64,7 +67,7 @@ RESUMABLE_REFUSED = "resumable uploads are not supported; create the job without
 
 
 class JobEndpoints:
-    """Create, list, get and cancel, over the shared state."""
+    """Create, list, get and (byte-path flow) cancel, over the shared state."""
 
     def __init__(self, state: EmulatorState, answers: Answers) -> None:
         self.state = state
@@ -157,7 +160,8 @@ class JobEndpoints:
         return self.answers.json({"data": self.job_json(job, request)})
 
     def cancel(self, request: Request, job_id: str) -> Response:
-        """``DELETE /2/compliance/jobs/{id}``: an unfinished job becomes ``failed``."""
+        """``DELETE /2/compliance/jobs/{id}`` (byte-path flow): an unfinished job becomes
+        ``failed``."""
         job = self._one_job(request, job_id)
         if isinstance(job, Response):
             return job
@@ -248,8 +252,9 @@ class JobEndpoints:
     ) -> tuple[str, str]:
         """gcs flow: Cloud Storage signed URLs on the storage host."""
         state = self.state
+        signer = state.url_signer()
         folder = f"/{BUCKETS[job_type]}/{job_id}"
-        host = state.signer.origin.split("://", 1)[1]
+        host = signer.origin.split("://", 1)[1]
         if resumable:
             upload_headers = {
                 "content-length": "0",
@@ -261,14 +266,14 @@ class JobEndpoints:
         else:
             upload_headers = {"content-type": "text/plain", "host": host}
             upload_method = "PUT"
-        upload_url = state.signer.sign(
+        upload_url = signer.sign(
             upload_method,
             f"{folder}/submission/{APP_ID}_{job_id}",
             upload_headers,
             issued=created,
             expires_in=int(state.config.upload_window),
         )
-        download_url = state.signer.sign(
+        download_url = signer.sign(
             "GET",
             f"{folder}/delivery/{APP_ID}_{job_id}",
             {"host": host},
@@ -279,7 +284,8 @@ class JobEndpoints:
 
 
 def optional_fields(request: Request, flow: str) -> Collection[str] | None:
-    """The optional job fields an answer carries: None for all of them.
+    """The optional job fields an answer carries: None for all of them (always, in the
+    gcs flow).
 
     Example:
         >>> from werkzeug.test import EnvironBuilder
@@ -287,13 +293,13 @@ def optional_fields(request: Request, flow: str) -> Collection[str] | None:
         >>> optional_fields(plain, "bytepath"), optional_fields(plain, "gcs")
         ((), None)
         >>> asked = EnvironBuilder(query_string="compliance_job.fields=id,name").get_request()
-        >>> sorted(optional_fields(asked, "gcs"))
-        ['id', 'name']
+        >>> sorted(optional_fields(asked, "bytepath")), optional_fields(asked, "gcs")
+        (['id', 'name'], None)
     """
+    if flow != "bytepath":
+        return None
     value = request.args.get(FIELDS)
-    if value is None:
-        return () if flow == "bytepath" else None
-    return set(value.split(","))
+    return () if value is None else set(value.split(","))
 
 
 def fields_errors(request: Request) -> list[dict[str, Any]]:

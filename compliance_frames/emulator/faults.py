@@ -1,7 +1,8 @@
 """Deterministic fault injection: the next N answers of an endpoint go wrong on purpose.
 
-Endpoints are ``create``, ``get``, ``list``, ``cancel`` (API host) and ``upload``,
-``download`` (the API host in the byte-path flow, the storage host in the gcs flow).
+Endpoints are ``create``, ``get``, ``list`` (API host), ``cancel`` (API host, byte-path
+flow only: the gcs flow has no cancel) and ``upload``, ``download`` (the API host in the
+byte-path flow, the storage host in the gcs flow).
 Kinds:
 
 - ``429``: the rate-limit answer (API: JSON problem; storage: XML ``SlowDown``);

@@ -24,19 +24,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 TWITTER_EPOCH_MS = 1288834974657
-REQUIRED_FIELDS = (
-    "id",
-    "type",
-    "status",
-    "created_at",
-    "upload_url",
-    "upload_expires_at",
-    "download_url",
-    "download_expires_at",
-)
-"""The fields the OpenAPI schema requires of a job: always in an answer."""
 OPTIONAL_FIELDS = ("name", "resumable")
-"""The fields an answer carries only when asked for (byte-path flow) or always (gcs flow)."""
+"""The fields an answer carries only when asked for (byte-path flow) or always (gcs flow);
+the others (those the OpenAPI schema requires) are always there."""
 CANCELLED = "Cancelled by the client."
 """The ``error`` of a job cancelled with ``DELETE``."""
 

@@ -4,6 +4,12 @@ A window opens at an endpoint's first request and lasts ``window`` seconds; it a
 ``limit`` requests. Every answer carries the window's limit, what remains and when it
 resets (epoch seconds).
 
+Which endpoints have a window: every endpoint of the API host, each its own:
+``create``, ``list`` and ``get`` in both flows, and ``cancel``, ``upload`` and
+``download`` in the byte-path flow (where they are API endpoints). The storage host of
+the gcs flow has no windows: its uploads and downloads are never rate limited (only
+injected faults make them fail), and the gcs flow has no cancel.
+
 Example:
     >>> from compliance_frames.emulator.clock import ManualClock
     >>> limiter = RateLimiter(limit=2, window=900, clock=ManualClock(start=0))

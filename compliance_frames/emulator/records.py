@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from .config import INVALID_ID
+
 TIME_FORMAT = {"tweets": "%Y-%m-%dT%H:%M:%S%.3fZ", "users": "%Y-%m-%dT%H:%M:%S+00:00"}
-INVALID_ERROR = "invalid_id"
 
 
 def event_lines(events: pl.DataFrame, job_type: str, flow: str) -> pl.Series:
@@ -80,5 +81,5 @@ def invalid_lines(lines: pl.Series) -> pl.Series:
     """One ``{"id": <line>, "error": "invalid_id"}`` NDJSON line per line given (JSON-escaped)."""
     frame = pl.DataFrame({"id": lines.cast(pl.String)})
     return frame.select(
-        pl.struct(pl.col("id"), error=pl.lit(INVALID_ERROR)).struct.json_encode().alias("line")
+        pl.struct(pl.col("id"), error=pl.lit(INVALID_ID)).struct.json_encode().alias("line")
     )["line"]

@@ -56,12 +56,18 @@ class Emulator:
 
     ``flow="gcs"``: the service of 2021-2026 (OpenAPI 2.159). The API host and a storage
     host with signed URLs in the shape of Google Cloud Storage (plain and resumable
-    uploads, no bearer token there).
+    uploads, no bearer token there). No ``DELETE`` (405, as any wrong verb), and job
+    answers carry every field whatever ``compliance_job.fields`` asks.
+
+    Rate windows: each API endpoint has its own (``create``, ``list``, ``get``; in the
+    byte-path flow also ``cancel``, ``upload``, ``download``); the gcs storage host has
+    none.
 
     Keyword arguments are the fields of :class:`EmulatorConfig` (``flow``, ``events``,
     ``processing_seconds``, ``seconds_per_id``, ``rates``, ``upload_window``,
-    ``download_window``, ``max_upload_bytes``, ``rate_limit``, ``rate_window``,
-    ``blank_lines``, ``crlf``, ``enrolled``, ...), plus:
+    ``download_window``, ``max_upload_bytes`` and ``upload_types`` (byte-path flow
+    only), ``rate_limit``, ``rate_window``, ``blank_lines``, ``crlf``, ``enrolled``,
+    ...), plus:
 
     Args:
         host: interface to listen on (loopback by default).
@@ -126,7 +132,7 @@ class Emulator:
         atexit.register(self.stop)
         self.base_url = self.state.api_origin
         """The API root: endpoints are ``base_url + "/2/compliance/jobs"``."""
-        self.storage_url: str | None = None if storage is None else self.state.signer.origin
+        self.storage_url: str | None = None if storage is None else self.state.url_signer().origin
         """The storage host's origin (gcs flow: signed URLs point here); None in the
         byte-path flow, whose transfers are on the API host."""
 
@@ -241,7 +247,7 @@ class Emulator:
     def results(self, job_id: str) -> bytes:
         """The raw results file of a processed job (empty if it has none)."""
         try:
-            with open(f"{self._data_dir}/{job_id}/delivery", "rb") as source:
+            with open(self.state.results_path(str(job_id)), "rb") as source:
                 return source.read()
         except FileNotFoundError:
             return b""
@@ -282,10 +288,15 @@ class Emulator:
     ) -> None:
         """Make the next ``times`` answers of an endpoint fail (after ``after`` good ones).
 
-        ``endpoint``: ``create``, ``get``, ``list``, ``cancel``, ``upload`` or
-        ``download``; ``kind``: ``429``, ``500``, ``503``, ``"usage-cap"`` or ``"drop"``
-        (see :mod:`compliance_frames.emulator.faults`).
+        ``endpoint``: ``create``, ``get``, ``list``, ``cancel`` (byte-path flow only),
+        ``upload`` or ``download``; ``kind``: ``429``, ``500``, ``503``, ``"usage-cap"``
+        or ``"drop"`` (see :mod:`compliance_frames.emulator.faults`).
         """
+        if endpoint == "cancel" and self.flow != "bytepath":
+            raise ValueError(
+                "cancel is an endpoint of the byte-path flow; the gcs flow (2.159) has no "
+                "DELETE /2/compliance/jobs/{id} to fail"
+            )
         self.state.faults.inject(endpoint, kind, times, processed=processed, after=after)
 
     def fail_next_job(self, error: str = DEFAULT_FAILURE, *, type: str | None = None) -> None:

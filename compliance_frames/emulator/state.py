@@ -97,14 +97,15 @@ class EmulatorState:
     """Everything the hosts share. Build it with :meth:`create`.
 
     ``api_origin`` is the API host's ``scheme://host:port`` (byte-path transfer URLs
-    point there); ``signer`` signs the storage host's URLs (gcs flow only).
+    point there); ``signer`` signs the storage host's URLs in the gcs flow, and is None
+    in the byte-path flow, which has no storage host.
     """
 
     config: EmulatorConfig
     clock: Clock
     data_dir: str
     api_origin: str
-    signer: URLSigner
+    signer: URLSigner | None
     tokens: TransferTokens
     store: JobStore
     limiter: RateLimiter
@@ -128,16 +129,19 @@ class EmulatorState:
     ) -> EmulatorState:
         """Fresh state: no jobs, full rate windows, random signing keys and tokens.
 
-        ``storage_origin`` is the storage host's origin (gcs flow); without one, the
-        signer is given the API origin and is never used.
+        ``storage_origin`` is the storage host's origin, where the gcs flow's signed URLs
+        point (the API origin when none is given). The byte-path flow has no signer.
         """
         clock = clock or SystemClock()
+        signer = None
+        if config.flow == "gcs":
+            signer = URLSigner(secrets.token_bytes(32), storage_origin or api_origin)
         return cls(
             config=config,
             clock=clock,
             data_dir=data_dir,
             api_origin=api_origin.rstrip("/"),
-            signer=URLSigner(secrets.token_bytes(32), storage_origin or api_origin),
+            signer=signer,
             tokens=TransferTokens(secrets.token_bytes(32)),
             store=JobStore(),
             limiter=RateLimiter(config.rate_limit, config.rate_window, clock),
@@ -160,6 +164,22 @@ class EmulatorState:
         with contextlib.suppress(FileExistsError):
             os.mkdir(path)
         return path
+
+    def url_signer(self) -> URLSigner:
+        """The signer of the storage host's URLs (gcs flow; RuntimeError in the byte-path
+        flow, which has none)."""
+        if self.signer is None:
+            raise RuntimeError("the byte-path flow has no storage host and signs no URLs")
+        return self.signer
+
+    def upload_path(self, job: Job) -> str:
+        """Where a job's complete upload (its ID file) is kept; the folder is made."""
+        return os.path.join(self.job_dir(job), "submission")
+
+    def results_path(self, job: Job | str) -> str:
+        """Where a job's results file is, once processed (nothing is made); ``job`` is
+        the job or its id."""
+        return os.path.join(self.data_dir, job if isinstance(job, str) else job.id, "delivery")
 
     def take_fate(self, job_type: str) -> Fate | None:
         """The first pending fate for a new job of this type, if any."""
@@ -203,11 +223,11 @@ class EmulatorState:
         self.executor.submit(self._process, job)
 
     def _process(self, job: Job) -> None:
-        folder = self.job_dir(job)
+        upload = self.upload_path(job)
         try:
             outcome = process_upload(
-                os.path.join(folder, "submission"),
-                os.path.join(folder, "delivery"),
+                upload,
+                self.results_path(job),
                 job.type,
                 self.config,
                 now=self.now(),

@@ -4,10 +4,14 @@
 - ``POST <upload_url>`` with ``x-goog-resumable: start``: opens a resumable session
   (201, ``Location``); ``PUT <session>`` with ``Content-Range`` sends chunks (308 with
   ``Range`` until the last, then 200); ``Content-Range: bytes */TOTAL`` probes.
-- ``GET <download_url>``: the results, streamed, honouring ``Range``.
+- ``GET <download_url>``: the results, streamed, honouring ``Range`` (206; 416 as
+  GCS's ``InvalidRange`` XML).
 
 Any request carrying an ``Authorization`` header is refused (400): a bearer token has
 no business on a signed URL, and the refusal is how tests catch a leak.
+
+The storage host has no rate windows (no ``x-rate-limit-*`` headers, never a 429 of its
+own); its ``upload`` and ``download`` endpoints fail only by injected faults.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from . import bodies
 from .jobs import Job, UploadSession
 from .signing import Verdict
 from .state import EmulatorState, LoggedRequest
-from .wire import abort, body_length, read_body, stream_file
+from .wire import abort, body_length, ranged_download, read_body
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -139,7 +143,7 @@ class StorageApp:
             "x-goog-resumable": environ.get("HTTP_X_GOOG_RESUMABLE", ""),
         }
         query = {key: value for key, value in request.args.items() if key != "upload_id"}
-        verdict = self.state.signer.verify(
+        verdict = self.state.url_signer().verify(
             request.method, request.path, query, headers, now=self.state.now()
         )
         if verdict is Verdict.VALID:
@@ -185,7 +189,7 @@ class StorageApp:
         if drop or (length is not None and received < length):
             os.remove(partial)
             raise _Dropped
-        os.replace(partial, os.path.join(folder, "submission"))
+        os.replace(partial, self.state.upload_path(job))
         self.state.finish_upload(job, received)
         return Response(b"", status=200)
 
@@ -292,7 +296,7 @@ class StorageApp:
                     "Invalid argument.",
                     f"{session.received} bytes were sent for an upload of {total}.",
                 )
-            os.replace(session.path, os.path.join(self.state.job_dir(job), "submission"))
+            os.replace(session.path, self.state.upload_path(job))
             self.state.finish_upload(job, total)
             return Response(b"", status=200)
         response = Response(b"", status=308)
@@ -305,28 +309,20 @@ class StorageApp:
     def _download(
         self, request: Request, environ: WSGIEnvironment, job: Job, drop: bool
     ) -> Response:
-        path = os.path.join(self.state.data_dir, job.id, "delivery")
+        path = self.state.results_path(job)
         if job.status(self.state.now()) != "complete" or not os.path.exists(path):
             return _xml(404, "NoSuchKey", "The specified key does not exist.")
-        size = os.path.getsize(path)
-        start, stop, status = 0, size, 200
-        if request.range is not None:
-            span = request.range.range_for_length(size)
-            if span is None:
-                response = _xml(416, "InvalidRange", "The requested range cannot be satisfied.")
-                response.headers["Content-Range"] = f"bytes */{size}"
-                return response
-            start, stop, status = span[0], span[1], 206
-        length = stop - start
-        body = stream_file(path, start, length, length // 2 if drop else None, environ)
-        response = Response(
-            body, status=status, content_type="application/octet-stream", direct_passthrough=True
+        response = ranged_download(
+            request,
+            environ,
+            path,
+            drop=drop,
+            unsatisfiable=lambda size: _xml(
+                416, "InvalidRange", "The requested range cannot be satisfied."
+            ),
         )
-        response.headers["Content-Length"] = str(length)
-        response.headers["Accept-Ranges"] = "bytes"
-        response.headers["x-goog-stored-content-length"] = str(size)
-        if status == 206:
-            response.headers["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
+        if response.status_code in (200, 206):
+            response.headers["x-goog-stored-content-length"] = str(os.path.getsize(path))
         return response
 
 

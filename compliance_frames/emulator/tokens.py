@@ -27,7 +27,6 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-PURPOSES = ("upload", "download")
 _MARK = {"upload": b"u", "download": b"d"}
 _PURPOSE_OF = {mark: purpose for purpose, mark in _MARK.items()}
 _LENGTH = 1 + 8 + 32  # purpose mark, expiry in ms, HMAC-SHA256

@@ -1,31 +1,37 @@
 """The byte-path transfers of the API host (2026): upload and download with the bearer token.
 
-- ``PUT /2/compliance/jobs/{id}/upload?token=...``: the ID file, ``text/plain`` or
-  ``application/octet-stream``, one decimal ID per line, at most ``max_upload_bytes``;
-  streamed to disk. Answers 200 ``{"data": <job>}`` (now ``in_progress``).
+- ``PUT /2/compliance/jobs/{id}/upload?token=...``: the ID file, in one of the
+  ``upload_types`` (default ``text/plain`` or ``application/octet-stream``), one decimal
+  ID per line, at most ``max_upload_bytes`` (default 128 MiB); streamed to disk.
+  Answers 200 ``{"data": <job>}`` (now ``in_progress``).
 - ``GET /2/compliance/jobs/{id}/download?token=...``: the results once the job is
   ``complete``, streamed from disk, honouring ``Range`` (206, 416).
 
-The bearer token, the rate window and injected faults are the API host's business
-(:mod:`.api`); here the ``token`` query parameter is checked (job and purpose, expiry)
-and then the job's status, the content type and the size. Every refusal is an RFC 7807
-problem given after the request body has been read and discarded, so that the client
-sees it rather than a reset connection:
+The bearer token, the rate windows (``upload`` and ``download`` have one each, as every
+API endpoint does) and injected faults are the API host's business (:mod:`.api`); here
+the ``token`` query parameter is checked (job and purpose, expiry) and then the job's
+status, the content type and the size. Every refusal is an RFC 7807 problem given after
+the request body has been read and discarded, so that the client sees it rather than a
+reset connection:
 
 ======  ==========================================================================
 403     token missing, malformed, another job's, the other purpose's, or expired
 404     no job with this id
-409     upload to a job that is not ``created`` (or is being uploaded), download of
-        a job that is not ``complete``
+409     upload to a job that is not ``created`` (cancelled, expired, uploaded, or
+        being uploaded), download of a job that is not ``complete``
 413     upload over ``max_upload_bytes`` (decided from Content-Length before reading,
         or while reading a chunked body)
-415     upload of another content type
+415     upload of a content type not in ``upload_types`` (the detail lists those)
 416     download range beyond the file
 ======  ==========================================================================
 
+A job cancelled while its upload is being received stays ``failed``: the upload is
+answered 409 once read, and is neither kept nor processed.
+
 Example:
-    >>> sorted(ACCEPTED_TYPES)
-    ['application/octet-stream', 'text/plain']
+    >>> from compliance_frames.emulator.config import EmulatorConfig
+    >>> EmulatorConfig().upload_types
+    ('text/plain', 'application/octet-stream')
 """
 
 from __future__ import annotations
@@ -43,12 +49,11 @@ from .endpoints import JOB_ID, fields_errors
 from .jobs import Job, iso_time
 from .state import EmulatorState
 from .tokens import TokenVerdict
-from .wire import BLOCK, body_length, drain, read_body, stream_file
+from .wire import BLOCK, body_length, drain, ranged_download, read_body
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
 
-ACCEPTED_TYPES = ("text/plain", "application/octet-stream")
 JobJson = Callable[[Job, Request], dict[str, Any]]
 
 
@@ -87,10 +92,11 @@ class Transfers:
                 job.uploading = False
 
     def _body_refusal(self, request: Request, environ: WSGIEnvironment) -> Response | None:
-        """415 for another content type, 413 for a declared size over the limit."""
-        if request.mimetype not in ACCEPTED_TYPES:
+        """415 for a content type not accepted, 413 for a declared size over the limit."""
+        accepted = self.state.config.upload_types
+        if request.mimetype not in {kind.lower() for kind in accepted}:
             given = request.headers.get("Content-Type")
-            return self.answers.problem(bodies.unsupported_media_type(given, ACCEPTED_TYPES), 415)
+            return self.answers.problem(bodies.unsupported_media_type(given, accepted), 415)
         length = body_length(environ)
         limit = self.state.config.max_upload_bytes
         if length is not None and length > limit:
@@ -120,7 +126,7 @@ class Transfers:
             with state.store.lock:
                 if job.cancelled_at is not None:
                     return self._not_uploadable(job)
-                os.replace(partial, os.path.join(folder, "submission"))
+                os.replace(partial, state.upload_path(job))
                 state.finish_upload(job, received)
                 # Still under the lock: processing cannot finish before the answer is made.
                 return self.answers.json({"data": self.job_json(job, request)})
@@ -129,17 +135,20 @@ class Transfers:
                 os.remove(partial)
 
     def _not_uploadable(self, job: Job) -> Response:
+        """409 for a job that takes no upload now. A cancel (the job is ``failed``) is
+        told before an upload being received: cancelled while another upload is read,
+        the job takes neither that one nor this one."""
         now = self.state.now()
         status = job.status(now)
-        if job.uploading:
+        if status == "failed":
+            detail = f"Job {job.id} has failed ({job.error}); it takes no upload. Create a new job."
+        elif job.uploading:
             detail = f"An upload of job {job.id} is being received already; wait for its answer."
         elif status == "expired":
             detail = (
                 f"Job {job.id} has expired: its upload window closed at "
                 f"{iso_time(job.upload_expires_at)}. Create a new job."
             )
-        elif status == "failed":
-            detail = f"Job {job.id} has failed ({job.error}); it takes no upload. Create a new job."
         else:
             detail = (
                 f"Job {job.id} has received its IDs already (status {status}); a job takes one "
@@ -166,39 +175,16 @@ class Transfers:
                 ),
                 409,
             )
-        path = os.path.join(self.state.data_dir, job.id, "delivery")
-        size = os.path.getsize(path) if os.path.exists(path) else 0
-        start, stop, code = 0, size, 200
-        if request.range is not None:
-            span = request.range.range_for_length(size)
-            if span is None:
-                response = self.answers.problem(
-                    {
-                        "title": "Range Not Satisfiable",
-                        "detail": f"The results of job {job.id} have {size} bytes; "
-                        f"the range {request.headers.get('Range')} is outside them.",
-                        "type": "about:blank",
-                        "status": 416,
-                    },
-                    416,
-                )
-                response.headers["Content-Range"] = f"bytes */{size}"
-                return response
-            start, stop, code = span[0], span[1], 206
-        length = stop - start
-        body = (
-            stream_file(path, start, length, length // 2 if drop else None, environ)
-            if size
-            else iter(())
-        )
-        response = Response(
-            body, status=code, content_type="application/octet-stream", direct_passthrough=True
+        response = ranged_download(
+            request,
+            environ,
+            self.state.results_path(job),
+            drop=drop,
+            unsatisfiable=lambda size: self.answers.problem(
+                bodies.range_not_satisfiable(job.id, size, request.headers.get("Range")), 416
+            ),
         )
         response.headers.update(self.answers.headers())
-        response.headers["Content-Length"] = str(length)
-        response.headers["Accept-Ranges"] = "bytes"
-        if code == 206:
-            response.headers["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
         return response
 
     # -- shared checks ------------------------------------------------------------------

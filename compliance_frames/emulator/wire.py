@@ -1,6 +1,6 @@
 """Connection-level helpers for the emulated hosts: a quiet, drop-safe request handler,
-bounded reading of request bodies, streaming files, and closing a connection in the
-middle of a body.
+bounded reading of request bodies, ranged file downloads (the byte-path API host's and
+the gcs storage host's), and closing a connection in the middle of a body.
 
 Example:
     >>> import io
@@ -13,11 +13,13 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from werkzeug.serving import WSGIRequestHandler
+from werkzeug.wrappers import Request, Response
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -115,3 +117,44 @@ def stream_file(
     if drop_after is not None:
         abort(environ)
         raise ConnectionAbortedError("download dropped on purpose by the emulator")
+
+
+def ranged_download(
+    request: Request,
+    environ: WSGIEnvironment,
+    path: str,
+    *,
+    drop: bool,
+    unsatisfiable: Callable[[int], Response],
+) -> Response:
+    """The file at ``path`` as a download, streamed from disk, honouring ``Range``.
+
+    200 with the whole file (empty when there is no file), 206 with ``Content-Range``
+    for a satisfiable range, else ``unsatisfiable(size)`` (the host's own 416 body) with
+    ``Content-Range: bytes */size``. ``drop`` sends half of the bytes, then closes the
+    connection. Every answer that carries bytes says ``Accept-Ranges: bytes``.
+    """
+    exists = os.path.exists(path)
+    size = os.path.getsize(path) if exists else 0
+    start, stop, status = 0, size, 200
+    if request.range is not None:
+        span = request.range.range_for_length(size)
+        if span is None:
+            refusal = unsatisfiable(size)
+            refusal.headers["Content-Range"] = f"bytes */{size}"
+            return refusal
+        start, stop, status = span[0], span[1], 206
+    length = stop - start
+    body = (
+        stream_file(path, start, length, length // 2 if drop else None, environ)
+        if exists
+        else iter(())
+    )
+    response = Response(
+        body, status=status, content_type="application/octet-stream", direct_passthrough=True
+    )
+    response.headers["Content-Length"] = str(length)
+    response.headers["Accept-Ranges"] = "bytes"
+    if status == 206:
+        response.headers["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
+    return response

@@ -370,3 +370,15 @@ def test_a_status_this_version_does_not_know_is_waited_through(tmp_path: Path) -
         assert not paused.is_terminal
     finally:
         server.shutdown()
+
+
+@pytest.mark.flow("bytepath")
+def test_a_server_that_refuses_text_plain_gets_octet_stream(
+    make_emulator: EmulatorFactory, make_client
+) -> None:
+    emulator = make_emulator(events=EVENTS, upload_types=("application/octet-stream",))
+    client: Client = make_client(emulator)
+    result = client.run_job([20, 7], "tweets", progress=False)
+    assert sorted(r["id"] for r in result.records()) == ["20", "7"]
+    puts = [(e.status, e.content_type) for e in transfers(emulator) if e.method == "PUT"]
+    assert puts == [(415, "text/plain"), (200, "application/octet-stream")]

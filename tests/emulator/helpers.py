@@ -38,7 +38,7 @@ def create(api: requests.Session, emulator: Emulator, **body: Any) -> dict[str, 
 
 
 def cancel(api: requests.Session, emulator: Emulator, job_id: str) -> dict[str, Any]:
-    """Cancel a job and return its object."""
+    """Cancel a job (byte-path flow: the gcs flow has no cancel) and return its object."""
     answer = api.delete(jobs_url(emulator, job_id))
     assert answer.status_code == 200, answer.text
     job: dict[str, Any] = answer.json()["data"]

@@ -15,6 +15,7 @@ from tests.emulator.helpers import (
     validating_session,
     wait_status,
 )
+from tests.openapi import assert_valid, schema_for
 
 TWITTER_EPOCH_MS = 1288834974657
 
@@ -36,10 +37,13 @@ def test_create_answers_200_with_a_new_job(
     assert "error" not in job
     if flow == "gcs":
         assert emulator.storage_url is not None
+        assert emulator.state.signer is not None
+        assert emulator.state.signer.origin == emulator.storage_url
         assert job["upload_url"].startswith(emulator.storage_url + "/twttr-tweet-compliance/")
         assert job["download_url"].startswith(emulator.storage_url + "/twttr-tweet-compliance/")
     else:
         assert emulator.storage_url is None
+        assert emulator.state.signer is None  # no storage host, no signed URLs
         assert job["upload_url"].startswith(f"{jobs_url(emulator, job['id'])}/upload?token=")
         assert job["download_url"].startswith(f"{jobs_url(emulator, job['id'])}/download?token=")
 
@@ -126,11 +130,14 @@ def test_created_jobs_do_not_block_new_ones(api: requests.Session, emulator: Emu
     assert create(api, emulator)["status"] == "created"
 
 
-def test_list_is_newest_first_with_result_count(api: requests.Session, emulator: Emulator) -> None:
+def test_list_is_newest_first_with_result_count(
+    api: requests.Session, emulator: Emulator, flow: str
+) -> None:
     ids = []
     for i in range(3):
         ids.append(create(api, emulator, name=f"job-{i}")["id"])
-        cancel(api, emulator, ids[-1])  # a created job is active (byte-path): free the type
+        if flow == "bytepath":  # a created job is active: free the type
+            cancel(api, emulator, ids[-1])
     create(api, emulator, type="users")
     body = api.get(jobs_url(emulator), params={"type": "tweets"}).json()
     assert [job["id"] for job in body["data"]] == ids[::-1]
@@ -310,3 +317,49 @@ def test_api_version_header_follows_the_flow(
 ) -> None:
     answer = api.get(jobs_url(emulator), params={"type": "tweets"})
     assert answer.headers["api-version"] == ("2.168" if flow == "bytepath" else "2.159")
+
+
+@pytest.mark.flow("gcs")
+def test_the_gcs_flow_has_no_cancel_and_filters_no_fields(
+    api: requests.Session, emulator: Emulator
+) -> None:
+    job = create(api, emulator, name="kept")
+    path = jobs_url(emulator, job["id"]).split(emulator.base_url, 1)[1]
+    for session in (api, requests.Session()):  # with the token or without: the verb is wrong
+        answer = session.delete(jobs_url(emulator, job["id"]))
+        assert answer.status_code == 405
+        assert answer.headers["Content-Type"] == "application/problem+json"
+        assert answer.headers["api-version"] == "2.159"
+        assert "x-rate-limit-limit" not in answer.headers  # no endpoint, no window
+        assert answer.json() == {
+            "title": "Method Not Allowed",
+            "type": "about:blank",
+            "status": 405,
+            "detail": f"DELETE is not supported on {path}",
+        }
+    # the same answer as any other wrong verb on a job
+    put = api.put(jobs_url(emulator, job["id"])).json()
+    assert put == {**answer.json(), "detail": f"PUT is not supported on {path}"}
+    assert emulator.job(job["id"])["status"] == "created"
+    assert [e.status for e in emulator.request_log("api") if e.method == "DELETE"] == [405, 405]
+    # compliance_job.fields is validated, but every answer carries every field
+    for params in ({"compliance_job.fields": "id"}, {"compliance_job.fields": "status,name"}):
+        fetched = api.get(jobs_url(emulator, job["id"]), params=params).json()["data"]
+        assert (fetched["name"], fetched["resumable"]) == ("kept", False)
+        listed = api.get(jobs_url(emulator), params={"type": "tweets", **params}).json()
+        assert {"name", "resumable"} <= set(listed["data"][0])
+    refused = api.get(jobs_url(emulator, job["id"]), params={"compliance_job.fields": "colour"})
+    assert refused.status_code == 400
+
+
+def test_a_successful_answer_to_an_operation_the_version_lacks_is_never_valid() -> None:
+    job = {"id": "1", "type": "tweets", "status": "failed"}
+    with pytest.raises(AssertionError, match=r"OpenAPI 2\.159 has no such operation"):
+        assert_valid("DELETE", "/2/compliance/jobs/1", 200, {"data": job}, version="2.159")
+    with pytest.raises(AssertionError, match=r"OpenAPI 2\.159 has no such operation"):
+        assert_valid("PUT", "/2/compliance/jobs/1/upload", 200, {"data": job}, version="2.159")
+    assert schema_for("DELETE", "/2/compliance/jobs/1", 200, {}, version="2.168") == (
+        "DeleteComplianceJobsByIdResponse"
+    )
+    problem = {"title": "Method Not Allowed", "type": "about:blank", "status": 405, "detail": "x"}
+    assert_valid("DELETE", "/2/compliance/jobs/1", 405, problem, version="2.159")

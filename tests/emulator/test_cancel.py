@@ -1,4 +1,5 @@
-"""``DELETE /2/compliance/jobs/{id}``: an unfinished job becomes failed, its type is free."""
+"""``DELETE /2/compliance/jobs/{id}`` (byte-path flow): an unfinished job becomes failed,
+its type is free. The gcs flow has no cancel (test_api.py proves the 405)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from tests.emulator.helpers import (
     validating_session,
     wait_status,
 )
+
+pytestmark = pytest.mark.flow("bytepath")
 
 CANCELLED = "Cancelled by the client."
 
@@ -40,7 +43,7 @@ def test_cancel_a_created_job(api: requests.Session, emulator: Emulator) -> None
 
 
 def test_cancel_an_in_progress_job_ignores_its_processing(
-    api: requests.Session, emulator: Emulator, flow: str
+    api: requests.Session, emulator: Emulator
 ) -> None:
     emulator.stall_next_job()
     job = create(api, emulator)
@@ -51,7 +54,7 @@ def test_cancel_an_in_progress_job_ignores_its_processing(
     emulator.release_job(job["id"])  # processing is over: the job stays cancelled
     fetched = api.get(jobs_url(emulator, job["id"])).json()["data"]
     assert (fetched["status"], fetched["error"]) == ("failed", CANCELLED)
-    assert download(emulator, job).status_code == (409 if flow == "bytepath" else 404)
+    assert download(emulator, job).status_code == 409
     assert create(api, emulator)["status"] == "created"
 
 

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import numpy as np
 import pytest
 
-from compliance_frames.emulator import Emulator, ManualClock
+from compliance_frames.emulator import (
+    DEFAULT_RATES,
+    GCS_RATES,
+    Emulator,
+    EmulatorConfig,
+    ManualClock,
+)
 from compliance_frames.idlines import format_ids
 from tests.conftest import EmulatorFactory
 from tests.emulator.helpers import (
@@ -31,7 +38,8 @@ def run(
 ) -> tuple[dict[str, object], bytes]:
     api = validating_session(emulator)
     for active in emulator.jobs:  # byte-path: a created job of the type would block a new one
-        if active["type"] == job_type and active["status"] in ("created", "in_progress"):
+        unfinished = active["status"] in ("created", "in_progress")
+        if emulator.flow == "bytepath" and active["type"] == job_type and unfinished:
             cancel(api, emulator, active["id"])
     job = create(api, emulator, type=job_type)
     assert upload(emulator, job, data).status_code == 200
@@ -263,3 +271,23 @@ def test_invalid_settings_are_refused() -> None:
         Emulator(events={"abc": "deleted"})
     with pytest.raises(ValueError, match="processing_seconds"):
         Emulator(processing_seconds=-1)
+    for bad in ((), "text/plain", ["text/plain", 7], ("text",), ("text/plain; charset=utf-8",)):
+        with pytest.raises(ValueError, match="upload_types"):
+            Emulator(upload_types=bad)
+
+
+def test_rates_none_means_the_flows_defaults() -> None:
+    bytepath, gcs = EmulatorConfig(), EmulatorConfig(flow="gcs")
+    assert bytepath.rates is None
+    assert gcs.rates is None
+    assert bytepath.rates_for("tweets") == DEFAULT_RATES["tweets"]
+    assert gcs.rates_for("tweets") == GCS_RATES["tweets"]
+    # a config left at the default rates can change flow: nothing of the other is kept
+    assert replace(bytepath, flow="gcs").rates_for("tweets") == GCS_RATES["tweets"]
+    given = EmulatorConfig(rates={"users": {"deleted": 0.5}})
+    assert (given.rates_for("users"), given.rates_for("tweets")) == ({"deleted": 0.5}, {})
+
+
+def test_upload_types_default_to_both_and_are_kept_as_a_tuple() -> None:
+    assert EmulatorConfig().upload_types == ("text/plain", "application/octet-stream")
+    assert EmulatorConfig(upload_types=["text/plain"]).upload_types == ("text/plain",)

@@ -241,8 +241,27 @@ def test_download_streams_results_and_honours_range(make_emulator: EmulatorFacto
     middle = requests.get(job["download_url"], headers={"Range": "bytes=5-9"})
     assert middle.content == whole.content[5:10]
     beyond = requests.get(job["download_url"], headers={"Range": f"bytes={len(whole.content)}-"})
-    assert beyond.status_code == 416
+    assert (beyond.status_code, xml_code(beyond)) == (416, "InvalidRange")
     assert beyond.headers["Content-Range"] == f"bytes */{len(whole.content)}"
+    for answer in (whole, tail):
+        assert answer.headers["x-goog-stored-content-length"] == str(len(whole.content))
+    assert "x-goog-stored-content-length" not in beyond.headers
+
+
+def test_the_storage_host_has_no_rate_windows_and_no_byte_path_limits(
+    make_emulator: EmulatorFactory,
+) -> None:
+    # upload_types and max_upload_bytes are the byte-path flow's: ignored here
+    emulator = make_emulator(rate_limit=1, max_upload_bytes=1, upload_types=("text/csv",))
+    api = validating_session(emulator)
+    job = create(api, emulator)
+    uploads = [upload(emulator, job, b"1\n2\n") for _ in range(3)]  # later ones: ignored
+    emulator.wait_processed(job["id"])
+    downloads = [requests.get(job["download_url"]) for _ in range(3)]
+    for answer in uploads + downloads:
+        assert answer.status_code == 200
+        assert not any(key.startswith("x-rate-limit") for key in answer.headers)
+    assert emulator.job(job["id"])["n_ids"] == 2
 
 
 def test_download_stops_after_the_download_window(make_emulator: EmulatorFactory) -> None:

@@ -241,6 +241,39 @@ def test_upload_of_another_content_type_is_415(
     assert emulator.job(job["id"])["status"] == "created"
 
 
+@pytest.mark.parametrize(
+    ("accepted", "refused"),
+    [
+        ("text/plain", "application/octet-stream"),
+        ("application/octet-stream", "text/plain"),
+    ],
+)
+def test_upload_types_narrow_what_is_accepted(
+    make_emulator: EmulatorFactory, accepted: str, refused: str
+) -> None:
+    emulator = make_emulator(upload_types=(accepted,))
+    api = validating_session(emulator)
+    job = create(api, emulator)
+    body = problem(upload(emulator, job, b"1\n", **{"Content-Type": refused}), 415)
+    assert f"Content-Type {refused} is not supported" in body["detail"]
+    assert f"send the IDs as {accepted}, one decimal ID per line" in body["detail"]
+    assert emulator.job(job["id"])["status"] == "created"
+    # the fallback a client makes on 415: the same IDs in the other type
+    assert upload(emulator, job, b"1\n", **{"Content-Type": accepted}).status_code == 200
+
+
+def test_upload_types_are_compared_without_case_or_parameters(
+    make_emulator: EmulatorFactory,
+) -> None:
+    emulator = make_emulator(upload_types=("Text/Plain", "text/csv"))
+    api = validating_session(emulator)
+    job = create(api, emulator)
+    body = problem(upload(emulator, job, b"1\n", **{"Content-Type": "application/json"}), 415)
+    assert "send the IDs as Text/Plain or text/csv," in body["detail"]
+    sent = {"Content-Type": "text/plain; charset=utf-8"}
+    assert upload(emulator, job, b"1\n", **sent).status_code == 200
+
+
 def test_upload_over_the_limit_is_413_and_the_client_sees_it(
     make_emulator: EmulatorFactory,
 ) -> None:
@@ -358,6 +391,43 @@ def test_a_second_upload_while_the_first_is_received_is_409(
     assert emulator.job(job["id"])["n_ids"] == 2
 
 
+def test_a_cancel_while_an_upload_is_received_wins(
+    api: requests.Session, emulator: Emulator
+) -> None:
+    job = create(api, emulator)
+    started, finish = threading.Event(), threading.Event()
+    answers: list[requests.Response] = []
+
+    def slow() -> Iterator[bytes]:
+        yield b"1\n"
+        started.set()
+        finish.wait(10)
+        yield b"2\n"
+
+    first = threading.Thread(target=lambda: answers.append(upload(emulator, job, slow())))
+    first.start()
+    assert started.wait(10)
+    stored = emulator.state.store.get(job["id"])
+    assert stored is not None
+    deadline = time.monotonic() + 10
+    while not stored.uploading:  # the first upload's body is being read
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert cancel(api, emulator, job["id"])["status"] == "failed"
+    second = upload(emulator, job, b"3\n")  # told of the cancel, not of the upload in flight
+    finish.set()
+    first.join(10)
+    cancelled = "has failed (Cancelled by the client.)"
+    assert cancelled in problem(second, 409)["detail"]
+    assert cancelled in problem(answers[0], 409)["detail"]  # the upload in flight is refused
+    view = emulator.job(job["id"])
+    assert (view["status"], view["error"]) == ("failed", "Cancelled by the client.")
+    assert (view["n_ids"], view["uploaded_bytes"]) == (None, 0)
+    assert (stored.uploaded_at, stored.processed, stored.uploading) == (None, False, False)
+    assert list(Path(emulator.state.job_dir(stored)).iterdir()) == []  # nothing kept
+    assert emulator.results(job["id"]) == b""
+
+
 def test_blank_lines_and_crlf_uploads(api: requests.Session, emulator: Emulator) -> None:
     job = create(api, emulator)
     assert upload(emulator, job, b"1\r\n\r\n2\n\n3").status_code == 200
@@ -405,7 +475,13 @@ def test_download_streams_results_and_honours_range(make_emulator: EmulatorFacto
     )
     assert download(emulator, job, Range="bytes=5-9").content == whole.content[5:10]
     beyond = download(emulator, job, Range=f"bytes={len(whole.content)}-")
-    problem(beyond, 416)
+    assert problem(beyond, 416) == {
+        "title": "Range Not Satisfiable",
+        "detail": f"The results of job {job['id']} have {len(whole.content)} bytes; "
+        f"the range bytes={len(whole.content)}- is outside them.",
+        "type": "about:blank",
+        "status": 416,
+    }
     assert beyond.headers["Content-Range"] == f"bytes */{len(whole.content)}"
 
 
@@ -445,6 +521,29 @@ def test_transfers_have_their_own_rate_windows(make_emulator: EmulatorFactory) -
     assert [a.status_code for a in answers] == [200, 200, 429]
     assert [a.headers["x-rate-limit-remaining"] for a in answers] == ["1", "0", "0"]
     assert problem(answers[-1], 429)["title"] == "Too Many Requests"
+
+
+def test_upload_download_and_cancel_each_have_their_own_window(
+    make_emulator: EmulatorFactory,
+) -> None:
+    emulator = make_emulator(rate_limit=2, events={})
+    api = validating_session(emulator)
+    first = create(api, emulator)
+    uploads = [upload(emulator, first, b"1\n")]
+    emulator.wait_processed(first["id"])
+    downloads = [download(emulator, first)]
+    second = create(api, emulator)  # create's window: now used up
+    assert cancel(api, emulator, second["id"])["status"] == "failed"
+    third = api.post(jobs_url(emulator), json={"type": "tweets"})
+    assert third.status_code == 429
+    uploads += [upload(emulator, second, b"2\n") for _ in range(2)]
+    assert [a.status_code for a in uploads] == [200, 409, 429]
+    assert [a.headers["x-rate-limit-remaining"] for a in uploads] == ["1", "0", "0"]
+    downloads.append(download(emulator, first))  # upload's window is not download's
+    assert [a.status_code for a in downloads] == [200, 200]
+    assert [a.headers["x-rate-limit-remaining"] for a in downloads] == ["1", "0"]
+    fetched = api.get(jobs_url(emulator, first["id"]))
+    assert (fetched.status_code, fetched.headers["x-rate-limit-remaining"]) == (200, "1")
 
 
 def test_the_default_flow_is_bytepath_and_keeps_a_given_data_folder(tmp_path: Path) -> None:
