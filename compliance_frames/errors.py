@@ -35,6 +35,7 @@ __all__ = [
     "JobExpiredError",
     "JobFailedError",
     "JobNotFoundError",
+    "MalformedJobError",
     "NetworkError",
     "RateLimitError",
     "ServerError",
@@ -145,6 +146,13 @@ class InvalidRequestError(APIError):
 
 class ServerError(APIError):
     """5xx from the API, still failing after retries."""
+
+
+class MalformedJobError(ServerError, ValueError):
+    """A job in an answer of the API that this client cannot use: a field missing or of
+    the wrong type, an id that is not 1-19 digits, a timestamp that is not one. The
+    message shows what came (the token masked, signed URLs cut). A ``ValueError`` too,
+    as a value that does not parse."""
 
 
 # -- the storage host ------------------------------------------------------------------

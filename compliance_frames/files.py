@@ -1,4 +1,4 @@
-"""Files written atomically, and where results are kept.
+"""Files written atomically, and where results are kept (a folder checked usable).
 
 Example:
     >>> import tempfile, pathlib
@@ -18,7 +18,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from .errors import ConfigurationError
+
 CACHE_ENV = "COMPLIANCE_FRAMES_CACHE"
+_CHECKED: set[Path] = set()
+"""Cache folders found usable in this process (checked once: the check writes a file)."""
 
 
 def _umask() -> int:
@@ -56,10 +60,16 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
 
 
 def cache_dir(override: str | os.PathLike[str] | None = None) -> Path:
-    """Where downloaded results and upload sessions are kept.
+    """Where downloaded results and upload sessions are kept, checked usable.
 
     ``override``, else ``$COMPLIANCE_FRAMES_CACHE``, else ``$XDG_CACHE_HOME/compliance-frames``
-    (``~/.cache/compliance-frames``).
+    (``~/.cache/compliance-frames``). See :func:`usable_folder` for the check.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> folder = pathlib.Path(tempfile.mkdtemp()) / "cache"
+        >>> cache_dir(folder) == folder, folder.is_dir()
+        (True, True)
     """
     if override is not None:
         folder = Path(override)
@@ -68,5 +78,45 @@ def cache_dir(override: str | os.PathLike[str] | None = None) -> Path:
     else:
         base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
         folder = Path(base) / "compliance-frames"
-    folder.mkdir(parents=True, exist_ok=True)
+    return usable_folder(folder)
+
+
+def usable_folder(folder: Path) -> Path:
+    """``folder``, created if missing, once it is known to be a folder this process can
+    write to (a temporary file is created in it and removed); else a
+    :class:`ConfigurationError` naming it and saying how to choose another.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> file = pathlib.Path(tempfile.mkdtemp()) / "a-file"
+        >>> _ = file.write_bytes(b"")
+        >>> usable_folder(file)
+        Traceback (most recent call last):
+        compliance_frames.errors.ConfigurationError: The cache folder ... is a file, not a folder...
+    """
+    if folder in _CHECKED:
+        return folder
+    if folder.exists() and not folder.is_dir():
+        raise _unusable(folder, "is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _unusable(
+            folder, f"cannot be created ({exc.strerror or type(exc).__name__})"
+        ) from None
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".write-check-", dir=folder)
+        os.close(handle)
+        os.remove(probe)
+    except OSError as exc:
+        raise _unusable(folder, f"is not writable ({exc.strerror or type(exc).__name__})") from None
+    _CHECKED.add(folder)
     return folder
+
+
+def _unusable(folder: Path, reason: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"The cache folder {folder} {reason}: compliance-frames keeps downloaded results and "
+        "its records of jobs there. Choose another folder with Client(results_dir=...) or the "
+        f"{CACHE_ENV} environment variable."
+    )

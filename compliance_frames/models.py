@@ -16,12 +16,49 @@ Example:
 from __future__ import annotations
 
 import enum
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeGuard
 
-__all__ = ["ComplianceJob", "JobStatus", "JobType", "parse_timestamp"]
+from .errors import InputError, MalformedJobError
+
+__all__ = ["ComplianceJob", "JobStatus", "JobType", "is_job_id", "parse_timestamp", "shown"]
+
+_JOB_ID = re.compile(r"[0-9]{1,19}")
+
+
+def is_job_id(value: object) -> TypeGuard[str]:
+    """Whether ``value`` is a job id as documented: a string of 1 to 19 ASCII digits.
+
+    Example:
+        >>> is_job_id("1446017776678801409"), is_job_id("../../x"), is_job_id("1" * 20)
+        (True, False, False)
+    """
+    return isinstance(value, str) and _JOB_ID.fullmatch(value) is not None
+
+
+_QUERY = re.compile(r"([^\s?#\"']*/[^\s?#\"']*)\?[^\s#\"']*")  # a URL's or a path's query
+
+
+def shown(value: Any, limit: int = 300) -> str:
+    """``value`` (an answer, or part of one) as JSON for a message: the queries of URLs
+    and paths (a signed URL's credentials) cut, at most ``limit`` characters.
+
+    Example:
+        >>> shown({"download_url": "https://storage/r?X-Goog-Signature=abc", "id": 1})
+        '{"download_url": "https://storage/r?…", "id": 1}'
+        >>> len(shown("x" * 1000))
+        300
+    """
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=repr)
+    except ValueError:  # a structure that holds itself: not from JSON
+        text = repr(value)
+    text = _QUERY.sub(r"\1?…", text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class JobType(str, enum.Enum):
@@ -66,14 +103,26 @@ class JobStatus(str, enum.Enum):
 
 
 def parse_timestamp(value: str) -> datetime:
-    """Parse the API's timestamps (``2021-10-07T07:41:18.000Z``, ``...+00:00``) as aware UTC."""
+    """Parse the API's timestamps (``2021-10-07T07:41:18.000Z``, ``...+00:00``) as aware UTC.
+
+    Anything else (not a string, not ISO 8601, out of range) raises ``ValueError``.
+
+    Example:
+        >>> parse_timestamp("2021-10-07T09:41:18.000+02:00").isoformat()
+        '2021-10-07T07:41:18+00:00'
+    """
+    if not isinstance(value, str):
+        raise ValueError(f"a timestamp is a string, not {type(value).__name__}")
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+    try:
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(timezone.utc)
+    except OverflowError:  # within a day of year 1 or 9999, with an offset
+        raise ValueError(f"timestamp {value!r} is out of range") from None
 
 
 _KNOWN = frozenset(
@@ -91,6 +140,41 @@ _KNOWN = frozenset(
         "error",
     }
 )
+_TYPES = frozenset(kind.value for kind in JobType)
+
+
+class _Unusable(Exception):
+    """What is wrong with a job object from the API (said in a MalformedJobError)."""
+
+
+def _kind(value: object) -> str:
+    """``null``, ``a str``, ``an int``: what a value is, for messages."""
+    if value is None:
+        return "null"
+    name = type(value).__name__
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+
+
+def _text(data: Mapping[str, Any], key: str) -> str:
+    """A string field that must be there."""
+    if key not in data:
+        raise _Unusable(f"it has no {key!r}")
+    value = data[key]
+    if not isinstance(value, str):
+        raise _Unusable(f"its {key!r} is {_kind(value)}, not a string")
+    return value
+
+
+def _optional_text(data: Mapping[str, Any], key: str) -> str | None:
+    """A string field that may be absent or null."""
+    return None if data.get(key) is None else _text(data, key)
+
+
+def _stamp(data: Mapping[str, Any], key: str) -> datetime:
+    try:
+        return parse_timestamp(_text(data, key))
+    except ValueError:
+        raise _Unusable(f"its {key!r} {shown(data[key], 60)} is not a timestamp") from None
 
 
 @dataclass(frozen=True)
@@ -114,21 +198,73 @@ class ComplianceJob:
     error: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # The id names files (results, ledger): never anything but 1-19 digits.
+        if not is_job_id(self.id):
+            raise InputError(
+                f"{str(self.id)[:40]!r} is not a job id (1-19 digits): a job needs its id as X "
+                "gave it."
+            )
+
     @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> ComplianceJob:
-        """Build a job from the API's ``data`` object (key order does not matter)."""
+    def from_api(cls, data: Mapping[str, Any], *, context: str = "a request") -> ComplianceJob:
+        """Build a job from the API's ``data`` object (key order does not matter), checked.
+
+        What this client cannot rely on raises a
+        :class:`~compliance_frames.errors.MalformedJobError` (a ``ServerError``) saying
+        what was wrong and showing what came (see :func:`shown`): a missing field,
+        a value of the wrong type, an id that is not 1-19 digits, a ``type`` other than
+        tweets or users, a timestamp that is not one. ``context`` says which request the
+        job answered, for the message. An unknown ``status`` is kept (see
+        :class:`JobStatus`).
+
+        Example:
+            >>> try:
+            ...     ComplianceJob.from_api({"id": "../x", "type": "tweets"}, context="a create")
+            ... except MalformedJobError as exc:  # a ServerError
+            ...     print(str(exc).split(": {")[0])
+            X answered a create with a job this client cannot use (its id "../x" is not 1-19 digits)
+        """
+        try:
+            return cls._parse(data)
+        except _Unusable as exc:
+            raise MalformedJobError(
+                f"X answered {context} with a job this client cannot use ({exc}): {shown(data)}. "
+                "The fault is on X's side (or a proxy's): try again later, and report it if "
+                "it persists."
+            ) from None
+
+    @classmethod
+    def _parse(cls, data: Mapping[str, Any]) -> ComplianceJob:
+        if not isinstance(data, Mapping):
+            raise _Unusable(f"a job is an object, not {_kind(data)}")
+        raw_id = data.get("id")
+        job_id = str(raw_id) if isinstance(raw_id, int) and not isinstance(raw_id, bool) else raw_id
+        if "id" not in data:
+            raise _Unusable("it has no 'id'")
+        if not is_job_id(job_id):
+            raise _Unusable(f"its id {shown(job_id, 40)} is not 1-19 digits")
+        kind = _text(data, "type")
+        if kind not in _TYPES:
+            raise _Unusable(f"its type {shown(kind, 40)} is neither 'tweets' nor 'users'")
+        status = _text(data, "status")
+        if not status.strip():
+            raise _Unusable("its status is empty")
+        resumable = data.get("resumable")
+        if not isinstance(resumable, (bool, type(None))):
+            raise _Unusable(f"'resumable' is {_kind(resumable)}, not true or false")
         return cls(
-            id=str(data["id"]),
-            type=JobType(data["type"]),
-            status=JobStatus(data["status"]),
-            created_at=parse_timestamp(data["created_at"]),
-            upload_url=data["upload_url"],
-            upload_expires_at=parse_timestamp(data["upload_expires_at"]),
-            download_url=data["download_url"],
-            download_expires_at=parse_timestamp(data["download_expires_at"]),
-            resumable=bool(data.get("resumable", False)),
-            name=data.get("name"),
-            error=data.get("error"),
+            id=job_id,
+            type=JobType(kind),
+            status=JobStatus(status),
+            created_at=_stamp(data, "created_at"),
+            upload_url=_text(data, "upload_url"),
+            upload_expires_at=_stamp(data, "upload_expires_at"),
+            download_url=_text(data, "download_url"),
+            download_expires_at=_stamp(data, "download_expires_at"),
+            resumable=bool(resumable),
+            name=_optional_text(data, "name"),
+            error=_optional_text(data, "error"),
             extra={key: value for key, value in data.items() if key not in _KNOWN},
         )
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
 from ..frames import check, filter, summary
-from .common import connection_options, err, make_client, progress
-from .tables import format_of, read_table, write_table
+from .common import UsageError, check_writable, connection_options, err, make_client, progress, say
+from .tables import check_format, format_of, read_table, write_table
 
 
 def register(commands: Any) -> None:
@@ -50,9 +51,21 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    for target in (args.output, args.filtered):
-        if target is not None:
-            format_of(target)  # an unknown suffix fails before any job is run
+    """Check the dataset; every output is checked before any job runs.
+
+    The lines printed on standard output go on to the end even when nobody reads them
+    any more (``| head -1``): the files are written all the same.
+    """
+    targets = {"--output": args.output, "--filtered": args.filtered}
+    targets = {option: path for option, path in targets.items() if path is not None}
+    for option, target in targets.items():
+        check_writable(target, option)  # a folder, a read-only place, an unknown suffix:
+        format_of(target)  # all refused before any job runs
+    if len(targets) == 2 and _same_file(args.output, args.filtered):
+        raise UsageError(
+            f"--output and --filtered name the same file ({args.output}): the filtered dataset "
+            "would replace the flagged one. Give them different names."
+        )
     id_columns = [args.id_col] + ([args.user_col] if args.user_col else [])
     frame = read_table(args.input, id_columns)
     err(f"Read {frame.height:,} rows from {args.input}.")
@@ -63,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
             f"No column {missing[0]!r} in {args.input}; its columns are "
             f"{', '.join(frame.columns[:20])}."
         )
+    for option, target in targets.items():
+        check_format(frame, target, option)  # CSV holds no lists, say: before any job
     client = make_client(args)
     flagged = check(
         frame,
@@ -73,9 +88,9 @@ def run(args: argparse.Namespace) -> int:
         errors=args.errors,
         progress=progress(args),
     )
-    print(summary(flagged))
+    say(str(summary(flagged)))
     if args.output is not None:
-        print(f"\nWrote the flagged dataset to {write_table(flagged, args.output)}.")
+        say(f"\nWrote the flagged dataset to {write_table(flagged, args.output, '--output')}.")
     if args.filtered is not None:
         cleaned, report = filter(
             frame,
@@ -90,10 +105,19 @@ def run(args: argparse.Namespace) -> int:
             report=False,
             return_report=True,
         )
-        print(f"\n{report}\nWrote the filtered dataset to {write_table(cleaned, args.filtered)}.")
+        say(f"\n{report}")
+        written = write_table(cleaned, args.filtered, "--filtered")
+        say(f"Wrote the filtered dataset to {written}.")
     if args.output is None and args.filtered is None:
-        print(
+        say(
             "\nNothing written: pass --output FILE for the flagged dataset, --filtered FILE for "
             "the dataset as it may be kept."
         )
     return 0
+
+
+def _same_file(first: Path, second: Path) -> bool:
+    """Whether two output paths name one file (``out.csv`` and ``./out.csv`` do)."""
+    return os.path.abspath(first) == os.path.abspath(second) or (
+        first.exists() and second.exists() and os.path.samefile(first, second)
+    )

@@ -1,4 +1,5 @@
-"""What the subcommands share: options, the client, finding a job, printing jobs.
+"""What the subcommands share: options, the client, finding a job, printing jobs,
+checking and writing output files.
 
 The bearer token comes from ``BEARER_TOKEN`` only, never from an option: options end
 up in shell history and process lists.
@@ -7,11 +8,20 @@ up in shell history and process lists.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import json
+import os
+import re
+import stat
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
+
+import requests
 
 from ..client import Client
 from ..errors import ComplianceError
@@ -114,11 +124,31 @@ def when(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def printable(text: str, *, lines: bool = False) -> str:
+    r"""``text`` with what a terminal would act on escaped: control characters (an escape
+    sequence, a carriage return), bidirectional overrides, and newlines unless ``lines``.
+
+    A job's name and error come from the network: printed raw, they could recolour or
+    clear the terminal, or forge lines of a listing.
+
+    Example:
+        >>> printable("evil\x1b[2Jname\nline")
+        'evil\\x1b[2Jname\\nline'
+    """
+    return "".join(
+        char
+        if char.isprintable() or (lines and char == "\n")
+        else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )
+
+
 def job_line(job: ComplianceJob) -> str:
     """One line per job, for lists."""
-    name = job.name if job.name is not None else "-"
+    name = printable(job.name) if job.name is not None else "-"
     created = when(job.created_at)
-    return f"  {job.id:<20} {job.type.value:<7} {job.status.value:<12} {created:<21} {name}"
+    job_id = printable(job.id)
+    return f"  {job_id:<20} {job.type.value:<7} {job.status.value:<12} {created:<21} {name}"
 
 
 def job_header() -> str:
@@ -145,8 +175,8 @@ def print_job(job: ComplianceJob, as_json: bool) -> None:
     upload_state = "open" if job.upload_open(now) else "closed"
     download_state = "open" if job.download_open(now) else "closed"
     rows: list[tuple[str, Any]] = [
-        ("job", job.id),
-        ("name", job.name or "-"),
+        ("job", printable(job.id)),
+        ("name", printable(job.name or "-")),
         ("type", job.type.value),
         ("status", job.status.value),
         ("resumable", "yes" if job.resumable else "no"),
@@ -155,7 +185,7 @@ def print_job(job: ComplianceJob, as_json: bool) -> None:
         ("download until", f"{when(job.download_expires_at)} ({download_state})"),
     ]
     if job.error:
-        rows.append(("error", job.error))
+        rows.append(("error", printable(job.error)))
     for label, value in rows:
         print(f"{label + ':':<16}{value}")
 
@@ -192,6 +222,202 @@ def next_steps(job: ComplianceJob) -> str:
     return f"No IDs reached this job in time. Start again:\n{start_again}"
 
 
+def say(message: str = "") -> None:
+    """A line for the user on standard output, printed at once.
+
+    A reader that stopped reading (``| head -1``) does not stop the command: the rest of
+    its output is dropped and its work (the files it writes) goes on.
+    """
+    try:
+        print(message, flush=True)
+    except BrokenPipeError:
+        silence(sys.stdout)
+
+
 def err(message: str) -> None:
-    """A line for the user on standard error."""
-    print(message, file=sys.stderr)
+    """A line for the user on standard error (dropped if nobody reads it any more)."""
+    try:
+        print(message, file=sys.stderr, flush=True)
+    except BrokenPipeError:
+        silence(sys.stderr)
+
+
+def silence(stream: TextIO | None) -> None:
+    """Send what is still to come on ``stream`` to the null device.
+
+    For a pipe whose reader went away: Python flushes the standard streams at exit, and
+    a flush into the closed pipe would fail once more (the recipe of the Python docs,
+    "Note on SIGPIPE").
+    """
+    if stream is None:
+        return
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # no file descriptor
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, stream.fileno())
+        finally:
+            os.close(devnull)
+
+
+# -- output files -------------------------------------------------------------------------
+
+_EXAMPLE_NAMES = {
+    "--results-file": "results.ndjson",
+    "--output": "flagged.parquet",
+    "--filtered": "filtered.parquet",
+}
+
+_TEMPORARY = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}\.part$")
+"""The temporary file that :func:`~compliance_frames.files.atomic_write` writes beside
+its target (``.results.ndjson.k2j4_x9q.part``): never shown, its target is."""
+
+_TEMPORARY_IN_TEXT = re.compile(
+    r"(?<![^\s/'\"])\.(?P<name>[^\s/'\"]+)\.[a-z0-9_]{8}\.part(?![^\s'\"])"
+)
+
+_ADVICE = {
+    errno.ENOSPC: "Free some space there, or choose another place.",
+    errno.EDQUOT: "Free some space (your disk quota is used up), or choose another place.",
+    errno.EFBIG: "The file is larger than this system allows there: choose another place.",
+    errno.EROFS: "That file system is read-only: choose another place.",
+    errno.EACCES: "Check the path and its permissions, or choose a folder you can write to.",
+    errno.EPERM: "Check the path and its permissions, or choose a folder you can write to.",
+    errno.ENAMETOOLONG: "Choose a shorter path (the file is first written beside it under a "
+    "longer temporary name).",
+    errno.ELOOP: "A symbolic link in the path points back to itself: check the path.",
+    errno.EEXIST: "Something is in the way at that path (a file where a folder is needed?): "
+    "check the path.",
+}
+
+
+def shown_path(filename: str | os.PathLike[str]) -> str:
+    """A path as the user knows it: a temporary ``.NAME.xxxxxxxx.part`` becomes NAME.
+
+    Example:
+        >>> shown_path("out/.results.ndjson.k2j4_x9q.part")
+        'out/results.ndjson'
+    """
+    text = os.fspath(filename)
+    folder, name = os.path.split(text)
+    match = _TEMPORARY.match(name)
+    return os.path.join(folder, match.group("name")) if match else text
+
+
+_ERRNO = re.compile(r"\[Errno (\d+)\]|\(os error (\d+)\)")
+"""An error number in a message: Python's ``[Errno 28]``, Rust's (polars') ``(os error 27)``."""
+
+
+def os_problem(exc: OSError) -> str:
+    """What went wrong, in words (never a temporary file's name).
+
+    Example:
+        >>> os_problem(OSError(28, "No space left on device", "out/.r.csv.abcd_123.part"))
+        'No space left on device'
+        >>> os_problem(OSError("cannot write '/x/.r.csv.abcd_123.part' (os error 27)"))
+        "cannot write '/x/r.csv' (os error 27)"
+    """
+    if exc.strerror:
+        return exc.strerror
+    text = _TEMPORARY_IN_TEXT.sub(lambda match: match.group("name"), str(exc)).strip()
+    return text or type(exc).__name__
+
+
+def os_advice(exc: OSError | str) -> str:
+    """What to do about a file system error (or a message quoting one), by its kind."""
+    number = exc.errno if isinstance(exc, OSError) else None
+    if number is None:
+        match = _ERRNO.search(str(exc))
+        number = int(match.group(1) or match.group(2)) if match else None
+    return _ADVICE.get(number or 0, "Check the path and try again.")
+
+
+def quotes_os_error(message: str) -> bool:
+    """Whether a message (of polars, say) reports a file system error by its number."""
+    return _ERRNO.search(message) is not None
+
+
+def check_writable(path: Path, option: str) -> None:
+    """Refuse an output path that cannot be written: called before any job runs.
+
+    ``path`` must not be a folder, nor a device, pipe or socket (outputs are written
+    to a temporary file beside the target and renamed over it, which would replace
+    such a file). The nearest folder above it that exists must be a folder in which
+    files (and the folders still missing) can be created: this is tried for real, with
+    an empty file named like the temporary one, created and removed at once. Raises
+    :class:`UsageError` naming ``option`` and the path as given.
+
+    Example:
+        >>> check_writable(Path(tempfile.mkdtemp()) / "new" / "out.csv", "--output")
+        >>> check_writable(Path(tempfile.mkdtemp()), "--output")
+        Traceback (most recent call last):
+        ...
+        compliance_frames.cli.common.UsageError: --output /... is a folder...
+    """
+    given = f"{option} {path}"
+    try:
+        mode: int | None = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):  # the folders above are checked below
+        mode = None
+    except OSError as exc:
+        raise UsageError(f"Cannot write {given}: {os_problem(exc)}. {os_advice(exc)}") from None
+    if mode is not None and stat.S_ISDIR(mode):
+        example = path / _EXAMPLE_NAMES.get(option, "output")
+        raise UsageError(f"{given} is a folder: give the path of a file, e.g. {option} {example}.")
+    if mode is not None and not stat.S_ISREG(mode):
+        raise UsageError(
+            f"{given} is not a regular file (a device, pipe or socket): outputs are written "
+            "whole and renamed into place, which would replace it. Give the path of a file."
+        )
+    folder = path.parent
+    while True:
+        try:
+            mode = os.stat(folder).st_mode
+            break
+        except (FileNotFoundError, NotADirectoryError):
+            if folder.parent == folder:  # the current folder itself is gone
+                raise UsageError(
+                    f"Cannot write {given}: the current folder no longer exists. Change to a "
+                    "folder that exists and run the command again."
+                ) from None
+            folder = folder.parent
+        except OSError as exc:
+            raise UsageError(
+                f"Cannot write {given}: {os_problem(exc)} ({folder}). {os_advice(exc)}"
+            ) from None
+    where = "the current folder" if str(folder) == "." else str(folder)
+    if not stat.S_ISDIR(mode):
+        raise UsageError(
+            f"Cannot write {given}: {where} is a file, not a folder, so no folder can be "
+            f"made in it. Choose a path in a folder (or move {where} away)."
+        )
+    try:
+        handle, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        what = (
+            "its name is too long"
+            if exc.errno == errno.ENAMETOOLONG
+            else (f"{where} is not writable ({os_problem(exc)})")
+        )
+        raise UsageError(f"Cannot write {given}: {what}. {os_advice(exc)}") from None
+    os.close(handle)
+    with contextlib.suppress(OSError):
+        os.remove(probe)
+
+
+@contextlib.contextmanager
+def writing(path: Path, option: str, *, again: str) -> Iterator[None]:
+    """Turn a failure to write an output (a full disk, a permission taken away) into a
+    :class:`UsageError` naming ``option`` and the path as given, never a temporary file.
+
+    ``again`` says how to get the output once the cause is fixed. Network errors (which
+    are ``OSError`` too) pass through.
+    """
+    try:
+        yield
+    except (requests.RequestException, ConnectionError, TimeoutError):
+        raise
+    except OSError as exc:
+        raise UsageError(
+            f"Could not write {option} {path}: {os_problem(exc)}. {os_advice(exc)} "
+            f"{path} is left as it was before. {again}"
+        ) from None

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..demo import run_demo
+from .common import UsageError, check_writable
 
 
 def register(commands: Any) -> None:
@@ -28,5 +29,12 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    run_demo(args.output_dir, progress=not args.no_progress)
+    """Run the demo once ``--output-dir`` is known to be a folder that can be written."""
+    folder: Path = args.output_dir
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(
+            f"--output-dir {folder} is a file: give a folder (it is created if missing)."
+        )
+    check_writable(folder / "flagged.parquet", "--output-dir")
+    run_demo(folder, progress=not args.no_progress)
     return 0

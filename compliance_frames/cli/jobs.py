@@ -16,6 +16,7 @@ from ..frames import read_results
 from ..models import JobStatus
 from .common import (
     UsageError,
+    check_writable,
     connection_options,
     err,
     find_job,
@@ -26,6 +27,8 @@ from .common import (
     print_job,
     print_jobs,
     progress,
+    when,
+    writing,
 )
 
 EXIT_JOB = 1
@@ -198,6 +201,7 @@ def run_upload(args: argparse.Namespace) -> int:
 
 
 def run_download(args: argparse.Namespace) -> int:
+    check_writable(args.results_file, "--results-file")  # before waiting hours for the job
     client = make_client(args)
     job = find_job(client, args)
     if job.status is JobStatus.CREATED:  # waiting would last until it expires
@@ -207,12 +211,18 @@ def run_download(args: argparse.Namespace) -> int:
             print(f"{job.describe()} is {job.status.value}, not complete.\n{next_steps(job)}")
             return EXIT_JOB if job.status in (JobStatus.FAILED, JobStatus.EXPIRED) else 2
         job = client.wait(job, progress=progress(args))
-    path = client.download_results(job, args.results_file, progress=progress(args))
+    again = (
+        f"Run the same command again once that is fixed: the results can be downloaded "
+        f"until {when(job.download_expires_at)}."
+    )
+    with writing(args.results_file, "--results-file", again=again):
+        path = client.download_results(job, args.results_file, progress=progress(args))
     print(f"Wrote {_describe_results([path])} to {path}.")
     return 0
 
 
 def run_all(args: argparse.Namespace) -> int:
+    check_writable(args.results_file, "--results-file")  # before any job is created
     client = make_client(args)
     ids = IdSet.from_file(args.ids_file)
     err(f"{ids.count:,} distinct IDs read from {args.ids_file}.")
@@ -222,7 +232,14 @@ def run_all(args: argparse.Namespace) -> int:
         )
     finally:
         ids.discard()
-    with atomic_write(args.results_file) as sink:
+    again = (
+        "Run the same command again once that is fixed: it finds the same job and its "
+        "results again, no new job is needed."
+    )
+    with (
+        writing(args.results_file, "--results-file", again=again),
+        atomic_write(args.results_file) as sink,
+    ):
         for path in result.paths:
             with open(path, "rb") as source:
                 shutil.copyfileobj(source, sink)

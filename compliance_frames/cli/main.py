@@ -1,17 +1,28 @@
 """Entry point: builds the parser from the subcommand modules and runs one.
 
 Exit codes: 0 success; 1 the job failed or expired; 2 a usage or input error (a bad
-option, file, ID, name or token); 3 a service problem that outlasted the retries
-(network, rate limit, server): try again later. The command line never prompts.
+option, file, ID, name or token; an output that cannot be written, a full disk);
+3 a service problem that outlasted the retries (network, rate limit, server): try
+again later; 130 interrupted (Ctrl-C). The command line never prompts, and no input,
+file or network problem ends in a traceback.
+
+A reader that stops early (``compliance-frames list | head -1``) ends the command
+quietly with exit code 0, as ``twarc`` and ``gh`` do: the consumer has what it
+wanted, and a shell pipeline (``set -o pipefail``) should not fail because of it.
+``check`` goes on writing its files when nobody reads its summary any more.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
+
+import requests
 
 from ..errors import (
     AccessDeniedError,
@@ -29,12 +40,22 @@ from ..errors import (
     URLExpiredError,
 )
 from . import checkcmd, democmd, jobs, serve
-from .common import UsageError, base_url_option
+from .common import (
+    UsageError,
+    base_url_option,
+    err,
+    os_advice,
+    os_problem,
+    printable,
+    shown_path,
+    silence,
+)
 
 EXIT_OK = 0
 EXIT_JOB = 1
 EXIT_USAGE = 2
 EXIT_SERVICE = 3
+EXIT_INTERRUPTED = 130
 
 USAGE_ERRORS = (
     UsageError,
@@ -57,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Keep research datasets of tweets and accounts compliant with X. The bearer "
         "token is read from $BEARER_TOKEN; the API root from --base-url or $X_API_BASE_URL.",
         epilog="Exit codes: 0 ok, 1 job failed or expired, 2 usage or input error, "
-        "3 service problem (try again later).",
+        "3 service problem (try again later), 130 interrupted.",
     )
     base_url_option(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -70,13 +91,41 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return its exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
     saved, warnings.formatwarning = warnings.formatwarning, _warning_line
+    escaping = _escape_unprintable()
     try:
-        return _run(args)
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit:  # --help, or a usage error argparse has reported
+            sys.stdout.flush()  # into a closed pipe: fails here, where it is caught
+            raise
+        code = _run(args)
+        sys.stdout.flush()  # the same: a closed pipe is found inside this try
+        return code
+    except BrokenPipeError:
+        # The reader went away (`| head`): end quietly. Later output, and the
+        # interpreter's final flush, go to the null device instead of failing again.
+        silence(sys.stdout)
+        return EXIT_OK
     finally:
         warnings.formatwarning = saved
+        escaping()
+
+
+def _escape_unprintable() -> Callable[[], None]:
+    """Print what the terminal's encoding cannot show (a job name comes from the network)
+    escaped, as standard error does, instead of failing; return how to undo it."""
+    stream = sys.stdout
+    before = getattr(stream, "errors", None)
+    if not isinstance(stream, io.TextIOWrapper) or before is None:
+        return lambda: None
+    stream.reconfigure(errors="backslashreplace")
+
+    def undo() -> None:
+        with contextlib.suppress(ValueError, OSError):  # closed, or a pipe gone (it flushes)
+            stream.reconfigure(errors=before)
+
+    return undo
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -84,19 +133,31 @@ def _run(args: argparse.Namespace) -> int:
     try:
         code: int = args.run(args)
     except KeyboardInterrupt:
-        print(
-            "Interrupted. Running the same command again picks up where it stopped.",
-            file=sys.stderr,
-        )
-        return 130
+        err("Interrupted. Running the same command again picks up where it stopped.")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        raise  # the reader of the output went away: see main()
     except (JobFailedError, JobExpiredError, URLExpiredError) as exc:
         return _fail(exc, EXIT_JOB)
     except USAGE_ERRORS as exc:
         return _fail(exc, EXIT_USAGE)
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
-        # A file named on the command line: an input error, said without a traceback.
-        where = f": {exc.filename}" if exc.filename else ""
-        return _fail(f"{exc.strerror or exc}{where}. Check the path and try again.", EXIT_USAGE)
+    except (requests.RequestException, ConnectionError, TimeoutError) as exc:
+        # The client turns these into NetworkError; one that slips through is no traceback.
+        return _fail(
+            f"A network problem outlasted the retries ({type(exc).__name__}). Check your "
+            "network and try again later.",
+            EXIT_SERVICE,
+        )
+    except OSError as exc:
+        # A file: missing, a folder, unreadable, a full disk, a read-only file system...
+        where = f": {shown_path(exc.filename)}" if exc.filename else ""
+        return _fail(f"{os_problem(exc)}{where}. {os_advice(exc)}", EXIT_USAGE)
+    except UnicodeDecodeError as exc:
+        return _fail(
+            f"A file is not UTF-8 text ({exc.reason} at byte {exc.start:,}). Save it as UTF-8 "
+            "and run the command again.",
+            EXIT_USAGE,
+        )
     except ComplianceError as exc:
         return _fail(exc, EXIT_SERVICE)
     return code
@@ -108,6 +169,7 @@ _CLI_SPELLING = {
     "use type='tweets'": "use --type tweets",
     "Client().list_jobs()": "`compliance-frames list`",
     "list_jobs() or find_jobs(name)": "`compliance-frames list`",
+    "with Client(results_dir=...) or the ": "with the ",
 }
 
 
@@ -117,10 +179,14 @@ def _warning_line(message: Warning | str, *args: Any, **kwargs: Any) -> str:
 
 
 def _fail(exc: BaseException | str, code: int) -> int:
-    message = str(exc)
+    """Say what went wrong on standard error, in the command line's words; return ``code``."""
+    message = printable(str(exc), lines=True)  # it may quote the service's words
     for python, option in _CLI_SPELLING.items():
         message = message.replace(python, option)
-    print(f"compliance-frames: error: {message}", file=sys.stderr)
+    try:
+        print(f"compliance-frames: error: {message}", file=sys.stderr, flush=True)
+    except BrokenPipeError:  # nobody reads the errors either: the exit code says it
+        silence(sys.stderr)
     return code
 
 

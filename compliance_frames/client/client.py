@@ -16,12 +16,11 @@ from __future__ import annotations
 import inspect
 import logging
 import os
-import re
 import threading
 import warnings
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -40,17 +39,19 @@ from ..errors import (
     UploadURLExpiredError,
 )
 from ..files import cache_dir
-from ..models import ComplianceJob, JobStatus, JobType
+from ..models import ComplianceJob, JobStatus, JobType, is_job_id, shown
 from . import clock, lifecycle
 from .downloads import download_file
+from .guards import TransferLimits
 from .handle import JobHandle
 from .idsets import MIN_UPLOAD_BYTES, IdSet
 from .ledger import Ledger
 from .polling import PollSchedule, RateState
-from .problems import api_error, json_body, not_found_in_body
+from .problems import api_error, json_body, masked, not_found_in_body
 from .retry import AmbiguousRequest, RetryPolicy
+from .servertime import skew_from_date
 from .sessions import SessionStore
-from .transport import Transport, resolve_base_url, resolve_token
+from .transport import Transport, check_transfer_url, resolve_base_url, resolve_token
 from .uploads import upload_file
 
 log = logging.getLogger("compliance_frames")
@@ -66,7 +67,6 @@ JOB_FIELDS = (
 """Every job field the client relies on, asked for on each call (``compliance_job.fields``):
 whether answers without the parameter still carry them all is not documented."""
 _FIELDS = {"compliance_job.fields": JOB_FIELDS}
-_JOB_ID = re.compile(r"^[0-9]{1,19}$")
 _SERVER_STATUSES = frozenset({"created", "in_progress", "failed", "complete"})
 _RECOVERY_WINDOW = timedelta(minutes=2)
 
@@ -82,7 +82,9 @@ class Client:
             appears in a repr, a log line, an exception or a progress bar, is never
             sent to any origin but the API's own (the byte-path transfer URLs are on it;
             a storage host's signed URLs are not), and is refused over plain http
-            except to loopback.
+            except to loopback. One that cannot be sent as a header (a line break, a
+            character outside Latin-1) is a :class:`ConfigurationError` here and now;
+            a server that echoes it back has it masked (``***``) in every message.
         base_url: the API root; default ``$X_API_BASE_URL``, else ``https://api.x.com``.
         poll_interval: the first wait between status checks, in seconds.
         max_poll_interval: the longest wait between status checks.
@@ -94,6 +96,14 @@ class Client:
         max_upload_bytes: the most bytes sent in one upload (X's limit: 128 MiB, about
             6.5 million IDs). :meth:`run_job` splits larger sets of IDs into as many
             jobs as needed, and lowers this when X answers an upload with 413.
+        stall_timeout, stall_bytes: an upload or download that moves fewer than
+            ``stall_bytes`` bytes in ``stall_timeout`` seconds (or nothing at all) is
+            given up on: a download resumes where it stopped, ``max_retries`` times.
+
+    Runs that share a results folder take a lock per set of IDs, so that processes and
+    threads of this machine running the same IDs wait for one job instead of creating
+    several (see :mod:`~compliance_frames.client.locks`). Windows of time (upload and
+    download URLs, rate windows) are judged by the server's clock (:meth:`server_now`).
 
     Example:
         >>> client = Client("token", "http://127.0.0.1:8099")
@@ -113,6 +123,8 @@ class Client:
         backoff: float = 1.0,
         results_dir: str | os.PathLike[str] | None = None,
         max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+        stall_timeout: float = 60.0,
+        stall_bytes: int = 1024,
     ) -> None:
         if not isinstance(max_upload_bytes, int) or max_upload_bytes < MIN_UPLOAD_BYTES:
             raise ConfigurationError(
@@ -131,6 +143,8 @@ class Client:
         self._rates: dict[str, RateState] = {}
         self._lock = threading.Lock()
         self._resumable_refused = False
+        self.transfer_limits = TransferLimits(stall_timeout=stall_timeout, stall_bytes=stall_bytes)
+        self._skew = 0.0
 
     def __repr__(self) -> str:
         return f"Client(base_url={self.base_url!r}, bearer_token='***')"
@@ -165,6 +179,17 @@ class Client:
         """Where the results of ``job`` are (or will be) kept."""
         return self.results_dir / f"{job.id}.ndjson"
 
+    def server_now(self) -> datetime:
+        """The time by the server's clock (aware UTC): this machine's, corrected by the
+        skew the API's last ``Date`` header showed (see
+        :mod:`~compliance_frames.client.servertime`).
+
+        Example:
+            >>> Client("token", "http://127.0.0.1:8099").server_now().tzinfo
+            datetime.timezone.utc
+        """
+        return clock.utcnow() + timedelta(seconds=self._skew)
+
     def rate_state(self, endpoint: str) -> RateState | None:
         """The rate window of ``create``, ``list``, ``get`` or ``cancel`` as last seen."""
         with self._lock:
@@ -184,12 +209,15 @@ class Client:
         idempotent: bool = True,
     ) -> Any:
         response = self.transport.api(method, path, params=params, json=json, idempotent=idempotent)
-        rate = RateState.from_headers(response.headers)
+        skew = skew_from_date(response.headers.get("Date"), clock.now())
+        if skew is not None:
+            self._skew = skew  # the latest answer's (a float: written atomically)
+        rate = RateState.from_headers(response.headers, now=self.server_now().timestamp())
         if rate is not None:
             with self._lock:
                 self._rates[endpoint] = rate
         if response.status_code != 200:
-            raise api_error(response, context)
+            raise api_error(response, context, mask=self.transport.mask)
         body = json_body(response)
         if not isinstance(body, dict):
             raise ServerError(
@@ -222,7 +250,7 @@ class Client:
         context = f"creating a {job_type.value} job"
         # Jobs that already wait for IDs under this name: a lost answer is never one of them.
         known = {job.id for job in self._waiting_for_ids(job_type, name)}
-        started = clock.utcnow()
+        started = self.server_now()
         attempt = 0
         while True:
             try:
@@ -253,7 +281,13 @@ class Client:
                 continue
             except ConflictError as exc:
                 raise self._explain_conflict(exc, job_type) from None
-            job = _job_of(data, context)
+            job = self._job_in(data, context)
+            if job.type is not job_type:
+                raise ServerError(
+                    f"X answered {context} with {job.describe()}, of another type. The fault is "
+                    f"on X's side: look at your jobs (list_jobs('{job_type.value}')) before "
+                    "trying again."
+                )
             log.info("created %s", job.describe())
             return job
 
@@ -292,7 +326,7 @@ class Client:
         waiting = [
             job
             for job in jobs
-            if job.status is JobStatus.CREATED and job.upload_open(clock.utcnow())
+            if job.status is JobStatus.CREATED and job.upload_open(self.server_now())
         ]
         candidates = running + waiting
         blocking = candidates[0] if candidates else None
@@ -349,9 +383,15 @@ class Client:
                 "or `compliance-frames list`.",
                 job_id=job_id,
                 status=200,
-                body=body,
+                body=masked(body, self.transport.mask),
             )
-        return _job_of(body, f"getting job {job_id}")
+        job = self._job_in(body, f"getting job {job_id}")
+        if job.id != job_id:
+            raise ServerError(
+                f"X answered getting job {job_id} with another job, {job.describe()}. The "
+                "fault is on X's side (or a proxy's): try again later."
+            )
+        return job
 
     def list_jobs(
         self, type: JobType | str | None = None, status: JobStatus | str | None = None
@@ -372,8 +412,9 @@ class Client:
             params = {"type": job_type.value, **_FIELDS}
             if wanted is not None and wanted.value in _SERVER_STATUSES:
                 params["status"] = wanted.value
-            body = self._call("list", "GET", JOBS, f"listing {job_type.value} jobs", params=params)
-            jobs.extend(ComplianceJob.from_api(item) for item in body.get("data") or [])
+            context = f"listing {job_type.value} jobs"
+            body = self._call("list", "GET", JOBS, context, params=params)
+            jobs.extend(self._jobs_in(body, job_type, context))
         if wanted is not None:
             jobs = [job for job in jobs if job.status is wanted]
         return sorted(jobs, key=lambda job: (job.created_at, int(job.id)), reverse=True)
@@ -427,10 +468,61 @@ class Client:
                 detail=exc.detail,
                 body=exc.body,
             ) from None
-        cancelled = _job_of(body, context)
+        cancelled = self._job_in(body, context)
+        if cancelled.id != current.id:
+            raise ServerError(
+                f"X answered {context} with another job, {cancelled.describe()}. The fault is "
+                f"on X's side: check {current.describe()} with get_job('{current.id}')."
+            )
         self.ledger.mark_cancelled(cancelled.id)
         log.info("cancelled %s (now %s)", cancelled.describe(), cancelled.status.value)
         return cancelled
+
+    # -- what X says of jobs, checked ----------------------------------------------------------
+
+    def _parse_job(self, data: Any, context: str) -> ComplianceJob:
+        """A job object from X, checked: the bearer token masked in it, parsed by
+        :meth:`ComplianceJob.from_api`, its URLs checked (:func:`check_transfer_url`).
+        Anything wrong raises :class:`ServerError` saying what came."""
+        job = ComplianceJob.from_api(masked(data, self.transport.mask), context=context)
+        for url, which in ((job.upload_url, "upload URL"), (job.download_url, "download URL")):
+            check_transfer_url(url, self.base_url, f"{job.describe()} with the {which}")
+        return job
+
+    def _job_in(self, body: dict[str, Any], context: str) -> ComplianceJob:
+        """The job of an answer, or a :class:`ServerError` saying what came instead."""
+        data = body.get("data")
+        if not isinstance(data, dict):
+            came = shown(masked(body.get("errors") or body, self.transport.mask))
+            raise ServerError(
+                f"X answered {context} without a job: {came}. Try again later; if it persists, "
+                "check https://api.x.com status and your app's access."
+            )
+        return self._parse_job(data, context)
+
+    def _jobs_in(
+        self, body: dict[str, Any], job_type: JobType, context: str
+    ) -> list[ComplianceJob]:
+        """The jobs of a list answer. One that cannot be used (someone else's, written by a
+        version of X this client does not know) is skipped with a warning, not fatal."""
+        items = body.get("data") or []
+        if not isinstance(items, list):
+            raise ServerError(
+                f"X answered {context} with {shown(masked(items, self.transport.mask))} where "
+                "a list of jobs belongs. Try again later."
+            )
+        jobs = []
+        for item in items:
+            try:
+                job = self._parse_job(item, context)
+            except ServerError as exc:
+                log.warning("skipped a job that cannot be used: %s", exc)
+                continue
+            if job.type is not job_type:
+                log.warning("skipped %s: X listed it among the %s jobs", job.describe(), job_type)
+                continue
+            jobs.append(job)
+        return jobs
 
     # -- uploads, downloads, waiting ---------------------------------------------------------
 
@@ -459,7 +551,7 @@ class Client:
                     limit=self.max_upload_bytes,
                 )
             current = self.get_job(job)  # its state now, not as last seen
-            if current.status is JobStatus.EXPIRED or not current.upload_open(clock.utcnow()):
+            if current.status is JobStatus.EXPIRED or not current.upload_open(self.server_now()):
                 raise UploadURLExpiredError(
                     f"The upload URL of {current.describe()} expired at "
                     f"{current.upload_expires_at:%Y-%m-%d %H:%M:%S} UTC (X gives 15 minutes "
@@ -472,7 +564,14 @@ class Client:
                 )
             sessions = SessionStore(cache_dir(self._results_dir) / "sessions")
             try:
-                upload_file(self.transport, current, ids.path, progress=progress, sessions=sessions)
+                upload_file(
+                    self.transport,
+                    current,
+                    ids.path,
+                    progress=progress,
+                    sessions=sessions,
+                    limits=self.transfer_limits,
+                )
             except UploadError as exc:
                 if exc.status != 409:
                     raise
@@ -507,7 +606,14 @@ class Client:
                 "not ready. Wait for it with wait() first."
             )
         target = Path(dest) if dest is not None else self.results_path(current)
-        return download_file(self.transport, current, target, progress=progress)
+        return download_file(
+            self.transport,
+            current,
+            target,
+            progress=progress,
+            limits=self.transfer_limits,
+            record=target == self.results_path(current),  # the cache keeps a record
+        )
 
     def wait(
         self,
@@ -616,18 +722,6 @@ class Client:
         return handle
 
 
-def _job_of(body: dict[str, Any], context: str) -> ComplianceJob:
-    """The job object of an answer, or a :class:`ServerError` saying what came instead."""
-    job = body.get("data")
-    if not isinstance(job, dict):
-        errors = body.get("errors") or body
-        raise ServerError(
-            f"X answered {context} without a job: {str(errors)[:300]}. Try again later; "
-            "if it persists, check https://api.x.com status and your app's access."
-        )
-    return ComplianceJob.from_api(job)
-
-
 def _names_resumable(refusal: InvalidRequestError) -> bool:
     """Whether a 400 refuses the ``resumable`` parameter (and not something else)."""
     said = [refusal.detail or "", *(str(error) for error in refusal.errors)]
@@ -637,7 +731,7 @@ def _names_resumable(refusal: InvalidRequestError) -> bool:
 def _job_id(job: JobRef) -> str:
     """The id of a job or of a job id, checked."""
     job_id = job.id if isinstance(job, ComplianceJob) else str(job).strip()
-    if not _JOB_ID.match(job_id):
+    if not is_job_id(job_id):
         raise JobNotFoundError(
             f"{job_id!r} is not a job id (1-19 digits). Find your jobs with list_jobs() "
             "or find_jobs(name).",

@@ -15,15 +15,44 @@ Example:
     >>> ledger.mark_cancelled("1446017776678801409")
     >>> ledger.cancelled("1446017776678801409"), ledger.digest("1446017776678801409")
     (True, 'ab12')
+
+Only a job id (1-19 digits) names a file here: anything else (``../x``, from a hostile
+answer or a tampered cache) is refused with :class:`~compliance_frames.errors.InputError`.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
+from ..errors import InputError
 from ..files import atomic_write
+from ..models import JobType, is_job_id, shown
+
+_DIGEST = re.compile(r"[0-9a-f]{8,128}")
+
+
+def job_file(folder: Path, job_id: str, suffix: str) -> Path:
+    """The file of ``job_id`` in ``folder``: ``folder/{job_id}{suffix}``, for a job id
+    only; anything else raises :class:`InputError` (it never becomes a path).
+
+    Example:
+        >>> job_file(Path("jobs"), "1446017776678801409", ".json").as_posix()
+        'jobs/1446017776678801409.json'
+        >>> job_file(Path("jobs"), "../../etc/x", ".json")
+        Traceback (most recent call last):
+        ...
+        compliance_frames.errors.InputError: Refusing "../../etc/x" as a job id: ...
+    """
+    if not is_job_id(job_id):
+        raise InputError(
+            f"Refusing {shown(job_id, 40)} as a job id: ids are 1 to 19 digits, and nothing "
+            f"else names a file in {folder}. It came from a faulty answer or a damaged cache: "
+            "get the job again (get_job) or list your jobs (list_jobs)."
+        )
+    return folder / f"{job_id}{suffix}"
 
 
 class Ledger:
@@ -68,15 +97,21 @@ class Ledger:
         return record if isinstance(record, dict) else None
 
     def _alias_path(self, job_type: str, digest: str) -> Path:
+        if job_type not in {kind.value for kind in JobType} or not _DIGEST.fullmatch(digest):
+            raise InputError(
+                f"Refusing {shown(job_type, 20)} and {shown(digest, 40)} as a job type and a "
+                "digest of IDs: types are 'tweets' or 'users', digests hexadecimal."
+            )
         return self.folder / "aliases" / f"{job_type}-{digest}.json"
 
     def _read(self, job_id: str) -> dict[str, Any]:
+        path = job_file(self.folder, job_id, ".json")
         try:
-            record = json.loads((self.folder / f"{job_id}.json").read_text())
+            record = json.loads(path.read_text())
         except (FileNotFoundError, ValueError):
             return {}
         return record if isinstance(record, dict) else {}
 
     def _write(self, job_id: str, record: dict[str, Any]) -> None:
-        with atomic_write(self.folder / f"{job_id}.json") as sink:
+        with atomic_write(job_file(self.folder, job_id, ".json")) as sink:
             sink.write(json.dumps(record).encode())

@@ -22,6 +22,14 @@ name on another dataset makes a new job, never the old dataset's results.
 A conflict with another compliance-frames job of the same type (X runs one per type
 at a time) means waiting for it; a conflict with someone else's job, or with a job of
 this machine that still waits for other IDs, is raised with how to cancel it.
+
+Before anything is asked of X, the cache folder is checked usable (see
+:func:`~compliance_frames.files.usable_folder`), and the run takes this machine's lock
+on its IDs (see :mod:`~compliance_frames.client.locks`). Cached results are used only
+while they match the record made when they were downloaded (see
+:mod:`~compliance_frames.client.integrity`); damaged ones are downloaded again. Windows
+of time are judged by the server's clock (:meth:`Client.server_now`), and ``timeout``
+bounds the whole run, transfers included.
 """
 
 from __future__ import annotations
@@ -46,7 +54,7 @@ from ..errors import (
 )
 from ..models import ComplianceJob, JobStatus, JobType
 from ..timing import phase
-from . import clock
+from . import clock, guards, integrity, locks
 from .idsets import MIN_UPLOAD_BYTES, NAME_PREFIX, IdSet
 from .ledger import Ledger
 from .progress import close, wait_bar
@@ -122,10 +130,10 @@ def wait(
                     bar.set_postfix_str(f"complete, waited {_duration(clock.now() - started)}")
                     return job
                 _raise_if_over(job)
-                now = clock.now()
-                waited = now - started
-                age = max(now - job.created_at.timestamp(), waited)
-                delay = client.schedule.delay(age, client.rate_state("get"), now)
+                waited = clock.now() - started
+                server_now = client.server_now().timestamp()  # job times, rate resets: X's
+                age = max(server_now - job.created_at.timestamp(), waited)
+                delay = client.schedule.delay(age, client.rate_state("get"), server_now)
                 if timeout is not None:
                     if waited >= timeout:
                         raise WaitTimeoutError(
@@ -180,47 +188,84 @@ def run_job(
     try:
         if idset.count == 0:
             return JobResult(job_type, 0)
-        earlier = _covered(client, idset, job_type)
-        if earlier is not None:
-            return earlier
+        cache = client.results_dir.parent  # checked usable before any call to X
         deadline = None if timeout is None else clock.now() + timeout
-        refusals = 0
-        while True:
-            parts = idset.split(max_ids_per_job, client.max_upload_bytes)
-            try:
-                jobs: list[ComplianceJob] = []
-                paths: list[Path] = []
-                for part in parts:
-                    part_name = _part_name(name, part, job_type)
-                    run = _Run(
-                        client,
-                        part,
-                        job_type,
-                        part_name,
-                        resumable,
-                        progress,
-                        deadline,
-                        retry_failed,
-                        observer,
-                    )
-                    job, path = run.execute()
-                    jobs.append(job)
-                    paths.append(path)
-                result = JobResult(job_type, idset.count, tuple(jobs), tuple(paths))
-                _cover_without_refused(client, idset, result)
-                return result
-            except UploadTooLargeError as exc:
-                refusals += 1  # each refusal costs a job: learn a few times at most
-                if refusals > _MAX_NEW_JOBS:
-                    raise
-                _learn_limit(client, exc, max(part.size for part in parts))
-            finally:
-                for part in parts:
-                    if part is not idset:
-                        part.discard()
+        with (
+            guards.deadline(timeout),
+            locks.exclusive(
+                cache / "locks",
+                f"{job_type.value}-{idset.digest}",
+                what=f"these {idset.count:,} {job_type.value} IDs",
+            ),
+        ):
+            earlier = _covered(client, idset, job_type)
+            if earlier is not None:
+                return earlier
+            return _run_parts(
+                client,
+                idset,
+                job_type,
+                name=name,
+                resumable=resumable,
+                progress=progress,
+                max_ids_per_job=max_ids_per_job,
+                deadline=deadline,
+                retry_failed=retry_failed,
+                observer=observer,
+            )
     finally:
         if idset is not ids:
             idset.discard()
+
+
+def _run_parts(
+    client: Client,
+    idset: IdSet,
+    job_type: JobType,
+    *,
+    name: str | None,
+    resumable: bool,
+    progress: bool,
+    max_ids_per_job: int | None,
+    deadline: float | None,
+    retry_failed: bool,
+    observer: Observer | None,
+) -> JobResult:
+    """One job per part of the IDs (one part unless they are too many for one upload)."""
+    refusals = 0
+    while True:
+        parts = idset.split(max_ids_per_job, client.max_upload_bytes)
+        try:
+            jobs: list[ComplianceJob] = []
+            paths: list[Path] = []
+            for part in parts:
+                part_name = _part_name(name, part, job_type)
+                run = _Run(
+                    client,
+                    part,
+                    job_type,
+                    part_name,
+                    resumable,
+                    progress,
+                    deadline,
+                    retry_failed,
+                    observer,
+                )
+                job, path = run.execute()
+                jobs.append(job)
+                paths.append(path)
+            result = JobResult(job_type, idset.count, tuple(jobs), tuple(paths))
+            _cover_without_refused(client, idset, result)
+            return result
+        except UploadTooLargeError as exc:
+            refusals += 1  # each refusal costs a job: learn a few times at most
+            if refusals > _MAX_NEW_JOBS:
+                raise
+            _learn_limit(client, exc, max(part.size for part in parts))
+        finally:
+            for part in parts:
+                if part is not idset:
+                    part.discard()
 
 
 def _covered(client: Client, ids: IdSet, job_type: JobType) -> JobResult | None:
@@ -234,8 +279,8 @@ def _covered(client: Client, ids: IdSet, job_type: JobType) -> JobResult | None:
         paths = tuple(Path(path) for path in record["paths"])
     except (KeyError, TypeError, ValueError):
         return None
-    if not all(path.is_file() for path in paths):
-        return None
+    if not all(integrity.cached_state(path) is integrity.Cached.INTACT for path in paths):
+        return None  # the runs of the jobs themselves find out which, and download again
     log.info(
         "re-using the results of %s: they answer for these IDs too (the others were refused)",
         ", ".join(job.describe() for job in jobs),
@@ -310,20 +355,20 @@ class _Run:
             self._observe(job)
             status = job.status
             if status is JobStatus.COMPLETE:
-                path = self.client.results_path(job)
-                if path.exists():
+                path = self._cached(job)
+                if path is not None:
                     log.info("results of %s already on disk at %s", job.describe(), path)
                     return job, path
-                if job.download_open(clock.utcnow(), _DOWNLOAD_MARGIN):
+                if self._download_open(job):
                     try:
-                        return job, self.client.download_results(job, path, progress=self.progress)
+                        return job, self.client.download_results(job, progress=self.progress)
                     except DownloadURLExpiredError:
                         log.info(
                             "the download URL of %s expired; running the job again", job.describe()
                         )
                 job = self._create()
             elif status is JobStatus.CREATED:
-                if not job.upload_open(clock.utcnow(), _UPLOAD_MARGIN):
+                if not job.upload_open(self.client.server_now(), _UPLOAD_MARGIN):
                     self._abandon(job)
                     job = self._create()
                     continue
@@ -379,12 +424,43 @@ class _Run:
             error=job.error,
         )
 
-    @staticmethod
-    def _stale(job: ComplianceJob) -> bool:
+    def _stale(self, job: ComplianceJob) -> bool:
         """A job still waiting for IDs long after its creation: whoever made it is not
         uploading any more (a run that crashed or failed), so waiting would be in vain."""
-        age = (clock.utcnow() - job.created_at).total_seconds()
+        age = (self.client.server_now() - job.created_at).total_seconds()
         return job.status is JobStatus.CREATED and age > _STALE_AFTER
+
+    def _download_open(self, job: ComplianceJob) -> bool:
+        return job.download_open(self.client.server_now(), _DOWNLOAD_MARGIN)
+
+    def _cached(self, job: ComplianceJob) -> Path | None:
+        """The job's results on disk, if they still match the record of their download.
+
+        Damaged ones (truncated, edited, without a record) are discarded when they can be
+        downloaded again; when they cannot, they are left in place and the run stops:
+        replacing them would take a new job, whose results may differ."""
+        path = self.client.results_path(job)
+        state = integrity.cached_state(path)
+        if state is integrity.Cached.INTACT:
+            return path
+        if state is integrity.Cached.DAMAGED:
+            if not self._download_open(job):
+                raise ComplianceError(
+                    f"The cached results of {job.describe()} at {path} no longer match the "
+                    "record made when they were downloaded (truncated, edited, or without a "
+                    "record), and its download URL expired at "
+                    f"{job.download_expires_at:%Y-%m-%d %H:%M} UTC, so they cannot be downloaded "
+                    "again. Delete the file to run "
+                    "the IDs as a new job (whose results may differ), or restore it."
+                )
+            log.warning(
+                "the cached results of %s at %s no longer match their record (truncated or "
+                "edited?); downloading them again",
+                job.describe(),
+                path,
+            )
+            integrity.discard(path)
+        return None
 
     def _abandon(self, job: ComplianceJob) -> None:
         """Cancel a job of ours that will never get its IDs, so that it blocks nothing
@@ -408,10 +484,10 @@ class _Run:
     def _attach(self) -> ComplianceJob | None:
         """The job from an earlier run of the same IDs, if one can still be used."""
         jobs = [job for job in self.client.find_jobs(self.name, self.job_type) if self._ours(job)]
-        now = clock.utcnow()
+        now = self.client.server_now()
         for job in jobs:
             if job.status is JobStatus.COMPLETE and (
-                self.client.results_path(job).exists() or job.download_open(now, _DOWNLOAD_MARGIN)
+                self._download_open(job) or self._cached(job) is not None
             ):
                 return self._found(job)
         for job in jobs:
@@ -444,7 +520,7 @@ class _Run:
                     raise
                 if self._ours(blocking):
                     if blocking.status is JobStatus.CREATED and not blocking.upload_open(
-                        clock.utcnow(), _UPLOAD_MARGIN
+                        self.client.server_now(), _UPLOAD_MARGIN
                     ):
                         cancelled += 1
                         if cancelled > _MAX_NEW_JOBS:

@@ -12,6 +12,10 @@ stretches the schedule just enough to fit. With no budget left it waits for the 
 Every check re-reads what remains, so polling never draws a 429 and never uses more
 than its share of a window, while a short job is still checked on quickly.
 
+A reset that is plainly not epoch seconds (milliseconds, years away, negative, not a
+number) is not believed (:func:`reset_epoch`): the window is then unknown, and no wait
+is ever longer than :data:`MAX_RESET_AHEAD`.
+
 Example:
     >>> schedule = PollSchedule(poll_interval=5, max_poll_interval=120)
     >>> schedule.delay(age=0), schedule.delay(age=1000), schedule.delay(age=10**5)
@@ -27,8 +31,34 @@ Example:
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from . import clock
+
+MAX_RESET_AHEAD = 24 * 3600.0
+"""The furthest from now (either way) a rate window's reset is believed: X's longest
+window is a day. Anything further is not epoch seconds (milliseconds, say)."""
+_EPOCH_SECONDS = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,9})?")
+
+
+def reset_epoch(value: str | None, now: float | None = None) -> float | None:
+    """When a rate window reopens, in epoch seconds, from an ``x-rate-limit-reset`` value;
+    None when absent or plainly not epoch seconds: not a plain decimal number (negative,
+    garbage), or more than :data:`MAX_RESET_AHEAD` from ``now`` (default: the clock).
+
+    Example:
+        >>> reset_epoch("1700000900", now=1_700_000_000.0)
+        1700000900.0
+        >>> [reset_epoch(v, now=1_700_000_000.0) for v in ("1700000900000", "-5", "soon", None)]
+        [None, None, None, None]
+    """
+    if value is None or not _EPOCH_SECONDS.fullmatch(value.strip()):
+        return None
+    reset = float(value)
+    now = clock.now() if now is None else now
+    return reset if abs(reset - now) <= MAX_RESET_AHEAD else None
 
 
 @dataclass(frozen=True)
@@ -40,16 +70,27 @@ class RateState:
     reset: float
 
     @classmethod
-    def from_headers(cls, headers: Mapping[str, str]) -> RateState | None:
-        """Read ``x-rate-limit-*`` headers; None if absent or malformed."""
+    def from_headers(cls, headers: Mapping[str, str], now: float | None = None) -> RateState | None:
+        """Read ``x-rate-limit-*`` headers; None if absent or malformed, a reset included
+        that is not believable epoch seconds (see :func:`reset_epoch`).
+
+        Example:
+            >>> headers = {"x-rate-limit-limit": "150", "x-rate-limit-remaining": "0"}
+            >>> RateState.from_headers({**headers, "x-rate-limit-reset": "900"}, now=0.0)
+            RateState(limit=150, remaining=0, reset=900.0)
+            >>> RateState.from_headers({**headers, "x-rate-limit-reset": "9" * 13}, now=0.0)
+        """
+        reset = reset_epoch(headers.get("x-rate-limit-reset"), now)
+        if reset is None:
+            return None
         try:
-            return cls(
-                limit=int(headers["x-rate-limit-limit"]),
-                remaining=int(headers["x-rate-limit-remaining"]),
-                reset=float(headers["x-rate-limit-reset"]),
-            )
+            limit = int(headers["x-rate-limit-limit"])
+            remaining = int(headers["x-rate-limit-remaining"])
         except (KeyError, ValueError):
             return None
+        if limit < 0 or remaining < 0:
+            return None
+        return cls(limit=limit, remaining=remaining, reset=reset)
 
 
 @dataclass(frozen=True)
@@ -79,7 +120,7 @@ class PollSchedule:
         delay = self.interval(age)
         if rate is None:
             return delay
-        until_reset = max(rate.reset - now, 0.0)
+        until_reset = min(max(rate.reset - now, 0.0), MAX_RESET_AHEAD)
         budget = rate.remaining - math.ceil(rate.limit * self.reserve)
         if budget <= 0:
             return max(delay, until_reset + 1.0)

@@ -1,5 +1,10 @@
 """Turn the API's and the storage host's error answers into exceptions that say what to do.
 
+Everything taken from an answer (a problem's title and detail, its body, an error page,
+an XML error, the reason phrase) goes through a mask first, so that a server echoing
+the bearer token back never puts it in a message or an exception's attributes: the
+caller's (``mask=transport.mask``), else one for the token the request carried.
+
 Example:
     >>> parse_xml_error(b"<Error><Code>ExpiredToken</Code><Message>Gone</Message></Error>")
     ('ExpiredToken', 'Gone', None)
@@ -8,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,8 +38,56 @@ from ..errors import (
     UploadURLExpiredError,
     UsageCapError,
 )
+from .polling import reset_epoch
+from .transport import Token
 
 PROBLEMS = "/2/problems/"
+_SNIPPET = 200
+_READ = 20000
+_COUNT = re.compile(r"[0-9]{1,9}")
+
+Mask = Callable[[str], str]
+"""Hides the bearer token in a text from a server (:meth:`Transport.mask`)."""
+
+
+def masked(value: Any, mask: Mask) -> Any:
+    """``value`` (JSON: strings, numbers, lists, objects) with ``mask`` applied to every
+    string in it, keys included.
+
+    Example:
+        >>> masked({"detail": ["Bearer s3cret-token"], "n": 1}, Token("s3cret-token").mask)
+        {'detail': ['Bearer ***'], 'n': 1}
+    """
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {masked(key, mask): masked(item, mask) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [masked(item, mask) for item in value]
+    return value
+
+
+def _mask_for(response: requests.Response, mask: Mask | None) -> Mask:
+    """The caller's mask, else one for the bearer token the request carried (if any)."""
+    if mask is not None:
+        return mask
+    request = response.request
+    sent = request.headers.get("Authorization", "") if request is not None else ""
+    scheme, _, token = sent.partition(" ")
+    return Token(token).mask if scheme.lower() == "bearer" and token else Token("").mask
+
+
+def _cut(text: str, limit: int = 500) -> str:
+    """``text`` shortened to ``limit`` characters for a message (a server may say a lot)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _snippet(response: requests.Response, mask: Mask) -> str:
+    """The start of an answer's text, masked, tags and runs of blanks dropped."""
+    text = mask(response.text)[:_READ]  # masked whole: no cut leaves part of a token
+    if "html" in response.headers.get("Content-Type", "").lower():
+        text = re.sub(r"<[^>]*>", " ", text)
+    return _cut(re.sub(r"\s+", " ", text).strip(), _SNIPPET)
 
 
 def json_body(response: requests.Response) -> Any:
@@ -44,11 +98,22 @@ def json_body(response: requests.Response) -> Any:
         return None
 
 
-def api_error(response: requests.Response, context: str) -> APIError:
-    """The exception for an API answer that is not a success."""
-    body = json_body(response)
+def api_error(response: requests.Response, context: str, *, mask: Mask | None = None) -> APIError:
+    """The exception for an API answer that is not a success; ``mask`` hides the bearer
+    token in all that comes from the answer (see the module's docstring).
+
+    Example:
+        >>> answer = requests.Response()
+        >>> answer.status_code, answer._content = 400, b'{"detail": "Bearer s3cret-token?"}'
+        >>> error = api_error(answer, "listing jobs", mask=Token("s3cret-token").mask)
+        >>> str(error), error.detail
+        ('X refused the request (listing jobs): Bearer ***?', 'Bearer ***?')
+    """
+    mask = _mask_for(response, mask)
+    body = masked(json_body(response), mask)
     problem: dict[str, Any] = body if isinstance(body, dict) else {}
     status = response.status_code
+    phrase = mask(response.reason or "")  # the status line's, as the server wrote it
     problem_type = str(problem.get("type", ""))
     detail = problem.get("detail")
     fields: dict[str, Any] = {
@@ -97,15 +162,11 @@ def api_error(response: requests.Response, context: str) -> APIError:
                 "raise the cap in the developer portal.",
                 **fields,
             )
-        reset = response.headers.get("x-rate-limit-reset")
-        reset_at = (
-            datetime.fromtimestamp(int(reset), tz=timezone.utc)
-            if reset and reset.isdigit()
-            else None
-        )
-        when = f" at {reset_at:%H:%M:%S} UTC" if reset_at else ""
-        limit = response.headers.get("x-rate-limit-limit", "")
-        allowed = f"{limit} requests" if limit.isdigit() else "a fixed number of requests"
+        reset = reset_epoch(response.headers.get("x-rate-limit-reset"))
+        reset_at = None if reset is None else datetime.fromtimestamp(reset, tz=timezone.utc)
+        when = f" at {reset_at:%H:%M:%S} UTC" if reset_at else " (X did not say when)"
+        limit = response.headers.get("x-rate-limit-limit", "").strip()
+        allowed = f"{limit} requests" if _COUNT.fullmatch(limit) else "a fixed number of requests"
         return RateLimitError(
             f"Rate limit reached while {context}: X allows {allowed} per endpoint per "
             f"window (150 per 15 minutes for compliance jobs). The window reopens{when}; "
@@ -122,19 +183,26 @@ def api_error(response: requests.Response, context: str) -> APIError:
         )
     if status == 400:
         errors = problem.get("errors") or []
-        said = "; ".join(str(e.get("message", e)) for e in errors if isinstance(e, dict)) or detail
+        said = (
+            "; ".join(str(e.get("message", e)) for e in errors if isinstance(e, dict))
+            or detail
+            or _snippet(response, mask)
+            or "no reason given"
+        )
         return InvalidRequestError(
-            f"X refused the request ({context}): {said}", errors=errors, **fields
+            f"X refused the request ({context}): {_cut(said)}", errors=errors, **fields
         )
     if status >= 500:
+        title = problem.get("title")
+        came = "" if title else f" It answered: {_snippet(response, mask) or '(nothing)'}."
         return ServerError(
-            f"X's API failed while {context} ({status} {problem.get('title') or response.reason}), "
-            "also on retrying. The trouble is on X's side: try again in a few minutes.",
+            f"X's API failed while {context} ({status} {title or phrase}), also on retrying. "
+            f"The trouble is on X's side: try again in a few minutes.{came}",
             **fields,
         )
-    snippet = re.sub(r"\s+", " ", response.text[:200])
     return APIError(
-        f"Unexpected answer while {context}: {status} {response.reason}: {snippet}", **fields
+        f"Unexpected answer while {context}: {status} {phrase}: {_snippet(response, mask)}",
+        **fields,
     )
 
 
@@ -158,15 +226,23 @@ def parse_xml_error(content: bytes) -> tuple[str | None, str | None, str | None]
 
 
 def transfer_error(
-    response: requests.Response, *, upload: bool, what: str
+    response: requests.Response, *, upload: bool, what: str, mask: Mask | None = None
 ) -> TransferError | APIError:
     """The exception for a transfer (upload or download) answer that is not a success.
 
     Byte-path transfers on the API host answer with JSON problems; signed URLs on a
     storage host with Google Cloud Storage's XML errors. Both are understood.
     A 401 to a request that carried no token (one to another origin than the API's)
-    is said as such, not as a wrong token.
+    is said as such, not as a wrong token. ``mask`` hides the bearer token in what
+    comes from the answer (by default: the token the request carried, if any).
+
+    Example:
+        >>> answer = requests.Response()
+        >>> answer.status_code, answer._content = 404, b"<Error><Code>NoSuchKey</Code></Error>"
+        >>> transfer_error(answer, upload=False, what="job 1").code
+        'NoSuchKey'
     """
+    mask = _mask_for(response, mask)
     content_type = response.headers.get("Content-Type", "").lower()
     token_sent = response.request is not None and "Authorization" in response.request.headers
     if response.status_code == 401 and not token_sent:
@@ -180,29 +256,29 @@ def transfer_error(
             status=401,
         )
     if "json" in content_type:
-        return _problem_transfer_error(response, upload=upload, what=what)
-    return _storage_error(response, upload=upload, what=what)
+        return _problem_transfer_error(response, upload=upload, what=what, mask=mask)
+    return _storage_error(response, upload=upload, what=what, mask=mask)
 
 
 _LIMIT_IN_DETAIL = re.compile(r"(\d[\d,]*)\s*bytes", re.IGNORECASE)
 
 
 def _problem_transfer_error(
-    response: requests.Response, *, upload: bool, what: str
+    response: requests.Response, *, upload: bool, what: str, mask: Mask
 ) -> TransferError | APIError:
-    body = json_body(response)
+    body = masked(json_body(response), mask)
     problem: dict[str, Any] = body if isinstance(body, dict) else {}
     status = response.status_code
-    title = str(problem.get("title") or response.reason or "")
+    title = str(problem.get("title") or mask(response.reason or ""))
     detail = str(problem.get("detail") or "")
-    said = ": ".join(part for part in (title, detail) if part)
+    said = _cut(": ".join(part for part in (title, detail) if part))
     code = str(problem.get("type") or "") or None
     account = code is not None and code.endswith(
         (PROBLEMS + "unsupported-authentication", PROBLEMS + "client-forbidden")
     )
     if status in (401, 429) or account:  # the token or the plan, as on any API call
         context = f"{'uploading to' if upload else 'downloading from'} {what}"
-        return api_error(response, context)
+        return api_error(response, context, mask=mask)
     if status == 413:
         # The smallest byte count the detail names is the limit ("N bytes; at most M bytes").
         sizes = [int(found.replace(",", "")) for found in _LIMIT_IN_DETAIL.findall(detail)]
@@ -245,9 +321,13 @@ def _problem_transfer_error(
     )
 
 
-def _storage_error(response: requests.Response, *, upload: bool, what: str) -> TransferError:
+def _storage_error(
+    response: requests.Response, *, upload: bool, what: str, mask: Mask
+) -> TransferError:
     """The exception for a storage answer that is not a success."""
-    code, message, details = parse_xml_error(response.content[:20000])
+    code, message, details = (
+        None if part is None else mask(part) for part in parse_xml_error(response.content[:_READ])
+    )
     status = response.status_code
     if code == "ExpiredToken":
         if upload:
@@ -283,7 +363,9 @@ def _storage_error(response: requests.Response, *, upload: bool, what: str) -> T
             status=status,
             code=code,
         )
-    said = ": ".join(part for part in (code, message, details) if part) or response.reason
+    said = _cut(": ".join(part for part in (code, message, details) if part)) or mask(
+        response.reason or ""
+    )
     action = "upload to" if upload else "download from"
     return kind(
         f"Could not {action} the storage host for {what} ({status}: {said}). Try again later.",

@@ -1,7 +1,9 @@
 """The one retry policy: when to try a request again, and how long to wait first.
 
 - 429 (rate limited): wait until ``x-rate-limit-reset`` (or ``Retry-After``), if that
-  is within ``max_rate_limit_wait``; a usage-cap 429 is never retried.
+  is within ``max_rate_limit_wait``; a usage-cap 429 is never retried. A reset that is
+  plainly not epoch seconds (milliseconds, years away, garbage) counts as unknown: the
+  exponential backoff then, never a wait of years.
 - 500, 502, 503, 504 and connection errors: exponential backoff with jitter,
   ``max_retries`` times at most.
 - A request that is not idempotent (creating a job) is never re-sent blindly: when it
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,11 +29,14 @@ from urllib3.exceptions import NewConnectionError
 
 from ..errors import NetworkError
 from . import clock
+from .polling import reset_epoch
+from .servertime import skew_from_date
 
 log = logging.getLogger("compliance_frames")
 
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 _RATE_LIMIT_MARGIN = 1.0
+_SECONDS = re.compile(r"[0-9]{1,9}")
 
 
 class AmbiguousRequest(Exception):
@@ -69,16 +75,30 @@ class RetryPolicy:
         ceiling = min(self.max_backoff, self.backoff * (2.0**attempt))
         return ceiling * random.uniform(0.5, 1.0)
 
-    def rate_limit_delay(self, response: requests.Response) -> float | None:
-        """Seconds until the rate window reopens, or None if longer than we will wait."""
-        reset = response.headers.get("x-rate-limit-reset")
-        retry_after = response.headers.get("Retry-After")
-        if reset is not None and reset.isdigit():
-            delay = float(reset) - clock.now() + _RATE_LIMIT_MARGIN
-        elif retry_after is not None and retry_after.isdigit():
+    def rate_limit_delay(self, response: requests.Response, attempt: int = 0) -> float | None:
+        """Seconds until the rate window reopens, or None if longer than we will wait.
+
+        The reset comes from ``x-rate-limit-reset`` if believable (see
+        :func:`~compliance_frames.client.polling.reset_epoch`), else ``Retry-After``
+        seconds; with neither, the backoff of retry number ``attempt + 1``.
+
+        Example:
+            >>> response = requests.Response()
+            >>> response.headers["x-rate-limit-reset"] = "99999999999999"  # not seconds
+            >>> 0.5 <= RetryPolicy(backoff=1.0).rate_limit_delay(response) <= 1.0
+            True
+        """
+        # The reset is on the server's clock: judged by the answer's own Date when it has one.
+        local = clock.now()
+        server_now = local + (skew_from_date(response.headers.get("Date"), local) or 0.0)
+        reset = reset_epoch(response.headers.get("x-rate-limit-reset"), now=server_now)
+        retry_after = response.headers.get("Retry-After", "").strip()
+        if reset is not None:
+            delay = reset - server_now + _RATE_LIMIT_MARGIN
+        elif _SECONDS.fullmatch(retry_after):
             delay = float(retry_after)
         else:
-            delay = self.backoff_delay(0)
+            delay = self.backoff_delay(attempt)
         delay = max(delay, 0.0)
         return delay if delay <= self.max_rate_limit_wait else None
 
@@ -119,7 +139,7 @@ class RetryPolicy:
     ) -> float | None:
         status = response.status_code
         if status == 429 and not _usage_capped(response) and attempt < self.max_retries:
-            delay = self.rate_limit_delay(response)
+            delay = self.rate_limit_delay(response, attempt)
             if delay is not None:
                 log.warning(
                     "%s: rate limited (429); waiting %.0f s for the window to reset", what, delay

@@ -9,13 +9,22 @@ Example:
     'https://storage/u?upload_id=x'
     >>> store.forget("1"); store.load("1") is None
     True
+
+Only a job id names a file here (see :func:`~compliance_frames.client.ledger.job_file`),
+and a saved URI that is not an absolute http(s) URL is not used.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from pathlib import Path
+
+from .ledger import job_file
+from .transport import url_problem
+
+log = logging.getLogger("compliance_frames")
 
 
 class SessionStore:
@@ -25,14 +34,20 @@ class SessionStore:
         self.folder = folder
 
     def _path(self, job_id: str) -> Path:
-        return self.folder / f"{job_id}.session"
+        return job_file(self.folder, job_id, ".session")
 
     def load(self, job_id: str) -> str | None:
-        """The saved session URI of this job's upload, if any."""
+        """The saved session URI of this job's upload, if any (and usable)."""
+        path = self._path(job_id)
         try:
-            return self._path(job_id).read_text().strip() or None
-        except FileNotFoundError:
+            uri = path.read_text().strip()
+        except (FileNotFoundError, UnicodeDecodeError):
             return None
+        problem = url_problem(uri) if uri else None
+        if problem is not None:  # the URI grants upload access: not shown
+            log.warning("ignored the saved upload session of job %s: it %s", job_id, problem)
+            return None
+        return uri or None
 
     def save(self, job_id: str, uri: str) -> None:
         """Remember the session URI of this job's upload."""

@@ -7,10 +7,15 @@ signed URLs live on a storage host and must never see it. Requests to any other
 origin go through a session of their own that strips an ``Authorization`` header
 whatever puts it there (netrc included).
 
+Text from a server (an error page, a problem's detail) may echo the token back:
+:meth:`Token.mask` (and :meth:`Transport.mask`) hides it before that text reaches a
+message, an exception or a log line. A token that cannot be sent as a header at all is
+refused by :func:`resolve_token`, without showing it.
+
 Example:
-    >>> token = Token("secret")
-    >>> repr(token), str(token)
-    ("Token('***')", '***')
+    >>> token = Token("secret-token")
+    >>> repr(token), str(token), token.mask("you sent Bearer secret-token")
+    ("Token('***')", '***', 'you sent Bearer ***')
     >>> same_origin("https://api.x.com:443/2/compliance/jobs/1/upload?token=t",
     ...             "https://api.x.com")
     True
@@ -23,32 +28,55 @@ from __future__ import annotations
 import ipaddress
 import os
 import threading
+import unicodedata
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 
 from .._version import __version__
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, ServerError
+from ..models import shown
 from .retry import RetryPolicy
 
 DEFAULT_BASE_URL = "https://api.x.com"
 USER_AGENT = f"compliance-frames/{__version__}"
 _BLOCK = 1 << 20
+MASK = "***"
+_MIN_MASKED = 8
+"""Shorter tokens are not masked: they are no secret (an emulator's ``"t"``), and hiding
+every ``t`` would garble every message."""
 
 
 class Token:
     """A bearer token that never shows itself in a repr, a log line or an f-string."""
 
-    __slots__ = ("_value",)
+    __slots__ = ("_forms", "_value")
 
     def __init__(self, value: str) -> None:
         self._value = value
+        # As sent, and as a server may echo it: percent-encoded or percent-decoded.
+        forms = {value, quote(value, safe=""), unquote(value)}
+        self._forms = sorted(
+            (form for form in forms if len(form) >= _MIN_MASKED), key=len, reverse=True
+        )
 
     def reveal(self) -> str:
         """The token itself, for the Authorization header only."""
         return self._value
+
+    def mask(self, text: str) -> str:
+        """``text`` with the token (as sent, percent-encoded or -decoded) replaced by ``***``.
+
+        Example:
+            >>> Token("abc/def=ghi").mask("echo: abc%2Fdef%3Dghi and abc/def=ghi")
+            'echo: *** and ***'
+        """
+        for form in self._forms:
+            if form in text:
+                text = text.replace(form, MASK)
+        return text
 
     def __repr__(self) -> str:
         return "Token('***')"
@@ -60,8 +88,50 @@ class Token:
         raise TypeError("a bearer token is not picklable")
 
 
+_CHARACTER_NAMES = {
+    "\n": "a newline",
+    "\r": "a carriage return",
+    "\t": "a tab",
+    "\x00": "a NUL character",
+}
+
+
+def header_problem(value: str) -> str | None:
+    r"""What keeps ``value`` from being sent in an HTTP header (a control character, a
+    character outside Latin-1) and where, without showing ``value``; None if nothing.
+
+    Example:
+        >>> header_problem("abc\ndef"), header_problem("ok")
+        ('a newline at position 4', None)
+        >>> header_problem("it\u2019s")
+        'a character outside Latin-1 (U+2019 RIGHT SINGLE QUOTATION MARK) at position 3'
+    """
+    for position, character in enumerate(value, start=1):
+        if unicodedata.category(character) == "Cc":
+            what = _CHARACTER_NAMES.get(character, f"a control character (U+{ord(character):04X})")
+        elif ord(character) > 0xFF:
+            name = unicodedata.name(character, "")
+            what = (
+                f"a character outside Latin-1 (U+{ord(character):04X}{' ' + name if name else ''})"
+            )
+        else:
+            continue
+        return f"{what} at position {position}"
+    return None
+
+
 def resolve_token(bearer_token: str | None) -> Token:
-    """The token from the argument or ``BEARER_TOKEN``."""
+    r"""The token from the argument or ``BEARER_TOKEN``, checked to be sendable as a header.
+
+    Example:
+        >>> resolve_token("  AAAA%2Fsecret  ").mask("AAAA%2Fsecret")
+        '***'
+        >>> try:
+        ...     resolve_token("AAAA\nsecret")
+        ... except ConfigurationError as exc:
+        ...     print(str(exc).split(":")[0])
+        The bearer token has a newline at position 5 (of 11 characters, counting from 1)
+    """
     value = bearer_token if bearer_token is not None else os.environ.get("BEARER_TOKEN")
     if not value or not value.strip():
         raise ConfigurationError(
@@ -69,7 +139,16 @@ def resolve_token(bearer_token: str | None) -> Token:
             "variable to your app's bearer token (developer portal, 'Keys and tokens'). "
             "To try things offline, start an Emulator() and use its bearer_token."
         )
-    return Token(value.strip())
+    value = value.strip()
+    problem = header_problem(value)
+    if problem is not None:
+        raise ConfigurationError(
+            f"The bearer token has {problem} (of {len(value)} characters, counting from 1): "
+            "it cannot be sent in an HTTP header, so it is not the token X gave. Copy it again "
+            "from the developer portal ('Keys and tokens') as one line, without quotes or "
+            "line breaks, into BEARER_TOKEN or Client(bearer_token=...)."
+        )
+    return Token(value)
 
 
 def resolve_base_url(base_url: str | None) -> str:
@@ -117,6 +196,60 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def check_transfer_url(url: str, base_url: str, what: str) -> str:
+    """``url`` if a transfer may go there; else :class:`ServerError` saying why.
+
+    It must be an absolute http(s) URL, and not plain http to another machine while the
+    API itself is https (nothing is sent over such a downgrade). ``what`` names the URL
+    in the message.
+
+    Example:
+        >>> check_transfer_url("https://storage.example/o?sig=1", "https://api.x.com", "a URL")
+        'https://storage.example/o?sig=1'
+        >>> try:
+        ...     check_transfer_url("http://storage.example/o", "https://api.x.com", "the URL")
+        ... except ServerError as exc:
+        ...     print(str(exc).split(", which ")[1].split(":")[0])
+        is plain http to storage.example while the API is https
+    """
+    problem = url_problem(url, base_url)
+    if problem is None:
+        return url
+    raise ServerError(
+        f"X gave {what} {shown(url, 120)}, which {problem}. The fault is on X's side (or a "
+        "proxy's): get the job again later, or create a new one."
+    )
+
+
+def url_problem(url: object, base_url: str | None = None) -> str | None:
+    """What keeps ``url`` from being a transfer's URL (said after "which"), or None: not
+    an absolute http(s) URL, or (given the API's ``base_url``) a downgrade to plain http.
+
+    Example:
+        >>> url_problem("/upload"), url_problem("https://storage.example/o")
+        ('is not an absolute http(s) URL', None)
+    """
+    if not isinstance(url, str):
+        return "is not a URL"
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return "is not an absolute http(s) URL"
+    if origin(url)[2] == -1:
+        return "has a port that is not a number"
+    if (
+        base_url is not None
+        and scheme == "http"
+        and origin(base_url)[0] == "https"
+        and not is_loopback(parts.hostname)
+    ):
+        return (
+            f"is plain http to {parts.hostname} while the API is https: nothing is sent over "
+            "such a downgrade"
+        )
+    return None
 
 
 class _NoAuthorization(requests.auth.AuthBase):
@@ -177,6 +310,10 @@ class Transport:
     def _authorization(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._token.reveal()}"}
 
+    def mask(self, text: str) -> str:
+        """``text`` (from a server) with the bearer token hidden (see :meth:`Token.mask`)."""
+        return self._token.mask(text)
+
     def api(
         self,
         method: str,
@@ -220,10 +357,13 @@ class Transport:
 
         The bearer token goes along exactly when ``url`` is on the API's origin (the
         byte-path flow); to any other origin (a storage host's signed URL) it never
-        does. Redirects are not followed: a transfer goes where the job said or fails.
+        does. Redirects are not followed: a transfer goes where the job said or fails; a
+        URL that is not absolute http(s), or a downgrade to plain http, is refused
+        (:func:`check_transfer_url`) before anything is sent.
         ``data`` may be a callable returning a fresh body for each attempt (a file
         re-opened, say).
         """
+        check_transfer_url(url, self.base_url, f"the URL for {what}")
         own = self.carries_token(url)
         sent = dict(headers or {})
         if own:

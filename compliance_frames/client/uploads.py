@@ -11,21 +11,29 @@ Resumable (the older storage-host flow only): ``POST`` starts a session; chunks 
 multiple of 256 KiB are sent with ``Content-Range``; after a dropped connection an empty
 ``PUT`` with ``Content-Range: bytes */TOTAL`` asks how much arrived, and the upload
 resumes from there. The session URI is kept on disk so that even a new process resumes it.
+
+Neither follows a redirect (a 3xx is an :class:`UploadError` naming the status and the
+host). Progress is watched block by block (see :mod:`~compliance_frames.client.guards`):
+a plain upload that stalls is an :class:`UploadError`, a resumable one resumes; past the
+run's deadline, a :class:`WaitTimeoutError`. The wait for the answer once every byte is
+sent is bounded by the client's ``timeout``.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import time
 from pathlib import Path
 from typing import IO, Any
 
 import requests
 
-from ..errors import UploadError
+from ..errors import UploadError, WaitTimeoutError
 from ..models import ComplianceJob
 from ..timing import phase
 from . import clock
+from .guards import OutOfTime, Stalled, TransferLimits, Watchdog, check_time, redirect_error
 from .problems import transfer_error
 from .progress import byte_bar, close
 from .retry import RETRY_STATUSES
@@ -43,21 +51,29 @@ _DROPPED = (requests.ConnectionError, requests.Timeout, requests.exceptions.Chun
 
 
 class _Reader:
-    """A file read in blocks by requests, reporting progress."""
+    """A file read in blocks by requests, reporting progress to the bar and the watchdog
+    (whose :class:`Stalled` or :class:`OutOfTime` ends the request)."""
 
-    def __init__(self, path: Path, size: int, bar: Any) -> None:
+    def __init__(self, path: Path, size: int, bar: Any, watchdog: Watchdog) -> None:
         self._file: IO[bytes] = open(path, "rb")  # noqa: SIM115 - closed by read() at EOF
         self._size = size
         self._bar = bar
+        self._watchdog = watchdog
         bar.reset(total=size)
 
     def __len__(self) -> int:
         return self._size
 
     def read(self, size: int = -1) -> bytes:
-        block = self._file.read(size)
+        try:
+            self._watchdog.progressed(0)  # the block before this one is sent
+            block = self._file.read(size)
+        except BaseException:
+            self._file.close()
+            raise
         if block:
             self._bar.update(len(block))
+            self._watchdog.progressed(len(block))
         else:
             self._file.close()
         return block
@@ -71,35 +87,73 @@ def upload_file(
     progress: bool,
     sessions: SessionStore | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    limits: TransferLimits | None = None,
 ) -> None:
-    """Upload the ID file at ``path`` to ``job`` (plain or resumable, as the job was created)."""
+    """Upload the ID file at ``path`` to ``job`` (plain or resumable, as the job was created).
+
+    ``limits`` says when the upload counts as stalled.
+
+    Example:
+        >>> upload_file(client.transport, job, ids.path, progress=False)  # doctest: +SKIP
+    """
     size = path.stat().st_size
     bar = byte_bar(size, f"Uploading to {job.name or job.id}", enabled=progress)
+    limits = limits or TransferLimits()
+    started = time.monotonic()
     try:
         with phase("upload"):
+            check_time()
             if job.resumable:
                 _resumable(transport, job, path, size, bar, sessions, chunk_size)
             else:
-                _plain(transport, job, path, size, bar)
+                _plain(transport, job, path, size, bar, limits)
+    except OutOfTime:
+        raise WaitTimeoutError(
+            f"The timeout ran out while uploading the IDs to {job.describe()}; the upload was "
+            f"cut off. Its upload URL stays open until {job.upload_expires_at:%H:%M:%S} UTC: "
+            "run the same IDs again to upload to it (or to a new job after that).",
+            job=job,
+            waited=time.monotonic() - started,
+        ) from None
     finally:
         close(bar)
     log.info("uploaded %d bytes to %s", size, job.describe())
 
 
-def _plain(transport: Transport, job: ComplianceJob, path: Path, size: int, bar: Any) -> None:
+def _plain(
+    transport: Transport,
+    job: ComplianceJob,
+    path: Path,
+    size: int,
+    bar: Any,
+    limits: TransferLimits,
+) -> None:
     for content_type in (TEXT_PLAIN, OCTET_STREAM):
-        response = transport.transfer(
-            "PUT",
-            job.upload_url,
-            what=f"the upload of {job.describe()}",
-            headers={"Content-Type": content_type, "Content-Length": str(size)},
-            data=lambda: _Reader(path, size, bar),
-        )
+        try:
+            response = transport.transfer(
+                "PUT",
+                job.upload_url,
+                what=f"the upload of {job.describe()}",
+                headers={"Content-Type": content_type, "Content-Length": str(size)},
+                data=lambda: _Reader(path, size, bar, Watchdog(limits)),
+            )
+        except Stalled:
+            raise UploadError(
+                f"The upload to {job.describe()} stalled ({limits.describe()}). Check the "
+                "network and try again: running the same IDs again re-attaches to the job "
+                "while its upload URL is open."
+            ) from None
         if response.status_code != 415:
             break
         log.info("%s refused %s (415); sending %s", job.describe(), content_type, OCTET_STREAM)
+    _refuse_redirect(response, job)
     if response.status_code not in (200, 201):
-        raise transfer_error(response, upload=True, what=job.describe())
+        raise transfer_error(response, upload=True, what=job.describe(), mask=transport.mask)
+
+
+def _refuse_redirect(response: requests.Response, job: ComplianceJob) -> None:
+    if 300 <= response.status_code < 400:
+        raise redirect_error(response, upload=True, what=job.describe())
 
 
 def _resumable(
@@ -111,6 +165,9 @@ def _resumable(
     sessions: SessionStore | None,
     chunk_size: int,
 ) -> None:
+    """Chunk by chunk; a dropped chunk is followed by asking what arrived. The run's
+    deadline is checked before each chunk (a chunk is one request, bounded by the
+    client's ``timeout``)."""
     if chunk_size % CHUNK:
         raise ValueError(f"chunk_size must be a multiple of 256 KiB, got {chunk_size}")
     what = f"the upload of {job.describe()}"
@@ -129,6 +186,7 @@ def _resumable(
     failures = 0
     with open(path, "rb") as source:
         while offset is not None and offset <= size:
+            check_time()
             bar.n = offset
             bar.refresh()
             end = min(offset + chunk_size, size)
@@ -155,12 +213,15 @@ def _resumable(
                     bar.n = size
                     bar.refresh()
                     break
-                if response.status_code == 308:
+                if response.status_code == 308:  # the protocol's "resume incomplete"
                     offset = _stored(response)
                     failures = 0
                     continue
+                _refuse_redirect(response, job)
                 if response.status_code not in RETRY_STATUSES and response.status_code != 429:
-                    raise transfer_error(response, upload=True, what=job.describe())
+                    raise transfer_error(
+                        response, upload=True, what=job.describe(), mask=transport.mask
+                    )
             failures += 1
             if failures > policy.max_retries:
                 raise UploadError(
@@ -194,9 +255,10 @@ def _start(transport: Transport, job: ComplianceJob, what: str) -> str:
         headers={"Content-Type": TEXT_PLAIN, "Content-Length": "0", "x-goog-resumable": "start"},
         data=b"",
     )
+    _refuse_redirect(response, job)
     location = response.headers.get("Location")
     if response.status_code not in (200, 201) or not location:
-        raise transfer_error(response, upload=True, what=job.describe())
+        raise transfer_error(response, upload=True, what=job.describe(), mask=transport.mask)
     return location
 
 
