@@ -524,6 +524,16 @@ class Client:
             jobs.append(job)
         return jobs
 
+    def cover_refused(self, ids: IdSet, result: lifecycle.JobResult, refused: Any) -> None:
+        """Record that ``result`` (the run of ``ids``) also answers for ``ids`` without the
+        ``refused`` ones (X answered them ``invalid_id``): a run of those IDs re-uses it,
+        with no new job. ``refused``: the refused IDs, an array of unsigned integers.
+
+        Example:
+            >>> client.cover_refused(ids, result, refused_keys)  # doctest: +SKIP
+        """
+        lifecycle.cover_refused(self, ids, result, refused)
+
     # -- uploads, downloads, waiting ---------------------------------------------------------
 
     def upload_ids(self, job: JobRef, source: IDs, *, progress: bool = False) -> int:

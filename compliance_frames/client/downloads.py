@@ -12,7 +12,7 @@ After a dropped connection, or a stall (see :mod:`~compliance_frames.client.guar
 the download continues with ``Range: bytes=N-`` from what was already written (from
 the start when the answer was compressed on the way). A body that does not decode
 (``Content-Encoding: gzip`` that is not gzip) is a :class:`DownloadError`. With
-``record=True`` the size and SHA-256 are recorded beside the file (see
+``record=True`` the size and CRC-32 are recorded beside the file (see
 :mod:`~compliance_frames.client.integrity`).
 """
 
@@ -98,7 +98,7 @@ def download_file(
     finally:
         close(bar)
     if record:
-        write_record(dest, done.size, done.sha256())
+        write_record(dest, done.size, done.crc32())
     log.info("downloaded the results of %s to %s", job.describe(), dest)
     return dest
 
@@ -207,6 +207,8 @@ class _Download:
                 response, upload=False, what=job.describe(), mask=self.transport.mask
             )
         self.declared = declared_digests(response.headers) or self.declared
+        if not self.written:  # the declared digests are known before the first byte
+            self.digests = Digests(want=self.declared)
         encoded = transformed(response.headers)
         self.transformed = self.transformed or encoded
         if status == 200:

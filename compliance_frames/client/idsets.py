@@ -252,18 +252,19 @@ def _copy_part(source: BinaryIO, sink: BinaryIO, lines: int, limit: int) -> int:
         block = source.read(min(_SPLIT_BLOCK, budget))
         if not block:
             break
-        newlines = _newlines(block)
-        while not newlines.size and len(block) < budget:  # a line longer than a block
+        count = block.count(b"\n")
+        while not count and len(block) < budget:  # a line longer than a block
             more = source.read(min(_SPLIT_BLOCK, budget - len(block)))
             if not more:
                 break
             block += more
-            newlines = _newlines(block)
-        take = min(newlines.size, lines - copied)
+            count = block.count(b"\n")
+        take = min(count, lines - copied)
         if take == 0:  # not one more whole line fits
             source.seek(-len(block), os.SEEK_CUR)
             break
-        cut = int(newlines[take - 1]) + 1
+        # Usually up to the block's last newline; a count limit may fall inside the block.
+        cut = block.rfind(b"\n") + 1 if take == count else int(_newlines(block)[take - 1]) + 1
         sink.write(block[:cut])
         source.seek(cut - len(block), os.SEEK_CUR)
         copied += take

@@ -42,6 +42,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import numpy.typing as npt
+
 from ..errors import (
     ComplianceError,
     ConflictError,
@@ -58,7 +61,7 @@ from . import clock, guards, integrity, locks
 from .idsets import MIN_UPLOAD_BYTES, NAME_PREFIX, IdSet
 from .ledger import Ledger
 from .progress import close, wait_bar
-from .refusals import refused_ids, remaining_digest
+from .refusals import remaining_digest
 
 if TYPE_CHECKING:
     from .client import Client
@@ -254,9 +257,7 @@ def _run_parts(
                 job, path = run.execute()
                 jobs.append(job)
                 paths.append(path)
-            result = JobResult(job_type, idset.count, tuple(jobs), tuple(paths))
-            _cover_without_refused(client, idset, result)
-            return result
+            return JobResult(job_type, idset.count, tuple(jobs), tuple(paths))
         except UploadTooLargeError as exc:
             refusals += 1  # each refusal costs a job: learn a few times at most
             if refusals > _MAX_NEW_JOBS:
@@ -288,21 +289,20 @@ def _covered(client: Client, ids: IdSet, job_type: JobType) -> JobResult | None:
     return JobResult(job_type, ids.count, jobs, paths)
 
 
-def _cover_without_refused(client: Client, ids: IdSet, result: JobResult) -> None:
-    """If X refused some of the IDs, record that these results also answer for the IDs
+def cover_refused(
+    client: Client, ids: IdSet, result: JobResult, refused: npt.NDArray[np.uint64]
+) -> None:
+    """X refused ``refused`` of ``ids``: record that ``result`` also answers for the IDs
     without them, so that a rerun after dropping those rows needs no new job."""
-    refused = refused_ids(list(result.paths))
-    if not refused.size:
-        return
-    digest, count = remaining_digest(ids.path, refused)
-    if count:
+    digest, count = remaining_digest(ids.path, np.asarray(refused, dtype=np.uint64))
+    if count and digest != ids.digest:
         client.ledger.alias(
             result.type.value,
             digest,
             {
                 "jobs": [job.to_api() for job in result.jobs],
                 "paths": [str(path) for path in result.paths],
-                "refused": int(refused.size),
+                "refused": int(np.asarray(refused).size),
             },
         )
 

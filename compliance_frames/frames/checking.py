@@ -91,22 +91,41 @@ def _extract(
         return id_set(keys)
 
 
-def _run(
+@dataclass
+class _Ran:
+    """Jobs run for a frame: the client, the ID sets and their results (in order)."""
+
+    client: Client
+    jobs: list[tuple[IdSet, JobType]]
+    results: list[JobResult]
+
+    def cover(self, index: int, refused: pl.Series) -> None:
+        """X refused ``refused`` of the IDs of job ``index``: let its results answer for
+        the other IDs alone too, so that dropping the refused rows needs no new job."""
+        ids, _ = self.jobs[index]
+        self.client.cover_refused(ids, self.results[index], refused.to_numpy())
+
+
+@contextlib.contextmanager
+def _running(
     client: Client | None,
     jobs: list[tuple[IdSet, JobType]],
     progress: bool,
     options: dict[str, Any],
-) -> list[JobResult]:
-    """Run the jobs (at the same time when there are two: one per type is allowed)."""
+) -> Iterator[_Ran]:
+    """Run the jobs (at the same time when there are two: one per type is allowed); their
+    ID files are removed on leaving."""
     chosen = client if client is not None else Client()
     try:
         if len(jobs) == 1:
             ids, job_type = jobs[0]
-            return [chosen.run_job(ids, job_type, progress=progress, **options)]
-        handles = [
-            chosen.submit(ids, job_type, progress=progress, **options) for ids, job_type in jobs
-        ]
-        return [handle.wait() for handle in handles]
+            results = [chosen.run_job(ids, job_type, progress=progress, **options)]
+        else:
+            handles = [
+                chosen.submit(ids, job_type, progress=progress, **options) for ids, job_type in jobs
+            ]
+            results = [handle.wait() for handle in handles]
+        yield _Ran(chosen, jobs, results)
     finally:
         for ids, _ in jobs:
             ids.discard()
@@ -116,12 +135,17 @@ def _refusals(
     frame: nw.DataFrame[Any] | nw.LazyFrame[Any],
     tables: list[tuple[pl.DataFrame, str, str]],
     errors: str,
+    ran: _Ran,
 ) -> list[pl.Series]:
     """The keys X refused in each results table (``(results, column, what)``); with
-    ``errors="raise"``, an :class:`InvalidIDError` naming the rows of the first refused."""
+    ``errors="raise"``, an :class:`InvalidIDError` naming the rows of the first refused.
+    Results with refusals are first made to answer for the other IDs alone too."""
+    refusals = [refused(table) for table, _, _ in tables]
+    for index, refusal in enumerate(refusals):
+        if refusal.height:
+            ran.cover(index, refusal["key"])
     keys = []
-    for table, column, what in tables:
-        refusal = refused(table)
+    for (_, column, what), refusal in zip(tables, refusals, strict=True):
         if refusal.height and errors == "raise":
             error = _refused_error(frame, column, refusal, what)
             if error.count:  # (a refusal that names no row of the frame changes nothing)
@@ -217,15 +241,16 @@ def check(
         except BaseException:
             jobs[0][0].discard()  # the author IDs were refused: nothing runs
             raise
-    ran = _run(client, jobs, progress, job_options)
-    with phase("parse results"):  # created_at is not part of the flags: left unparsed
-        tables = [read_events(result, created_at=False) for result in ran]
     columns = [(id_col, what)] + ([(user_col, "user")] if user_col is not None else [])
-    refusals = _refusals(
-        plan.frame,
-        [(table, column, kind) for table, (column, kind) in zip(tables, columns, strict=True)],
-        errors,
-    )
+    with _running(client, jobs, progress, job_options) as ran:
+        with phase("parse results"):  # created_at is not part of the flags: left unparsed
+            tables = [read_events(result, created_at=False) for result in ran.results]
+        refusals = _refusals(
+            plan.frame,
+            [(table, column, kind) for table, (column, kind) in zip(tables, columns, strict=True)],
+            errors,
+            ran,
+        )
     with phase("join"):
         tweets = per_id(tables[0])
         users = per_id(tables[1]) if user_col is not None else None
@@ -292,9 +317,10 @@ def results(
     with quiet_dask():
         require_columns(frame.collect_schema().names(), [id_col])
     what = "tweet" if job_type is JobType.TWEETS else "user"
-    [ran] = _run(client, [(_extract(frame, id_col, errors, what), job_type)], progress, job_options)
-    table = read_results(ran)
-    _refusals(frame, [(table, id_col, what)], errors)
+    jobs = [(_extract(frame, id_col, errors, what), job_type)]
+    with _running(client, jobs, progress, job_options) as ran:
+        table = read_results(ran.results[0])
+        _refusals(frame, [(table, id_col, what)], errors, ran)
     implementation = frame.implementation
     if implementation.is_polars():
         return table.lazy() if isinstance(frame, nw.LazyFrame) else table
