@@ -581,6 +581,7 @@ class Client:
                     progress=progress,
                     sessions=sessions,
                     limits=self.transfer_limits,
+                    span=(ids.offset, ids.size),
                 )
             except UploadError as exc:
                 if exc.status != 409:

@@ -69,6 +69,11 @@ class IdSet:
     digest: str
     temporary: bool = True
     part: tuple[int, int] | None = None
+    offset: int = 0
+    """Where the set's lines start in ``path`` (a part of a larger set is a byte range
+    of its file, not a copy)."""
+    length: int | None = None
+    """How many bytes of ``path`` from ``offset`` (None: to the end)."""
 
     def __post_init__(self) -> None:
         if self.temporary:
@@ -184,7 +189,22 @@ class IdSet:
     @property
     def size(self) -> int:
         """Bytes to upload."""
-        return self.path.stat().st_size
+        if self.length is not None:
+            return self.length
+        return self.path.stat().st_size - self.offset
+
+    def read_bytes(self) -> bytes:
+        """The set's lines, as uploaded (for small sets: tests, inspection).
+
+        Example:
+            >>> ids = IdSet.from_ids([3, 1, 2])
+            >>> ids.split(max_bytes=4)[1].read_bytes()
+            b'3\\n'
+            >>> ids.discard()
+        """
+        with open(self.path, "rb") as source:
+            source.seek(self.offset)
+            return source.read(self.size)
 
     def job_name(self, job_type: str) -> str:
         """The default job name: type, count and the digest of the IDs (at most 64 characters)."""
@@ -195,15 +215,18 @@ class IdSet:
 
     def split(self, max_ids: int | None = None, max_bytes: int | None = None) -> list[IdSet]:
         """Parts of at most ``max_ids`` IDs and ``max_bytes`` bytes each, in order (just
-        this set if it is small enough). Each part is a canonical file of its own; the
-        parts are numbered (``part``) so that each gets a job name of its own.
+        this set if it is small enough). Each part is a byte range of this set's file (no
+        copy: the file must outlive the parts); the parts are numbered (``part``) so that
+        each gets a job name of its own.
 
         Example:
             >>> ids = IdSet.from_ids(range(10, 16))  # 6 lines of 3 bytes
             >>> parts = ids.split(max_bytes=7)
             >>> [part.count for part in parts], [part.part for part in parts]
             ([2, 2, 2], [(1, 3), (2, 3), (3, 3)])
-            >>> for part in [*parts, ids]: part.discard()
+            >>> parts[1].read_bytes()
+            b'12\\n13\\n'
+            >>> ids.discard()
         """
         if max_ids is not None and max_ids < 1:
             raise ValueError(f"max_ids_per_job must be at least 1, got {max_ids}")
@@ -211,28 +234,20 @@ class IdSet:
         limit = self.size if max_bytes is None else max_bytes
         if self.count <= lines and self.size <= limit:
             return [self]
-        files: list[tuple[Path, int]] = []
-        try:
-            with open(self.path, "rb") as source:
-                copied = 0
-                while copied < self.count:
-                    with (
-                        self.new_file(f"compliance-ids-p{len(files) + 1}-") as path,
-                        open(path, "wb") as sink,
-                    ):
-                        count = _copy_part(source, sink, lines, limit)
-                    files.append((path, count))
-                    if not count:
-                        raise ValueError(f"max_upload_bytes={limit} cannot hold the next ID")
-                    copied += count
-        except BaseException:
-            for path, _ in files:
-                path.unlink(missing_ok=True)
-            raise
-        total = len(files)
+        spans: list[tuple[int, int, int]] = []  # (offset, bytes, lines) of each part
+        with open(self.path, "rb") as source:
+            start = copied = 0
+            while copied < self.count:
+                count = _measure_part(source, lines, limit)
+                if not count:
+                    raise ValueError(f"max_upload_bytes={limit} cannot hold the next ID")
+                end = source.tell()
+                spans.append((start, end - start, count))
+                start, copied = end, copied + count
+        total = len(spans)
         return [
-            IdSet(path, count, self.digest, True, (index, total))
-            for index, (path, count) in enumerate(files, start=1)
+            IdSet(self.path, count, self.digest, False, (index, total), offset, length)
+            for index, (offset, length, count) in enumerate(spans, start=1)
         ]
 
     def discard(self) -> None:
@@ -242,13 +257,13 @@ class IdSet:
             _LIVE.discard(self.path)
 
 
-def _copy_part(source: BinaryIO, sink: BinaryIO, lines: int, limit: int) -> int:
-    """Copy whole lines of a canonical file (every line ends with a newline) from
-    ``source`` to ``sink``: at most ``lines`` lines and ``limit`` bytes, block by block;
-    return how many lines. ``source`` is left just after the last line copied."""
-    copied = written = 0
-    while copied < lines and written < limit:
-        budget = limit - written
+def _measure_part(source: BinaryIO, lines: int, limit: int) -> int:
+    """Read whole lines of a canonical file (every line ends with a newline) from
+    ``source``: at most ``lines`` lines and ``limit`` bytes, block by block; return how
+    many. ``source`` is left just after the last line counted."""
+    counted = read = 0
+    while counted < lines and read < limit:
+        budget = limit - read
         block = source.read(min(_SPLIT_BLOCK, budget))
         if not block:
             break
@@ -259,17 +274,16 @@ def _copy_part(source: BinaryIO, sink: BinaryIO, lines: int, limit: int) -> int:
                 break
             block += more
             count = block.count(b"\n")
-        take = min(count, lines - copied)
+        take = min(count, lines - counted)
         if take == 0:  # not one more whole line fits
             source.seek(-len(block), os.SEEK_CUR)
             break
         # Usually up to the block's last newline; a count limit may fall inside the block.
         cut = block.rfind(b"\n") + 1 if take == count else int(_newlines(block)[take - 1]) + 1
-        sink.write(block[:cut])
         source.seek(cut - len(block), os.SEEK_CUR)
-        copied += take
-        written += cut
-    return copied
+        counted += take
+        read += cut
+    return counted
 
 
 def _newlines(block: bytes) -> npt.NDArray[np.intp]:

@@ -54,9 +54,12 @@ class _Reader:
     """A file read in blocks by requests, reporting progress to the bar and the watchdog
     (whose :class:`Stalled` or :class:`OutOfTime` ends the request)."""
 
-    def __init__(self, path: Path, size: int, bar: Any, watchdog: Watchdog) -> None:
+    def __init__(
+        self, path: Path, size: int, bar: Any, watchdog: Watchdog, offset: int = 0
+    ) -> None:
         self._file: IO[bytes] = open(path, "rb")  # noqa: SIM115 - closed by read() at EOF
-        self._size = size
+        self._file.seek(offset)
+        self._size = self._left = size
         self._bar = bar
         self._watchdog = watchdog
         bar.reset(total=size)
@@ -67,7 +70,9 @@ class _Reader:
     def read(self, size: int = -1) -> bytes:
         try:
             self._watchdog.progressed(0)  # the block before this one is sent
-            block = self._file.read(size)
+            wanted = self._left if size < 0 else min(size, self._left)
+            block = self._file.read(wanted) if wanted else b""
+            self._left -= len(block)
         except BaseException:
             self._file.close()
             raise
@@ -88,15 +93,17 @@ def upload_file(
     sessions: SessionStore | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     limits: TransferLimits | None = None,
+    span: tuple[int, int] | None = None,
 ) -> None:
     """Upload the ID file at ``path`` to ``job`` (plain or resumable, as the job was created).
 
-    ``limits`` says when the upload counts as stalled.
+    ``limits`` says when the upload counts as stalled; ``span`` (offset, bytes) uploads
+    only that range of the file (a part of a larger set of IDs).
 
     Example:
         >>> upload_file(client.transport, job, ids.path, progress=False)  # doctest: +SKIP
     """
-    size = path.stat().st_size
+    base, size = span if span is not None else (0, path.stat().st_size)
     bar = byte_bar(size, f"Uploading to {job.name or job.id}", enabled=progress)
     limits = limits or TransferLimits()
     started = time.monotonic()
@@ -104,9 +111,9 @@ def upload_file(
         with phase("upload"):
             check_time()
             if job.resumable:
-                _resumable(transport, job, path, size, bar, sessions, chunk_size)
+                _resumable(transport, job, path, base, size, bar, sessions, chunk_size)
             else:
-                _plain(transport, job, path, size, bar, limits)
+                _plain(transport, job, path, base, size, bar, limits)
     except OutOfTime:
         raise WaitTimeoutError(
             f"The timeout ran out while uploading the IDs to {job.describe()}; the upload was "
@@ -124,6 +131,7 @@ def _plain(
     transport: Transport,
     job: ComplianceJob,
     path: Path,
+    base: int,
     size: int,
     bar: Any,
     limits: TransferLimits,
@@ -135,7 +143,7 @@ def _plain(
                 job.upload_url,
                 what=f"the upload of {job.describe()}",
                 headers={"Content-Type": content_type, "Content-Length": str(size)},
-                data=lambda: _Reader(path, size, bar, Watchdog(limits)),
+                data=lambda: _Reader(path, size, bar, Watchdog(limits), base),
             )
         except Stalled:
             raise UploadError(
@@ -160,6 +168,7 @@ def _resumable(
     transport: Transport,
     job: ComplianceJob,
     path: Path,
+    base: int,
     size: int,
     bar: Any,
     sessions: SessionStore | None,
@@ -190,7 +199,7 @@ def _resumable(
             bar.n = offset
             bar.refresh()
             end = min(offset + chunk_size, size)
-            source.seek(offset)
+            source.seek(base + offset)
             block = source.read(end - offset)
             content_range = (
                 f"bytes {offset}-{end - 1}/{size}" if end > offset else f"bytes */{size}"

@@ -87,7 +87,9 @@ def test_split_into_parts_keeps_every_id_once() -> None:
     parts = whole.split(3_000)
     assert [p.count for p in parts] == [3000, 3000, 3000, 1000]
     assert [p.part for p in parts] == [(1, 4), (2, 4), (3, 4), (4, 4)]
-    assert b"".join(p.path.read_bytes() for p in parts) == whole.path.read_bytes()
+    assert b"".join(p.read_bytes() for p in parts) == whole.path.read_bytes()
+    assert {p.path for p in parts} == {whole.path}  # byte ranges of the file, not copies
+    assert [p.offset for p in parts] == [0, *(sum(q.size for q in parts[:i]) for i in (1, 2, 3))]
     assert parts[0].job_name("tweets").endswith("-p1of4")
     assert len({p.job_name("tweets") for p in parts}) == 4
     assert whole.split(10_000) == [whole]
@@ -112,8 +114,8 @@ def test_split_cuts_at_any_block_boundary(
         assert [p.part for p in parts] == [(i, expected) for i in range(1, expected + 1)]
         assert all(p.count == max_ids for p in parts[:-1])
         assert 0 < parts[-1].count <= max_ids
-        assert [p.path.read_bytes().count(b"\n") for p in parts] == [p.count for p in parts]
-        assert b"".join(p.path.read_bytes() for p in parts) == whole.path.read_bytes()
+        assert [p.read_bytes().count(b"\n") for p in parts] == [p.count for p in parts]
+        assert b"".join(p.read_bytes() for p in parts) == whole.path.read_bytes()
     finally:
         for p in {*parts, whole}:
             p.discard()
