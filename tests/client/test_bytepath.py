@@ -24,18 +24,10 @@ from compliance_frames.client.downloads import download_file
 from compliance_frames.client.transport import same_origin
 from compliance_frames.client.uploads import upload_file
 from compliance_frames.emulator import Emulator
+from tests.client.conftest import transfer_log
 from tests.conftest import EmulatorFactory
 
 EVENTS = {"1265324480517361664": "deleted", "20": "suspended", "7": "protected"}
-
-
-def transfers(emulator: Emulator) -> list[Any]:
-    """Every upload and download request the emulator saw, whichever host took it."""
-    return [
-        entry
-        for entry in emulator.request_log()
-        if entry.host == "storage" or entry.path.endswith(("/upload", "/download"))
-    ]
 
 
 def creates(emulator: Emulator) -> int:
@@ -70,7 +62,7 @@ def test_the_token_goes_with_transfers_exactly_on_the_api_origin(
     client: Client = make_client(emulator)
     result = client.run_job([1265324480517361664, 20, 5], "tweets", progress=False)
     assert sorted(r["id"] for r in result.records()) == ["1265324480517361664", "20"]
-    seen = transfers(emulator)
+    seen = transfer_log(emulator)
     assert {e.method for e in seen} >= {"PUT", "GET"}
     expected = f"Bearer {emulator.bearer_token}" if flow == "bytepath" else None
     assert [e.authorization for e in seen] == [expected] * len(seen)
@@ -118,7 +110,7 @@ def test_ids_over_the_cap_run_as_several_jobs_joined_as_one(
     assert len(result.jobs) == 3
     assert [job.name[-6:] for job in result.jobs] == ["-p1of3", "-p2of3", "-p3of3"]
     assert all(job.status is JobStatus.COMPLETE for job in result.jobs)
-    sizes = [e.content_length for e in transfers(emulator) if e.method == "PUT"]
+    sizes = [e.content_length for e in transfer_log(emulator) if e.method == "PUT"]
     assert len(sizes) == 3
     assert max(sizes) <= 64
     assert sum(sizes) == 145
@@ -155,7 +147,7 @@ def test_upload_ids_refuses_a_file_over_the_cap_before_sending(
     with pytest.raises(UploadTooLargeError, match="over the 30 bytes") as caught:
         client.upload_ids(job, range(10_000, 10_010))  # 60 bytes
     assert caught.value.limit == 30
-    assert not [e for e in transfers(emulator) if e.method == "PUT"]
+    assert not [e for e in transfer_log(emulator) if e.method == "PUT"]
 
 
 def test_max_upload_bytes_is_checked(emulator: Emulator) -> None:
@@ -280,7 +272,7 @@ def test_an_upload_whose_answer_was_lost_is_not_taken_for_a_failure(
     emulator.inject("upload", "drop", processed=True)  # the IDs arrive, the answer does not
     result = client.run_job([20, 7], "tweets", progress=False)
     assert sorted(r["id"] for r in result.records()) == ["20", "7"]
-    assert [e.status for e in transfers(emulator) if e.method == "PUT"] == [None, 409]
+    assert [e.status for e in transfer_log(emulator) if e.method == "PUT"] == [None, 409]
 
 
 @pytest.mark.flow("bytepath")
@@ -380,5 +372,5 @@ def test_a_server_that_refuses_text_plain_gets_octet_stream(
     client: Client = make_client(emulator)
     result = client.run_job([20, 7], "tweets", progress=False)
     assert sorted(r["id"] for r in result.records()) == ["20", "7"]
-    puts = [(e.status, e.content_type) for e in transfers(emulator) if e.method == "PUT"]
+    puts = [(e.status, e.content_type) for e in transfer_log(emulator) if e.method == "PUT"]
     assert puts == [(415, "text/plain"), (200, "application/octet-stream")]
