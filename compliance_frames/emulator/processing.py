@@ -175,25 +175,15 @@ def _parse_block(block: bytes) -> tuple[pl.Series, tuple[int, str] | None]:
     if ids is not None:
         return ids, None
     try:
-        lines = pl.read_csv(
-            io.BytesIO(block),
-            has_header=False,
-            schema={"line": pl.String},
-            quote_char=None,
-            separator="\x1f",
-        )["line"]
+        lines = _read_lines(block)
     except pl.exceptions.PolarsError:
         # Only a line holding the separator byte gets here: find it the slow way.
         for offset, text in enumerate(block.split(b"\n")):
             if b"\x1f" in text:
                 return _NO_IDS, (offset, text.decode("utf-8", "replace"))
         raise
-    # Same as matching ^[0-9]{1,19}$, at half the cost: to_integer refuses all but
-    # an optional leading '+' and digits, and blank lines are nulls.
     ids = lines.str.to_integer(dtype=pl.UInt64, strict=False)
-    valid = (
-        ids.is_not_null() & (lines.str.len_bytes() <= 19) & ~lines.str.starts_with("+")
-    ).fill_null(False)
+    valid = _is_id(lines, ids)
     if not valid.all():
         offset = int(valid.arg_min() or 0)
         return _NO_IDS, (offset, lines[offset] or "")
@@ -210,27 +200,35 @@ def _parse_lenient(block: bytes) -> tuple[pl.Series, pl.Series]:
     if ids is not None and (not ids.len() or ids.max() <= _SNOWFLAKE_MAX):  # type: ignore[operator]
         return ids, _NO_LINES
     try:
-        lines = pl.read_csv(
-            io.BytesIO(block),
-            has_header=False,
-            schema={"line": pl.String},
-            quote_char=None,
-            separator="\x1f",
-            encoding="utf8-lossy",
-        )["line"]
+        lines = _read_lines(block, lossy=True)
     except pl.exceptions.PolarsError:  # a line holding the separator byte: split by hand
         text = block.decode("utf-8", "replace")
         lines = pl.Series("line", [text]).str.split("\n").explode().str.strip_suffix("\r")
     lines = lines.filter(lines.is_not_null() & (lines.str.strip_chars() != ""))
-    # As in _parse_block: to_integer refuses all but an optional leading '+' and digits.
     numbers = lines.str.to_integer(dtype=pl.UInt64, strict=False)
-    valid = (
-        numbers.is_not_null()
-        & (lines.str.len_bytes() <= 19)
-        & ~lines.str.starts_with("+")
-        & (numbers <= _SNOWFLAKE_MAX)
-    ).fill_null(False)
+    valid = (_is_id(lines, numbers) & (numbers <= _SNOWFLAKE_MAX)).fill_null(False)
     return numbers.filter(valid), lines.filter(~valid)
+
+
+def _read_lines(block: bytes, *, lossy: bool = False) -> pl.Series:
+    """A block's lines as strings (a PolarsError if a line holds the separator byte)."""
+    return pl.read_csv(
+        io.BytesIO(block),
+        has_header=False,
+        schema={"line": pl.String},
+        quote_char=None,
+        separator="\x1f",
+        encoding="utf8-lossy" if lossy else "utf8",
+    )["line"]
+
+
+def _is_id(lines: pl.Series, numbers: pl.Series) -> pl.Series:
+    """Same as matching ^[0-9]{1,19}$ (``numbers``: the lines as integers), at half the
+    cost: to_integer refuses all but an optional leading '+' and digits, and blank lines
+    are nulls."""
+    return (
+        numbers.is_not_null() & (lines.str.len_bytes() <= 19) & ~lines.str.starts_with("+")
+    ).fill_null(False)
 
 
 def _plain_ids(block: bytes) -> pl.Series | None:

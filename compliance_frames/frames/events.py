@@ -36,7 +36,6 @@ __all__ = [
     "REASON_FLAGS",
     "REMOVAL_REASONS",
     "RESULTS_SCHEMA",
-    "flag_of_reason",
     "per_id",
     "read_results",
     "refused",
@@ -101,16 +100,6 @@ _UNKNOWN_RANK = 4
 REASON_FLAGS = {reason: flag for flag, reasons in FLAG_REASONS.items() for reason in reasons}
 """Each known reason and the flag it sets: ``geo_scrubbed`` and ``scrub_geo`` set ``scrub_geo``,
 ``tweet_edited`` sets ``edited``, the others the flag of their name."""
-
-
-def flag_of_reason(reason: str) -> str:
-    """The flag a reason sets (the reason itself when this version does not know it).
-
-    Example:
-        >>> flag_of_reason("geo_scrubbed"), flag_of_reason("tweet_edited"), flag_of_reason("x")
-        ('scrub_geo', 'edited', 'x')
-    """
-    return REASON_FLAGS.get(reason, reason)
 
 
 def flag_expressions(reason: pl.Expr, action: pl.Expr) -> list[pl.Expr]:

@@ -7,6 +7,7 @@ import threading
 import time
 import tracemalloc
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -15,6 +16,7 @@ import pytest
 import requests
 
 from compliance_frames.emulator import Emulator, ManualClock
+from compliance_frames.emulator.jobs import Job
 from tests.conftest import EmulatorFactory
 from tests.emulator.helpers import (
     cancel,
@@ -360,10 +362,12 @@ def test_upload_to_a_job_that_is_not_created_is_409(
     assert expected in body["detail"]
 
 
-def test_a_second_upload_while_the_first_is_received_is_409(
-    api: requests.Session, emulator: Emulator
-) -> None:
-    job = create(api, emulator)
+@contextmanager
+def upload_in_flight(
+    emulator: Emulator, job: dict[str, Any]
+) -> Iterator[tuple[Job, list[requests.Response]]]:
+    """An upload of two lines whose body stops after the first until the block ends;
+    yields the stored job (while it is receiving) and the list its answer goes to."""
     started, finish = threading.Event(), threading.Event()
     answers: list[requests.Response] = []
 
@@ -375,16 +379,26 @@ def test_a_second_upload_while_the_first_is_received_is_409(
 
     first = threading.Thread(target=lambda: answers.append(upload(emulator, job, slow())))
     first.start()
-    assert started.wait(10)
-    stored = emulator.state.store.get(job["id"])
-    assert stored is not None
-    deadline = time.monotonic() + 10
-    while not stored.uploading:  # the first upload's body is being read
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    second = upload(emulator, job, b"3\n")
-    finish.set()
-    first.join(10)
+    try:
+        assert started.wait(10)
+        stored = emulator.state.store.get(job["id"])
+        assert stored is not None
+        deadline = time.monotonic() + 10
+        while not stored.uploading:  # the first upload's body is being read
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        yield stored, answers
+    finally:
+        finish.set()
+        first.join(10)
+
+
+def test_a_second_upload_while_the_first_is_received_is_409(
+    api: requests.Session, emulator: Emulator
+) -> None:
+    job = create(api, emulator)
+    with upload_in_flight(emulator, job) as (_, answers):
+        second = upload(emulator, job, b"3\n")
     assert "being received already" in problem(second, 409)["detail"]
     assert answers[0].status_code == 200
     emulator.wait_processed(job["id"])
@@ -395,28 +409,9 @@ def test_a_cancel_while_an_upload_is_received_wins(
     api: requests.Session, emulator: Emulator
 ) -> None:
     job = create(api, emulator)
-    started, finish = threading.Event(), threading.Event()
-    answers: list[requests.Response] = []
-
-    def slow() -> Iterator[bytes]:
-        yield b"1\n"
-        started.set()
-        finish.wait(10)
-        yield b"2\n"
-
-    first = threading.Thread(target=lambda: answers.append(upload(emulator, job, slow())))
-    first.start()
-    assert started.wait(10)
-    stored = emulator.state.store.get(job["id"])
-    assert stored is not None
-    deadline = time.monotonic() + 10
-    while not stored.uploading:  # the first upload's body is being read
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    assert cancel(api, emulator, job["id"])["status"] == "failed"
-    second = upload(emulator, job, b"3\n")  # told of the cancel, not of the upload in flight
-    finish.set()
-    first.join(10)
+    with upload_in_flight(emulator, job) as (stored, answers):
+        assert cancel(api, emulator, job["id"])["status"] == "failed"
+        second = upload(emulator, job, b"3\n")  # told of the cancel, not of the upload in flight
     cancelled = "has failed (Cancelled by the client.)"
     assert cancelled in problem(second, 409)["detail"]
     assert cancelled in problem(answers[0], 409)["detail"]  # the upload in flight is refused
