@@ -36,6 +36,7 @@ from ..errors import (
     UploadError,
     UploadTooLargeError,
     UploadURLExpiredError,
+    URLExpiredError,
     UsageCapError,
 )
 from .polling import reset_epoch
@@ -292,20 +293,7 @@ def _problem_transfer_error(
             limit=limit,
         )
     if status == 403 and "expir" in said.lower():  # an expired transfer token
-        if upload:
-            return UploadURLExpiredError(
-                f"The upload URL of {what} has expired ({said}). Upload URLs last 15 minutes "
-                "after the job is created and cannot be renewed: cancel the job and create "
-                "another; run_job() and df.compliance.check() do this for you.",
-                status=status,
-                code=code,
-            )
-        return DownloadURLExpiredError(
-            f"The download URL of {what} has expired ({said}): it lasts 7 days after the job "
-            "was created. Run the job again to get fresh results.",
-            status=status,
-            code=code,
-        )
+        return url_expired(upload=upload, what=what, status=status, code=code, said=said)
     kind: type[TransferError] = UploadError if upload else DownloadError
     transfer = "upload" if upload else "download"
     hint = ""
@@ -321,6 +309,32 @@ def _problem_transfer_error(
     )
 
 
+def url_expired(
+    *, upload: bool, what: str, status: int, code: str | None, said: str | None = None
+) -> URLExpiredError:
+    """The error of an expired upload or download URL (either flow), with what X said.
+
+    Example:
+        >>> url_expired(upload=False, what="job 1", status=403, code=None).__class__.__name__
+        'DownloadURLExpiredError'
+    """
+    why = f" ({said})" if said else ""
+    if upload:
+        return UploadURLExpiredError(
+            f"The upload URL of {what} has expired{why}. Upload URLs last 15 minutes after "
+            "the job is created and cannot be renewed: create a new job and upload again "
+            "(run_job() and df.compliance.check() do this for you).",
+            status=status,
+            code=code,
+        )
+    return DownloadURLExpiredError(
+        f"The download URL of {what} has expired{why}: it lasts 7 days after the job was "
+        "created and cannot be renewed. Run the job again to get fresh results.",
+        status=status,
+        code=code,
+    )
+
+
 def _storage_error(
     response: requests.Response, *, upload: bool, what: str, mask: Mask
 ) -> TransferError:
@@ -330,20 +344,7 @@ def _storage_error(
     )
     status = response.status_code
     if code == "ExpiredToken":
-        if upload:
-            return UploadURLExpiredError(
-                f"The upload URL of {what} has expired (upload URLs last 15 minutes after the "
-                "job is created). Create a new job and upload again; run_job() and "
-                "df.compliance.check() do this for you.",
-                status=status,
-                code=code,
-            )
-        return DownloadURLExpiredError(
-            f"The download URL of {what} has expired (7 days after the job was created). "
-            "Run the job again to get fresh results.",
-            status=status,
-            code=code,
-        )
+        return url_expired(upload=upload, what=what, status=status, code=code)
     kind: type[TransferError] = UploadError if upload else DownloadError
     if code == "SignatureDoesNotMatch":
         hint = (
