@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .hints import Hint, Terms
     from .models import ComplianceJob
 
 __all__ = [
@@ -50,7 +51,40 @@ __all__ = [
 
 
 class ComplianceError(Exception):
-    """Base class of every error raised by compliance-frames."""
+    """Base class of every error raised by compliance-frames.
+
+    ``problem`` says what went wrong; ``hint`` (a :class:`~compliance_frames.hints.Hint`,
+    or None) what to change. ``str(exc)`` is both, the hint in Python terms; the command
+    line renders the same hint with its options (:meth:`render`).
+
+    Example:
+        >>> from compliance_frames.hints import Argument, Choice, Hint
+        >>> exc = ComplianceError("2 values are not IDs.",
+        ...                       hint=Hint(Choice("pass ", Argument("errors", "skip"))))
+        >>> str(exc)
+        "2 values are not IDs. Pass errors='skip'."
+    """
+
+    def __init__(self, *args: object, hint: Hint | None = None) -> None:
+        super().__init__(*args)
+        self.hint = hint
+
+    @property
+    def problem(self) -> str:
+        """What went wrong, without the hint."""
+        return str(self.args[0]) if self.args else ""
+
+    def render(self, terms: Terms | None = None) -> str:
+        """The message with the hint in ``terms`` (default: Python's)."""
+        from .hints import PYTHON
+
+        advice = self.hint.render(terms or PYTHON) if self.hint is not None else ""
+        return f"{self.problem} {advice}".strip() if advice else self.problem
+
+    def __str__(self) -> str:
+        if self.hint is None:
+            return super().__str__()
+        return self.render()
 
 
 class ConfigurationError(ComplianceError, ValueError):
@@ -82,8 +116,9 @@ class APIError(ComplianceError):
         title: str | None = None,
         detail: str | None = None,
         body: Any = None,
+        hint: Hint | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, hint=hint)
         self.status = status
         self.problem_type = problem_type
         self.title = title
@@ -162,8 +197,15 @@ class TransferError(ComplianceError):
     """An upload or download to a signed URL failed. ``status`` and ``code`` (the XML
     error code, e.g. ``SignatureDoesNotMatch``) say how."""
 
-    def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        hint: Hint | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
         self.status = status
         self.code = code
 
@@ -204,8 +246,15 @@ class DownloadURLExpiredError(DownloadError, URLExpiredError):
 class JobFailedError(ComplianceError):
     """The job ended ``failed``; ``error`` is the API's explanation."""
 
-    def __init__(self, message: str, *, job: ComplianceJob | None, error: str | None) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        *,
+        job: ComplianceJob | None,
+        error: str | None,
+        hint: Hint | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
         self.job = job
         self.error = error
 
@@ -213,16 +262,25 @@ class JobFailedError(ComplianceError):
 class JobExpiredError(ComplianceError):
     """The job ended ``expired``: no IDs reached it within its upload window."""
 
-    def __init__(self, message: str, *, job: ComplianceJob | None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, *, job: ComplianceJob | None, hint: Hint | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
         self.job = job
 
 
 class WaitTimeoutError(ComplianceError, TimeoutError):
     """The job was still running when the wait's timeout ran out. It goes on at X."""
 
-    def __init__(self, message: str, *, job: ComplianceJob | None, waited: float) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        *,
+        job: ComplianceJob | None,
+        waited: float,
+        hint: Hint | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
         self.job = job
         self.waited = waited
 
@@ -232,8 +290,13 @@ class InvalidIDError(ComplianceError, ValueError):
     ``examples`` holds the first few as (position, value)."""
 
     def __init__(
-        self, message: str, *, count: int, examples: Sequence[tuple[object, object]] = ()
+        self,
+        message: str,
+        *,
+        count: int,
+        examples: Sequence[tuple[object, object]] = (),
+        hint: Hint | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, hint=hint)
         self.count = count
         self.examples = list(examples)
