@@ -1,4 +1,4 @@
-"""The package stays mypy --strict and ruff clean."""
+"""The package stays mypy --strict and ruff clean (the notebook too)."""
 
 from __future__ import annotations
 
@@ -20,11 +20,19 @@ def test_mypy_strict() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+FOLDERS = [
+    name
+    for name in ("compliance_frames", "tests", "benchmarks", "examples", "notebooks")
+    if (ROOT / name).is_dir()
+]
+
+
 def test_ruff() -> None:
-    folders = [
-        name
-        for name in ("compliance_frames", "tests", "benchmarks", "examples")
-        if (ROOT / name).is_dir()
-    ]
-    result = run("ruff", "check", *folders)
+    result = run("ruff", "check", *FOLDERS)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format() -> None:
+    """Code, tests and the notebook's cells are formatted as ``ruff format`` would."""
+    result = run("ruff", "format", "--check", *FOLDERS)
     assert result.returncode == 0, result.stdout + result.stderr
