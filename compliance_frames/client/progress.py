@@ -201,10 +201,12 @@ class Lines:
         self.disable = stream is None
         self._waiting = waiting
         self._stream = stream
+        self._made = time.monotonic()
         self._started: float | None = None  # monotonic time of the first byte's line
         self._said = ""  # the last status line written
         self._said_at = 0.0  # and when, on the client's clock
         self._closed = False
+        self._handling = sys.exc_info()[1]  # an exception already being handled when made
 
     def update(self, n: float = 1) -> None:
         self._begin()
@@ -250,9 +252,11 @@ class Lines:
         if self._waiting:
             if self.postfix and self.postfix != self._said:
                 self._status(clock.now())
-        elif self._started is not None:
-            seconds = time.monotonic() - self._started
-            self._write(ending(self.desc, self.n, self.total, seconds))
+            return
+        failed = sys.exc_info()[1] not in (None, self._handling)
+        if self._started is not None or failed:  # a failure before the first byte says so too
+            seconds = time.monotonic() - (self._started or self._made)
+            self._write(ending(self.desc, self.n, self.total, seconds, failed=failed))
 
     def __enter__(self) -> Lines:
         return self
@@ -285,6 +289,7 @@ class TerminalBar(text_tqdm):  # type: ignore[misc]  # tqdm has no type informat
         self._stream = kwargs.get("file")
         self._begun = time.monotonic()
         self._ended = False
+        self._handling = sys.exc_info()[1]
         try:
             super().__init__(*args, position=self._slot, leave=False, **kwargs)
         except BaseException:
@@ -309,24 +314,24 @@ class TerminalBar(text_tqdm):  # type: ignore[misc]  # tqdm has no type informat
             said = f"{self.desc}: {self.postfix}" if self.postfix else ""
         else:
             seconds = time.monotonic() - self._begun
-            said = ending(self.desc.rstrip(": "), self.n, self.total, seconds)
+            failed = sys.exc_info()[1] not in (None, self._handling)
+            said = ending(self.desc.rstrip(": "), self.n, self.total, seconds, failed=failed)
         if said:
             with contextlib.suppress(Exception):
                 text_tqdm.write(PREFIX + _printable(said), file=self._stream)
 
 
-def ending(desc: str, n: int, total: int | None, seconds: float) -> str:
-    """The line that ends a transfer: done when its total arrived (or, with no total
-    known, when no exception is on its way), stopped otherwise.
+def ending(desc: str, n: int, total: int | None, seconds: float, *, failed: bool) -> str:
+    """The line that ends a transfer: done when it did not fail and its total (if known)
+    arrived, stopped otherwise.
 
     Example:
-        >>> ending("Downloading cf-tweets-3", 1500, 1500, 12.0)
+        >>> ending("Downloading cf-tweets-3", 1500, 1500, 12.0, failed=False)
         'Downloaded cf-tweets-3: 1.5 kB in 12 s'
-        >>> ending("Uploading to cf-tweets-3", 500, 1500, 0.4)
-        'Uploading to cf-tweets-3 stopped at 500 B of 1.5 kB after 0.4 s'
+        >>> ending("Uploading to cf-tweets-3", 1500, 1500, 0.4, failed=True)
+        'Uploading to cf-tweets-3 stopped at 1.5 kB of 1.5 kB after 0.4 s'
     """
-    done = n >= total if total is not None else sys.exc_info()[0] is None
-    if done:
+    if not failed and (total is None or n >= total):
         past, found = re.subn(r"^(\w+?)ing\b", r"\1ed", desc, count=1)
         head = past if found else f"{desc}: done,"
         return f"{head}{':' if found else ''} {_size(n)} in {_seconds(seconds)}"
