@@ -318,7 +318,8 @@ class TerminalBar(text_tqdm):  # type: ignore[misc]  # tqdm has no type informat
             said = ending(self.desc.rstrip(": "), self.n, self.total, seconds, failed=failed)
         if said:
             with contextlib.suppress(Exception):
-                text_tqdm.write(PREFIX + _printable(said), file=self._stream)
+                # From the line's start: a closed bar below the first leaves the cursor after it
+                text_tqdm.write("\r" + PREFIX + _printable(said), file=self._stream)
 
 
 def ending(desc: str, n: int, total: int | None, seconds: float, *, failed: bool) -> str:
