@@ -191,7 +191,8 @@ def run_job(
     try:
         if idset.count == 0:
             return JobResult(job_type, 0)
-        cache = client.results_dir.parent  # checked usable before any call to X
+        cache = client.cache_dir  # checked usable before any call to X
+        _ = client.results_dir  # and this one
         deadline = None if timeout is None else clock.now() + timeout
         with (
             guards.deadline(timeout),
