@@ -43,7 +43,7 @@ from ..models import ComplianceJob, JobStatus, JobType, is_job_id, shown
 from . import clock, integrity, lifecycle
 from .downloads import download_file
 from .guards import TransferLimits
-from .handle import JobHandle
+from .handle import JobHandle, SeenJobs
 from .idsets import MIN_UPLOAD_BYTES, IdSet
 from .ledger import Ledger
 from .polling import PollSchedule, RateState
@@ -770,21 +770,19 @@ class Client:
             >>> handle = client.submit(ids, "tweets", progress=False)  # doctest: +SKIP
             >>> result = await handle  # doctest: +SKIP
         """
-        handle = JobHandle(self)
         job_type = _job_type(type)
         # Mistakes show here and now, not at .wait(): options, then the IDs themselves.
         inspect.signature(lifecycle.run_job).bind(self, ids, job_type, **options)
         idset = IdSet.coerce(ids)
         future: Future[lifecycle.JobResult] = Future()
+        seen = SeenJobs()
 
         def run() -> None:
             try:
                 if not future.set_running_or_notify_cancel():
                     return
                 try:
-                    result = lifecycle.run_job(
-                        self, idset, job_type, observer=handle._observe, **options
-                    )
+                    result = lifecycle.run_job(self, idset, job_type, observer=seen, **options)
                 except BaseException as exc:
                     future.set_exception(exc)
                 else:
@@ -795,9 +793,8 @@ class Client:
 
         # A daemon thread: a job of hours must not keep the interpreter from exiting (or
         # Ctrl+C from working); X goes on with the job, and a rerun re-attaches to it.
-        handle._attach(future)
         threading.Thread(target=run, name="compliance-job", daemon=True).start()
-        return handle
+        return JobHandle(self, future, seen)
 
 
 def _transport_base_url(transport: Transport, base_url: str | None) -> str:
