@@ -179,7 +179,7 @@ class EmulatorProcess:
 
 def ours(frame: Any, emulator_url: str, token: str, folder: Path) -> Any:
     client = Client(
-        token, emulator_url, results_dir=folder, poll_interval=POLL, max_poll_interval=POLL
+        token, emulator_url, cache_dir=folder, poll_interval=POLL, max_poll_interval=POLL
     )
     return compliance_frames.check(frame, "tweet_id", client=client, progress=False)
 

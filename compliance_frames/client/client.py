@@ -38,20 +38,26 @@ from ..errors import (
     UploadTooLargeError,
     UploadURLExpiredError,
 )
-from ..files import cache_dir
+from ..files import cache_dir, usable_folder
 from ..models import ComplianceJob, JobStatus, JobType, is_job_id, shown
-from . import clock, lifecycle
+from . import clock, integrity, lifecycle
 from .downloads import download_file
 from .guards import TransferLimits
-from .handle import JobHandle
+from .handle import JobHandle, SeenJobs
 from .idsets import MIN_UPLOAD_BYTES, IdSet
 from .ledger import Ledger
 from .polling import PollSchedule, RateState
 from .problems import api_error, json_body, masked, not_found_in_body
-from .retry import AmbiguousRequest, RetryPolicy
+from .retry import AmbiguousRequest, Retry, RetryPolicy
 from .servertime import skew_from_date
 from .sessions import SessionStore
-from .transport import Transport, check_transfer_url, resolve_base_url, resolve_token
+from .transport import (
+    HTTPTransport,
+    Transport,
+    check_transfer_url,
+    resolve_base_url,
+    resolve_token,
+)
 from .uploads import upload_file
 
 log = logging.getLogger("compliance_frames")
@@ -91,8 +97,18 @@ class Client:
         timeout: seconds to wait for the server on each request.
         max_retries: retries for 429, 5xx and dropped connections.
         backoff: first backoff in seconds (doubles each retry, with jitter).
-        results_dir: where downloaded results (and resumable upload sessions) are kept;
-            default ``$COMPLIANCE_FRAMES_CACHE`` or ``~/.cache/compliance-frames``.
+        results_dir: the folder where downloaded results are kept (``<job id>.ndjson``);
+            :attr:`results_dir` is this folder. Default: ``results`` in the cache folder.
+        cache_dir: the folder of the client's records (``jobs/``: the IDs of each job;
+            ``sessions/``: resumable uploads; ``locks/``) and, unless ``results_dir``
+            says otherwise, of the results (``results/``). Default: ``results_dir`` when
+            given (where earlier versions kept these records), else
+            ``$COMPLIANCE_FRAMES_CACHE`` or ``~/.cache/compliance-frames``.
+        transport: what sends the requests (see
+            :class:`~compliance_frames.client.transport.Transport`); default an
+            :class:`~compliance_frames.client.transport.HTTPTransport` to ``base_url``
+            with ``bearer_token`` and ``timeout``. A client given one needs no token
+            (the transport holds any credential); ``base_url`` is the transport's.
         max_upload_bytes: the most bytes sent in one upload (X's limit: 128 MiB, about
             6.5 million IDs). :meth:`run_job` splits larger sets of IDs into as many
             jobs as needed, and lowers this when X answers an upload with 413.
@@ -125,6 +141,8 @@ class Client:
         max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
         stall_timeout: float = 60.0,
         stall_bytes: int = 1024,
+        cache_dir: str | os.PathLike[str] | None = None,
+        transport: Transport | None = None,
     ) -> None:
         if not isinstance(max_upload_bytes, int) or max_upload_bytes < MIN_UPLOAD_BYTES:
             raise ConfigurationError(
@@ -132,14 +150,20 @@ class Client:
                 f"(one 19-digit ID and its newline); got {max_upload_bytes!r}."
             )
         self.max_upload_bytes = max_upload_bytes
-        token = resolve_token(bearer_token)
-        self.base_url = resolve_base_url(base_url)
         self.policy = RetryPolicy(max_retries=max_retries, backoff=backoff)
         self.schedule = PollSchedule(
             poll_interval=poll_interval, max_poll_interval=max_poll_interval
         )
-        self.transport = Transport(self.base_url, token, timeout=timeout, policy=self.policy)
-        self._results_dir = results_dir
+        self.transport: Transport
+        if transport is None:
+            self.base_url = resolve_base_url(base_url)
+            token = resolve_token(bearer_token)
+            self.transport = HTTPTransport(self.base_url, token, timeout=timeout)
+        else:
+            self.base_url = _transport_base_url(transport, base_url)
+            self.transport = transport
+        self._results_dir = None if results_dir is None else Path(results_dir)
+        self._cache_dir = None if cache_dir is None else Path(cache_dir)
         self._rates: dict[str, RateState] = {}
         self._lock = threading.Lock()
         self._resumable_refused = False
@@ -160,9 +184,31 @@ class Client:
         self.transport.close()
 
     @property
+    def cache_dir(self) -> Path:
+        """The folder of this client's records (jobs, sessions, locks), checked usable.
+
+        Example:
+            >>> import tempfile, pathlib
+            >>> folder = pathlib.Path(tempfile.mkdtemp())
+            >>> Client("token", "http://127.0.0.1:8099", results_dir=folder).cache_dir == folder
+            True
+        """
+        return cache_dir(self._cache_dir if self._cache_dir is not None else self._results_dir)
+
+    @property
     def results_dir(self) -> Path:
-        """Where results are downloaded to."""
-        return cache_dir(self._results_dir) / "results"
+        """The folder results are downloaded to: ``results_dir`` as given, else ``results``
+        in :attr:`cache_dir`.
+
+        Example:
+            >>> import tempfile, pathlib
+            >>> folder = pathlib.Path(tempfile.mkdtemp()) / "my-results"
+            >>> Client("token", "http://127.0.0.1:8099", results_dir=folder).results_dir == folder
+            True
+        """
+        if self._results_dir is None:
+            return self.cache_dir / "results"
+        return usable_folder(self._results_dir)
 
     def lower_upload_limit(self, limit: int) -> int:
         """Lower ``max_upload_bytes`` to ``limit`` (never raise it; thread-safe); return it."""
@@ -173,11 +219,21 @@ class Client:
     @property
     def ledger(self) -> Ledger:
         """What this machine knows of its jobs: the IDs each holds, which it cancelled."""
-        return Ledger(cache_dir(self._results_dir) / "jobs")
+        return Ledger(self.cache_dir / "jobs")
 
     def results_path(self, job: ComplianceJob) -> Path:
-        """Where the results of ``job`` are (or will be) kept."""
-        return self.results_dir / f"{job.id}.ndjson"
+        """Where the results of ``job`` are (or will be) kept: in :attr:`results_dir`.
+
+        Results that an earlier version kept in ``results/`` under a folder given as
+        ``results_dir`` are moved here (with their record) the first time they are asked
+        for, so that a cache made then goes on being used.
+        """
+        path = self.results_dir / f"{job.id}.ndjson"
+        legacy = self.cache_dir / "results" / path.name
+        if legacy != path and not path.exists() and legacy.exists():
+            integrity.move(legacy, path)
+            log.info("moved the cached results of %s to %s", job.describe(), path)
+        return path
 
     def server_now(self) -> datetime:
         """The time by the server's clock (aware UTC): this machine's, corrected by the
@@ -208,7 +264,11 @@ class Client:
         json: dict[str, Any] | None = None,
         idempotent: bool = True,
     ) -> Any:
-        response = self.transport.api(method, path, params=params, json=json, idempotent=idempotent)
+        response = self.policy.call(
+            lambda: self.transport.api(method, path, params=params, json=json),
+            what=f"{method} {path}",
+            idempotent=idempotent,
+        )
         skew = skew_from_date(response.headers.get("Date"), clock.now())
         if skew is not None:
             self._skew = skew  # the latest answer's (a float: written atomically)
@@ -251,45 +311,50 @@ class Client:
         # Jobs that already wait for IDs under this name: a lost answer is never one of them.
         known = {job.id for job in self._waiting_for_ids(job_type, name)}
         started = self.server_now()
-        attempt = 0
-        while True:
-            try:
-                data = self._call(
-                    "create", "POST", JOBS, context, json=body, params=_FIELDS, idempotent=False
-                )
-            except InvalidRequestError as exc:
-                if not (body.get("resumable") and _names_resumable(exc)):
-                    raise
-                del body["resumable"]
-                self._refuse_resumable()
-                continue
-            except AmbiguousRequest as exc:
-                found = self._find_created(job_type, name, started, known)
-                if found is not None:
+
+        def attempt(retries: int) -> ComplianceJob:
+            while True:
+                try:
+                    data = self._call(
+                        "create", "POST", JOBS, context, json=body, params=_FIELDS, idempotent=False
+                    )
+                except InvalidRequestError as exc:
+                    if not (body.get("resumable") and _names_resumable(exc)):
+                        raise
+                    del body["resumable"]
+                    self._refuse_resumable()
+                    continue
+                except AmbiguousRequest as exc:
+                    found = self._find_created(job_type, name, started, known)
+                    if found is None:
+                        raise Retry(exc.reason) from None
                     log.info(
                         "the answer to creating %s was lost; found the job it made",
                         found.describe(),
                     )
                     return found
-                if attempt >= self.policy.max_retries:
-                    raise NetworkError(
-                        f"Creating a {job_type.value} job kept failing ({exc.reason}). "
-                        "Try again later."
-                    ) from None
-                clock.sleep(self.policy.backoff_delay(attempt))
-                attempt += 1
-                continue
-            except ConflictError as exc:
-                raise self._explain_conflict(exc, job_type) from None
-            job = self._job_in(data, context)
-            if job.type is not job_type:
-                raise ServerError(
-                    f"X answered {context} with {job.describe()}, of another type. The fault is "
-                    f"on X's side: look at your jobs (list_jobs('{job_type.value}')) before "
-                    "trying again."
-                )
-            log.info("created %s", job.describe())
-            return job
+                except ConflictError as exc:
+                    raise self._explain_conflict(exc, job_type) from None
+                return self._created(data, job_type, context)
+
+        def give_up(retry: Retry, attempts: int) -> ComplianceJob:
+            raise NetworkError(
+                f"Creating a {job_type.value} job kept failing ({retry.reason}). Try again later."
+            ) from None
+
+        return self.policy.run(attempt, what=context, give_up=give_up)
+
+    def _created(self, data: dict[str, Any], job_type: JobType, context: str) -> ComplianceJob:
+        """The job of an answer to creating one, checked to be of the type asked for."""
+        job = self._job_in(data, context)
+        if job.type is not job_type:
+            raise ServerError(
+                f"X answered {context} with {job.describe()}, of another type. The fault is "
+                f"on X's side: look at your jobs (list_jobs('{job_type.value}')) before "
+                "trying again."
+            )
+        log.info("created %s", job.describe())
+        return job
 
     def _refuse_resumable(self) -> None:
         with self._lock:
@@ -300,7 +365,7 @@ class Client:
             "X refused resumable=True (its 2026 service has no resumable uploads): jobs are "
             "created without it, and the IDs go in one plain upload per job.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=5,  # the user's call of create_job (through the retry loop)
         )
 
     def _waiting_for_ids(self, job_type: JobType, name: str | None) -> list[ComplianceJob]:
@@ -572,7 +637,7 @@ class Client:
                     f"{current.describe()} is {current.status.value}: it takes IDs only while "
                     "'created'. Create a new job for these IDs."
                 )
-            sessions = SessionStore(cache_dir(self._results_dir) / "sessions")
+            sessions = SessionStore(self.cache_dir / "sessions")
             try:
                 upload_file(
                     self.transport,
@@ -582,6 +647,7 @@ class Client:
                     sessions=sessions,
                     limits=self.transfer_limits,
                     span=(ids.offset, ids.size),
+                    policy=self.policy,
                 )
             except UploadError as exc:
                 if exc.status != 409:
@@ -624,6 +690,7 @@ class Client:
             progress=progress,
             limits=self.transfer_limits,
             record=target == self.results_path(current),  # the cache keeps a record
+            policy=self.policy,
         )
 
     def wait(
@@ -703,21 +770,19 @@ class Client:
             >>> handle = client.submit(ids, "tweets", progress=False)  # doctest: +SKIP
             >>> result = await handle  # doctest: +SKIP
         """
-        handle = JobHandle(self)
         job_type = _job_type(type)
         # Mistakes show here and now, not at .wait(): options, then the IDs themselves.
         inspect.signature(lifecycle.run_job).bind(self, ids, job_type, **options)
         idset = IdSet.coerce(ids)
         future: Future[lifecycle.JobResult] = Future()
+        seen = SeenJobs()
 
         def run() -> None:
             try:
                 if not future.set_running_or_notify_cancel():
                     return
                 try:
-                    result = lifecycle.run_job(
-                        self, idset, job_type, observer=handle._observe, **options
-                    )
+                    result = lifecycle.run_job(self, idset, job_type, observer=seen, **options)
                 except BaseException as exc:
                     future.set_exception(exc)
                 else:
@@ -728,9 +793,21 @@ class Client:
 
         # A daemon thread: a job of hours must not keep the interpreter from exiting (or
         # Ctrl+C from working); X goes on with the job, and a rerun re-attaches to it.
-        handle._attach(future)
         threading.Thread(target=run, name="compliance-job", daemon=True).start()
-        return handle
+        return JobHandle(self, future, seen)
+
+
+def _transport_base_url(transport: Transport, base_url: str | None) -> str:
+    """The API root of a client given ``transport``: the transport's (``base_url``, if
+    given, must name the same)."""
+    own = resolve_base_url(transport.base_url)
+    if base_url is not None and resolve_base_url(base_url) != own:
+        raise ConfigurationError(
+            f"base_url {base_url!r} is not the transport's ({own!r}): a client given a "
+            "transport talks to the transport's API. Leave base_url out, or give the "
+            "transport this base URL."
+        )
+    return own
 
 
 def _names_resumable(refusal: InvalidRequestError) -> bool:

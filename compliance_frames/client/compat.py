@@ -75,7 +75,13 @@ async def upload_ids(
     def upload() -> int:
         ids = IdSet.from_file(ids_file_path)
         try:
-            upload_file(chosen.transport, _job(upload_url, upload=True), ids.path, progress=False)
+            upload_file(
+                chosen.transport,
+                _job(upload_url, upload=True),
+                ids.path,
+                progress=False,
+                policy=chosen.policy,
+            )
             return ids.count
         finally:
             ids.discard()
@@ -95,7 +101,12 @@ async def download_results(
         return await asyncio.to_thread(chosen.download_results, download_url, results_file_path)
     job = _job(download_url, upload=False)
     return await asyncio.to_thread(
-        download_file, chosen.transport, job, Path(results_file_path), progress=False
+        download_file,
+        chosen.transport,
+        job,
+        Path(results_file_path),
+        progress=False,
+        policy=chosen.policy,
     )
 
 

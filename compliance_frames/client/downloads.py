@@ -31,7 +31,6 @@ from ..errors import DownloadError, WaitTimeoutError
 from ..files import atomic_write
 from ..models import ComplianceJob
 from ..timing import phase
-from . import clock
 from .guards import (
     OutOfTime,
     Stalled,
@@ -51,7 +50,7 @@ from .integrity import (
 )
 from .problems import transfer_error
 from .progress import byte_bar, close
-from .retry import RETRY_STATUSES
+from .retry import RETRY_STATUSES, Retry, RetryPolicy
 from .transport import Transport
 
 log = logging.getLogger("compliance_frames")
@@ -71,21 +70,24 @@ def download_file(
     progress: bool,
     limits: TransferLimits | None = None,
     record: bool = False,
+    policy: RetryPolicy | None = None,
 ) -> Path:
     """Download ``job``'s results to ``dest`` (atomically, verified); return ``dest``.
 
     ``limits`` says when the transfer counts as stalled; ``record=True`` records the
-    file's size and SHA-256 beside it (for the results cache).
+    file's size and CRC-32 beside it (for the results cache); ``policy`` says how failed
+    requests are retried and resumed (the client's: ``client.policy``).
 
     Example:
-        >>> download_file(client.transport, job, Path("r.ndjson"), progress=False)  # doctest: +SKIP
+        >>> download_file(client.transport, job, Path("r.ndjson"), progress=False,
+        ...               policy=client.policy)  # doctest: +SKIP
         PosixPath('r.ndjson')
     """
     bar = byte_bar(0, f"Downloading {job.name or job.id}", enabled=progress)
     started = time.monotonic()
     try:
         with phase("download"), atomic_write(dest) as sink:
-            done = _Download(transport, job, sink, bar, limits).run()
+            done = _Download(transport, job, sink, bar, limits, policy or RetryPolicy()).run()
     except OutOfTime:
         raise WaitTimeoutError(
             f"The timeout ran out while downloading the results of {job.describe()}; nothing "
@@ -113,8 +115,10 @@ class _Download:
         sink: BinaryIO,
         bar: Any,
         limits: TransferLimits | None,
+        policy: RetryPolicy,
     ) -> None:
         self.transport = transport
+        self.policy = policy
         self.job = job
         self.what = f"the download of {job.describe()}"
         self.sink = sink
@@ -138,32 +142,28 @@ class _Download:
         self.resumable = True
 
     def run(self) -> Digests:
-        """Download until complete and verified; return the digests of what was written."""
-        failures = 0
-        policy = self.transport.policy
-        while True:
+        """Download until complete and verified; return the digests of what was written.
+        A request that breaks off, stalls or ends early is resumed through the policy."""
+
+        def attempt(retries: int) -> None:
             check_time()
             try:
                 if self._attempt():
-                    break
+                    return
                 reason = "the answer ended early"
             except Stalled:
                 reason = f"it stalled ({self.limits.describe()})"
             except (*_DROPPED, *_BROKEN) as exc:
                 reason = f"it broke off ({type(exc).__name__})"
-            failures += 1
-            if failures > policy.max_retries:
-                raise DownloadError(
-                    f"The download of {self.job.describe()} kept breaking off ({reason}) at "
-                    f"byte {self.written}. Check the network and try again; nothing was saved."
-                ) from None
-            left = remaining()
-            delay = policy.backoff_delay(failures - 1)
-            delay = delay if left is None else min(delay, left)
-            log.warning(
-                "%s: %s at byte %d; resuming in %.1f s", self.what, reason, self.written, delay
-            )
-            clock.sleep(delay)
+            raise Retry(reason, then=f"resuming at byte {self.written}")
+
+        def give_up(retry: Retry, attempts: int) -> None:
+            raise DownloadError(
+                f"The download of {self.job.describe()} kept breaking off ({retry.reason}) at "
+                f"byte {self.written}. Check the network and try again; nothing was saved."
+            ) from None
+
+        self.policy.run(attempt, what=self.what, give_up=give_up, longest=remaining)
         self._verify()
         return self.digests
 
@@ -173,8 +173,11 @@ class _Download:
         if self.written and not resume:
             self._restart()
         headers = {"Range": f"bytes={self.written}-"} if resume else {}
-        with self.transport.transfer(
-            "GET", self.job.download_url, what=self.what, headers=headers, stream=True
+        with self.policy.call(
+            lambda: self.transport.transfer(
+                "GET", self.job.download_url, what=self.what, headers=headers, stream=True
+            ),
+            what=self.what,
         ) as response:
             if not self._accept(response, resume):
                 return True  # 416 to a resume: everything had arrived

@@ -25,38 +25,55 @@ if TYPE_CHECKING:
     from .lifecycle import JobResult
 
 
-class JobHandle:
-    """The background run of :meth:`Client.run_job`."""
+class SeenJobs:
+    """The jobs of a run as last seen, in the order they appeared (thread-safe): the
+    run's observer (call it with each job it sees) and what its handle reads.
 
-    def __init__(self, client: Client) -> None:
-        self._client = client
+    Example:
+        >>> seen = SeenJobs()
+        >>> seen.latest() is None
+        True
+    """
+
+    def __init__(self) -> None:
         self._jobs: dict[str, ComplianceJob] = {}
         self._lock = threading.Lock()
-        self._future: Future[JobResult] | None = None
 
-    def _observe(self, job: ComplianceJob) -> None:
+    def __call__(self, job: ComplianceJob) -> None:
+        """Record ``job`` (a newer view of a job moves it last)."""
         with self._lock:
             self._jobs.pop(job.id, None)
             self._jobs[job.id] = job
 
-    def _attach(self, future: Future[JobResult]) -> None:
-        self._future = future
+    def latest(self) -> ComplianceJob | None:
+        """The job seen last."""
+        with self._lock:
+            return next(reversed(self._jobs.values()), None)
 
-    def _get_future(self) -> Future[JobResult]:
-        assert self._future is not None
-        return self._future
+    def all(self) -> list[ComplianceJob]:
+        """Every job seen, in order."""
+        with self._lock:
+            return list(self._jobs.values())
+
+
+class JobHandle:
+    """The background run of :meth:`Client.run_job`: built by :meth:`Client.submit` with
+    the run's future and the jobs it has seen (its observer)."""
+
+    def __init__(self, client: Client, future: Future[JobResult], seen: SeenJobs) -> None:
+        self._client = client
+        self._future = future
+        self._seen = seen
 
     @property
     def job(self) -> ComplianceJob | None:
         """The job being worked on, as last seen (None until it is found or created)."""
-        with self._lock:
-            return next(reversed(self._jobs.values()), None)
+        return self._seen.latest()
 
     @property
     def jobs(self) -> list[ComplianceJob]:
         """Every job of this run so far (several when the IDs are split)."""
-        with self._lock:
-            return list(self._jobs.values())
+        return self._seen.all()
 
     def status(self) -> JobStatus | None:
         """The current job's status, asked of the API now (None before there is a job)."""
@@ -64,17 +81,17 @@ class JobHandle:
         if job is None:
             return None
         fresh = self._client.get_job(job.id)
-        self._observe(fresh)
+        self._seen(fresh)
         return fresh.status
 
     def done(self) -> bool:
         """True once the run has finished (with results or an error)."""
-        return self._get_future().done()
+        return self._future.done()
 
     def wait(self, timeout: float | None = None) -> JobResult:
         """Block until the run finishes (or ``timeout`` seconds); return its result or raise."""
         try:
-            return self._get_future().result(timeout)
+            return self._future.result(timeout)
         except (TimeoutError, FutureTimeoutError):
             raise WaitTimeoutError(
                 f"The job is still running after {timeout} s; it goes on in the background. "
@@ -85,15 +102,15 @@ class JobHandle:
 
     def result(self) -> JobResult:
         """The result if the run has finished; raises if it is still running."""
-        future = self._get_future()
+        future = self._future
         if not future.done():
             raise ComplianceError("The job is still running: call wait(), or await the handle.")
         return future.result()
 
     def __await__(self) -> Generator[Any, None, JobResult]:
-        return asyncio.wrap_future(self._get_future()).__await__()
+        return asyncio.wrap_future(self._future).__await__()
 
     def __repr__(self) -> str:
         job = self.job
-        state = "done" if self._future is not None and self._future.done() else "running"
+        state = "done" if self._future.done() else "running"
         return f"JobHandle({state}, job={job!r})"

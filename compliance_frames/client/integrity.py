@@ -30,6 +30,7 @@ import enum
 import hashlib
 import json
 import logging
+import os
 import re
 import zlib
 from collections.abc import Callable, Collection, Mapping
@@ -252,6 +253,24 @@ def cached_state(path: Path) -> Cached:
     if record is None or record.get("size") != size:
         return Cached.DAMAGED
     return Cached.INTACT if file_crc32(path) == record.get("crc32") else Cached.DAMAGED
+
+
+def move(source: Path, target: Path) -> None:
+    """Move a cached results file and its record (each renamed: atomic on one disk).
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (folder / "1.ndjson").write_bytes(b'{"id":"1"}\\n')
+        >>> write_record(folder / "1.ndjson", 11, file_crc32(folder / "1.ndjson"))
+        >>> move(folder / "1.ndjson", folder / "new" / "1.ndjson")
+        >>> cached_state(folder / "new" / "1.ndjson").value
+        'intact'
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if record_path(source).exists():
+        os.replace(record_path(source), record_path(target))
+    os.replace(source, target)
 
 
 def discard(path: Path) -> None:

@@ -35,7 +35,6 @@ bounds the whole run, transfers included.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -61,6 +60,7 @@ from . import clock, guards, integrity, locks
 from .idsets import MIN_UPLOAD_BYTES, NAME_PREFIX, IdSet
 from .ledger import Ledger
 from .progress import close, wait_bar
+from .records import read_records
 from .refusals import remaining_digest
 
 if TYPE_CHECKING:
@@ -95,21 +95,15 @@ class JobResult:
         return self.jobs[-1] if self.jobs else None
 
     def records(self) -> Iterator[dict[str, Any]]:
-        """Every result record as a dict (blank lines and CRLF are skipped).
+        """Every result record as a dict (blank lines and CRLF are skipped); a line that is
+        not a results line raises, naming it (see :mod:`~compliance_frames.client.records`).
 
         Example:
             >>> JobResult(JobType.TWEETS, 0).records().__next__()
             Traceback (most recent call last):
             StopIteration
         """
-        for path in self.paths:
-            with open(path, "rb") as source:
-                for number, line in enumerate(source, start=1):
-                    if line.strip():
-                        try:
-                            yield json.loads(line)
-                        except ValueError:
-                            raise ComplianceError(f"{path}: line {number} is not JSON") from None
+        return read_records(self.paths)
 
 
 def wait(
@@ -191,7 +185,8 @@ def run_job(
     try:
         if idset.count == 0:
             return JobResult(job_type, 0)
-        cache = client.results_dir.parent  # checked usable before any call to X
+        cache = client.cache_dir  # checked usable before any call to X
+        _ = client.results_dir  # and this one
         deadline = None if timeout is None else clock.now() + timeout
         with (
             guards.deadline(timeout),

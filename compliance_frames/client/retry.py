@@ -10,6 +10,11 @@
   may have reached the server, :class:`AmbiguousRequest` is raised so that the caller
   can look for what it created first.
 
+:meth:`RetryPolicy.run` is the one loop that applies these waits: the API calls
+(:meth:`RetryPolicy.call`), creating a job, the resumable upload's chunks and the
+download's resumptions all go through it, each saying what an attempt's failure means
+by raising :class:`Retry`.
+
 Example:
     >>> policy = RetryPolicy(backoff=1.0, max_backoff=8.0)
     >>> 0.5 <= policy.backoff_delay(0) <= 1.0, 4.0 <= policy.backoff_delay(5) <= 8.0
@@ -23,6 +28,7 @@ import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NoReturn, TypeVar
 
 import requests
 from urllib3.exceptions import NewConnectionError
@@ -37,6 +43,7 @@ log = logging.getLogger("compliance_frames")
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 _RATE_LIMIT_MARGIN = 1.0
 _SECONDS = re.compile(r"[0-9]{1,9}")
+T = TypeVar("T")
 
 
 class AmbiguousRequest(Exception):
@@ -102,6 +109,47 @@ class RetryPolicy:
         delay = max(delay, 0.0)
         return delay if delay <= self.max_rate_limit_wait else None
 
+    def run(
+        self,
+        attempt: Callable[[int], T],
+        *,
+        what: str,
+        give_up: Callable[[Retry, int], T],
+        longest: Callable[[], float | None] | None = None,
+    ) -> T:
+        """The one retry loop: call ``attempt(retries)`` until it returns.
+
+        An attempt that raises :class:`Retry` is tried again after the wait the policy
+        decides (the :class:`Retry`'s own ``delay`` if it has one, a 429's reset say,
+        else :meth:`backoff_delay`; at most ``longest()`` when given), ``max_retries``
+        times at most; then ``give_up(last_retry, attempts)`` returns or raises. Any
+        other exception ends the loop at once. Every wait goes through
+        :func:`~compliance_frames.client.clock.sleep`.
+
+        Example:
+            >>> answers = iter([Retry("answered 503"), "done"])
+            >>> def attempt(retries):
+            ...     answer = next(answers)
+            ...     if isinstance(answer, Retry):
+            ...         raise answer
+            ...     return answer
+            >>> RetryPolicy(backoff=0.0).run(attempt, what="a call", give_up=Retry.reraise)
+            'done'
+        """
+        retries = 0
+        while True:
+            try:
+                return attempt(retries)
+            except Retry as retry:
+                if retries >= self.max_retries:
+                    return give_up(retry, retries + 1)
+                delay = retry.delay if retry.delay is not None else self.backoff_delay(retries)
+                bound = longest() if longest is not None else None
+                delay = delay if bound is None else min(delay, bound)
+                log.warning("%s: %s; %s in %.1f s", what, retry.reason, retry.then, delay)
+            clock.sleep(delay)
+            retries += 1
+
     def call(
         self,
         send: Callable[[], requests.Response],
@@ -109,52 +157,86 @@ class RetryPolicy:
         what: str,
         idempotent: bool = True,
     ) -> requests.Response:
-        """Send (and re-send) a request; return the last response.
+        """Send (and re-send, through :meth:`run`) one request; return the last response.
 
-        Error responses are returned, not raised: the caller knows what they mean.
-        Connection failures that outlast the retries raise :class:`NetworkError`.
+        Error responses are returned, not raised: the caller knows what they mean (a 429
+        or 5xx that outlasts the retries included). Connection failures that outlast the
+        retries raise :class:`NetworkError`. A request that is not idempotent and may
+        have reached the server raises :class:`AmbiguousRequest` instead of being re-sent.
         """
-        attempt = 0
-        while True:
+
+        failures: list[requests.RequestException] = []
+
+        def attempt(retries: int) -> requests.Response:
             try:
                 response = send()
             except requests.RequestException as exc:
                 if not idempotent and _may_have_been_sent(exc):
                     raise AmbiguousRequest(f"{what}: {_describe(exc)}") from exc
-                if attempt >= self.max_retries or not _retriable(exc):
+                if not _retriable(exc):
                     # Not chained: requests' message holds the URL, a credential when signed.
-                    raise NetworkError(_network_message(what, exc, attempt)) from None
-                delay = self.backoff_delay(attempt)
-                log.warning("%s failed (%s); retrying in %.1f s", what, _describe(exc), delay)
-            else:
-                delay_or_none = self._response_delay(response, attempt, idempotent, what)
-                if delay_or_none is None:
-                    return response
-                delay = delay_or_none
-            clock.sleep(delay)
-            attempt += 1
+                    raise NetworkError(_network_message(what, exc, retries)) from None
+                failures.append(exc)
+                raise Retry(f"failed ({_describe(exc)})") from None
+            self._check_response(response, retries, idempotent, what)
+            return response
 
-    def _response_delay(
-        self, response: requests.Response, attempt: int, idempotent: bool, what: str
-    ) -> float | None:
+        def give_up(retry: Retry, attempts: int) -> requests.Response:
+            if retry.response is not None:
+                return retry.response
+            raise NetworkError(_network_message(what, failures[-1], attempts - 1)) from None
+
+        return self.run(attempt, what=what, give_up=give_up)
+
+    def _check_response(
+        self, response: requests.Response, retries: int, idempotent: bool, what: str
+    ) -> None:
+        """Raise :class:`Retry` for an answer worth another try (see the module's rules)."""
         status = response.status_code
-        if status == 429 and not _usage_capped(response) and attempt < self.max_retries:
-            delay = self.rate_limit_delay(response, attempt)
+        if status == 429 and not _usage_capped(response):
+            delay = self.rate_limit_delay(response, retries)
             if delay is not None:
-                log.warning(
-                    "%s: rate limited (429); waiting %.0f s for the window to reset", what, delay
+                raise Retry(
+                    "rate limited (429)", delay=delay, response=response, then="trying again"
                 )
-            return delay
         if status in RETRY_STATUSES:
             if not idempotent:
                 response.close()
                 raise AmbiguousRequest(f"{what}: answered {status}", response)
-            if attempt < self.max_retries:
-                delay = self.backoff_delay(attempt)
-                log.warning("%s answered %s; retrying in %.1f s", what, status, delay)
+            if retries < self.max_retries:
                 response.close()
-                return delay
-        return None
+            raise Retry(f"answered {status}", response=response)
+
+
+class Retry(Exception):
+    """Raised by an attempt of :meth:`RetryPolicy.run` to be tried again.
+
+    Args:
+        reason: what went wrong, for the log and the final error.
+        delay: how long to wait first (None: the policy's backoff).
+        response: the answer, returned as is once the retries are spent (None: the
+            loop's ``give_up`` says what happens then).
+        then: what comes after the wait, for the log.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        delay: float | None = None,
+        response: requests.Response | None = None,
+        then: str = "retrying",
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.delay = delay
+        self.response = response
+        self.then = then
+
+    @staticmethod
+    def reraise(retry: Retry, attempts: int) -> NoReturn:
+        """A ``give_up`` that raises the last :class:`Retry` itself."""
+        raise retry
 
 
 def _may_have_been_sent(exc: requests.RequestException) -> bool:

@@ -8,7 +8,7 @@ origin go through a session of their own that strips an ``Authorization`` header
 whatever puts it there (netrc included).
 
 Text from a server (an error page, a problem's detail) may echo the token back:
-:meth:`Token.mask` (and :meth:`Transport.mask`) hides it before that text reaches a
+:meth:`Token.mask` (and :meth:`HTTPTransport.mask`) hides it before that text reaches a
 message, an exception or a log line. A token that cannot be sent as a header at all is
 refused by :func:`resolve_token`, without showing it.
 
@@ -29,7 +29,7 @@ import ipaddress
 import os
 import threading
 import unicodedata
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote, unquote, urlsplit
 
 import requests
@@ -38,7 +38,6 @@ from requests.adapters import HTTPAdapter
 from .._version import __version__
 from ..errors import ConfigurationError, ServerError
 from ..models import shown
-from .retry import RetryPolicy
 
 DEFAULT_BASE_URL = "https://api.x.com"
 USER_AGENT = f"compliance-frames/{__version__}"
@@ -268,13 +267,68 @@ class _LargeBlocks(HTTPAdapter):
         super().init_poolmanager(*args, **kwargs)
 
 
-class Transport:
-    """Sends the client's requests, each through the retry policy."""
+class Transport(Protocol):
+    """What :class:`~compliance_frames.client.Client` needs of a transport: one request at
+    a time to the API or to a transfer URL, each answered with a response (error
+    statuses included); retries are the caller's (see
+    :class:`~compliance_frames.client.retry.RetryPolicy`). The default is
+    :class:`HTTPTransport`; ``Client(transport=...)`` takes any other (a test double
+    answering scripted responses, say). The bearer token is the transport's own
+    business: a client given a transport never holds one.
+    """
 
-    def __init__(self, base_url: str, token: Token, *, timeout: float, policy: RetryPolicy) -> None:
+    base_url: str
+    """The API root, its origin the only one that may see a credential."""
+    timeout: float
+    """Seconds to wait for the server on each request."""
+
+    def api(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json: dict[str, Any] | None = None,
+    ) -> requests.Response:
+        """Send one request to the API (``path`` under :attr:`base_url`)."""
+        ...
+
+    def transfer(
+        self,
+        method: str,
+        url: str,
+        *,
+        what: str,
+        headers: dict[str, str] | None = None,
+        data: Any = None,
+        stream: bool = False,
+    ) -> requests.Response:
+        """Send one request to a job's upload or download URL (``what`` names it in
+        messages); ``data`` may be a callable returning the body."""
+        ...
+
+    def mask(self, text: str) -> str:
+        """``text`` (from a server) with any credential hidden."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+class HTTPTransport:
+    """The default :class:`Transport`: requests sessions, the bearer token sent to the API's
+    origin only, no redirects followed on a transfer.
+
+    Example:
+        >>> transport = HTTPTransport("http://127.0.0.1:8099", Token("secret-token"), timeout=5)
+        >>> transport.mask("Bearer secret-token"), transport.carries_token("http://127.0.0.1:8099/x")
+        ('Bearer ***', True)
+    """
+
+    def __init__(self, base_url: str, token: Token, *, timeout: float) -> None:
         self.base_url = base_url
         self.timeout = timeout
-        self.policy = policy
         self._token = token
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
@@ -321,22 +375,16 @@ class Transport:
         *,
         params: dict[str, str] | None = None,
         json: dict[str, Any] | None = None,
-        idempotent: bool = True,
     ) -> requests.Response:
-        """A request to the API host, with the bearer token."""
-        url = self.base_url + path
-
-        def send() -> requests.Response:
-            return self.api_session.request(
-                method,
-                url,
-                params=params,
-                json=json,
-                headers=self._authorization(),
-                timeout=self.timeout,
-            )
-
-        return self.policy.call(send, what=f"{method} {path}", idempotent=idempotent)
+        """One request to the API host, with the bearer token."""
+        return self.api_session.request(
+            method,
+            self.base_url + path,
+            params=params,
+            json=json,
+            headers=self._authorization(),
+            timeout=self.timeout,
+        )
 
     def carries_token(self, url: str) -> bool:
         """Whether a transfer to ``url`` gets the bearer token: only on the API's origin."""
@@ -351,9 +399,8 @@ class Transport:
         headers: dict[str, str] | None = None,
         data: Any = None,
         stream: bool = False,
-        retry: bool = True,
     ) -> requests.Response:
-        """A request to a job's upload or download URL.
+        """One request to a job's upload or download URL.
 
         The bearer token goes along exactly when ``url`` is on the API's origin (the
         byte-path flow); to any other origin (a storage host's signed URL) it never
@@ -361,7 +408,7 @@ class Transport:
         URL that is not absolute http(s), or a downgrade to plain http, is refused
         (:func:`check_transfer_url`) before anything is sent.
         ``data`` may be a callable returning a fresh body for each attempt (a file
-        re-opened, say).
+        re-opened, say): a caller that retries calls this again.
         """
         check_transfer_url(url, self.base_url, f"the URL for {what}")
         own = self.carries_token(url)
@@ -369,22 +416,16 @@ class Transport:
         if own:
             sent.update(self._authorization())
 
-        def send() -> requests.Response:
-            body = data() if callable(data) else data
-            return self.transfer_session.request(
-                method,
-                url,
-                headers=sent,
-                data=body,
-                stream=stream,
-                auth=None if own else _NoAuthorization(),
-                timeout=self.timeout,
-                allow_redirects=False,
-            )
-
-        if not retry:
-            return send()
-        return self.policy.call(send, what=what)
+        return self.transfer_session.request(
+            method,
+            url,
+            headers=sent,
+            data=data() if callable(data) else data,
+            stream=stream,
+            auth=None if own else _NoAuthorization(),
+            timeout=self.timeout,
+            allow_redirects=False,
+        )
 
     def close(self) -> None:
         """Close every session's connections."""

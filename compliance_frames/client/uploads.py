@@ -3,7 +3,7 @@
 Plain (both flows): one ``PUT`` with ``Content-Type: text/plain`` and a Content-Length,
 streamed from the file (re-sent whole after a failure: a plain upload cannot resume).
 On the 2026 byte-path flow the URL is on the API host and the request carries the
-bearer token (see :meth:`Transport.transfer`); a server that refuses ``text/plain``
+bearer token (see :meth:`HTTPTransport.transfer`); a server that refuses ``text/plain``
 with 415 gets the same bytes as ``application/octet-stream``, the type its
 specification declares.
 
@@ -11,6 +11,9 @@ Resumable (the older storage-host flow only): ``POST`` starts a session; chunks 
 multiple of 256 KiB are sent with ``Content-Range``; after a dropped connection an empty
 ``PUT`` with ``Content-Range: bytes */TOTAL`` asks how much arrived, and the upload
 resumes from there. The session URI is kept on disk so that even a new process resumes it.
+The protocol's decisions are :mod:`~compliance_frames.client.resumable`'s; this module
+sends the requests and reads the file. Failed requests are retried by the one
+:class:`~compliance_frames.client.retry.RetryPolicy`.
 
 Neither follows a redirect (a 3xx is an :class:`UploadError` naming the status and the
 host). Progress is watched block by block (see :mod:`~compliance_frames.client.guards`):
@@ -22,7 +25,6 @@ sent is bounded by the client's ``timeout``.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from pathlib import Path
 from typing import IO, Any
@@ -32,21 +34,28 @@ import requests
 from ..errors import UploadError, WaitTimeoutError
 from ..models import ComplianceJob
 from ..timing import phase
-from . import clock
 from .guards import OutOfTime, Stalled, TransferLimits, Watchdog, check_time, redirect_error
 from .problems import transfer_error
 from .progress import byte_bar, close
-from .retry import RETRY_STATUSES
+from .resumable import (
+    CHUNK,
+    DEFAULT_CHUNK_SIZE,
+    TEXT_PLAIN,
+    Outcome,
+    ResumableUpload,
+    probe_headers,
+    session_uri,
+    start_headers,
+)
+from .retry import Retry, RetryPolicy
 from .sessions import SessionStore
 from .transport import Transport
 
 log = logging.getLogger("compliance_frames")
 
-CHUNK = 256 * 1024
-DEFAULT_CHUNK_SIZE = 32 * CHUNK  # 8 MiB
-TEXT_PLAIN = "text/plain"
+__all__ = ["CHUNK", "DEFAULT_CHUNK_SIZE", "OCTET_STREAM", "TEXT_PLAIN", "upload_file"]
+
 OCTET_STREAM = "application/octet-stream"
-_RANGE = re.compile(r"bytes=0-(\d+)")
 _DROPPED = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 
 
@@ -94,15 +103,19 @@ def upload_file(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     limits: TransferLimits | None = None,
     span: tuple[int, int] | None = None,
+    policy: RetryPolicy | None = None,
 ) -> None:
     """Upload the ID file at ``path`` to ``job`` (plain or resumable, as the job was created).
 
     ``limits`` says when the upload counts as stalled; ``span`` (offset, bytes) uploads
-    only that range of the file (a part of a larger set of IDs).
+    only that range of the file (a part of a larger set of IDs); ``policy`` says how
+    failed requests are retried (the client's: ``client.policy``).
 
     Example:
-        >>> upload_file(client.transport, job, ids.path, progress=False)  # doctest: +SKIP
+        >>> upload_file(client.transport, job, ids.path, progress=False,
+        ...             policy=client.policy)  # doctest: +SKIP
     """
+    policy = policy or RetryPolicy()
     base, size = span if span is not None else (0, path.stat().st_size)
     bar = byte_bar(size, f"Uploading to {job.name or job.id}", enabled=progress)
     limits = limits or TransferLimits()
@@ -111,9 +124,9 @@ def upload_file(
         with phase("upload"):
             check_time()
             if job.resumable:
-                _resumable(transport, job, path, base, size, bar, sessions, chunk_size)
+                _resumable(transport, policy, job, path, base, size, bar, sessions, chunk_size)
             else:
-                _plain(transport, job, path, base, size, bar, limits)
+                _plain(transport, policy, job, path, base, size, bar, limits)
     except OutOfTime:
         raise WaitTimeoutError(
             f"The timeout ran out while uploading the IDs to {job.describe()}; the upload was "
@@ -129,6 +142,7 @@ def upload_file(
 
 def _plain(
     transport: Transport,
+    policy: RetryPolicy,
     job: ComplianceJob,
     path: Path,
     base: int,
@@ -136,14 +150,19 @@ def _plain(
     bar: Any,
     limits: TransferLimits,
 ) -> None:
+    what = f"the upload of {job.describe()}"
     for content_type in (TEXT_PLAIN, OCTET_STREAM):
+        headers = {"Content-Type": content_type, "Content-Length": str(size)}
         try:
-            response = transport.transfer(
-                "PUT",
-                job.upload_url,
-                what=f"the upload of {job.describe()}",
-                headers={"Content-Type": content_type, "Content-Length": str(size)},
-                data=lambda: _Reader(path, size, bar, Watchdog(limits), base),
+            response = policy.call(
+                lambda: transport.transfer(
+                    "PUT",
+                    job.upload_url,
+                    what=what,
+                    headers=headers,  # noqa: B023 - called at once, in this iteration
+                    data=lambda: _Reader(path, size, bar, Watchdog(limits), base),
+                ),
+                what=what,
             )
         except Stalled:
             raise UploadError(
@@ -166,6 +185,7 @@ def _refuse_redirect(response: requests.Response, job: ComplianceJob) -> None:
 
 def _resumable(
     transport: Transport,
+    policy: RetryPolicy,
     job: ComplianceJob,
     path: Path,
     base: int,
@@ -174,115 +194,86 @@ def _resumable(
     sessions: SessionStore | None,
     chunk_size: int,
 ) -> None:
-    """Chunk by chunk; a dropped chunk is followed by asking what arrived. The run's
-    deadline is checked before each chunk (a chunk is one request, bounded by the
-    client's ``timeout``)."""
-    if chunk_size % CHUNK:
-        raise ValueError(f"chunk_size must be a multiple of 256 KiB, got {chunk_size}")
+    """Chunk by chunk (the decisions are :class:`ResumableUpload`'s); a chunk that fails is
+    retried through the policy, each retry after asking what arrived. The run's deadline
+    is checked before each chunk (a chunk is one request, bounded by the client's
+    ``timeout``)."""
+    upload = ResumableUpload(size, chunk_size)
     what = f"the upload of {job.describe()}"
     session = sessions.load(job.id) if sessions else None
-    offset: int | None = None
-    if session is not None:
-        offset = _probe(transport, session, size, what)
-        if offset is not None:
-            log.info("resuming the upload of %s at byte %d", job.describe(), offset)
-    if session is None or offset is None:
-        session = _start(transport, job, what)
+    if session is not None and _probe(transport, policy, session, upload, what):
+        log.info("resuming the upload of %s at byte %d", job.describe(), upload.offset)
+    else:
+        session = _start(transport, policy, job, what)
         if sessions:
             sessions.save(job.id, session)
-        offset = 0
-    policy = transport.policy
-    failures = 0
+        upload.offset = 0
+
+    def send_chunk(retries: int, source: IO[bytes]) -> None:
+        if retries and not _probe(transport, policy, session, upload, what):
+            raise UploadError(
+                f"The resumable upload session of {job.describe()} is gone. Run the job again: "
+                "a new session will be started."
+            )
+        if upload.finished:
+            return
+        check_time()
+        bar.n = upload.offset
+        bar.refresh()
+        chunk = upload.next_chunk()
+        source.seek(base + chunk.start)
+        block = source.read(chunk.end - chunk.start)
+        try:
+            response = transport.transfer(
+                "PUT", session, what=what, data=block, headers=chunk.headers
+            )
+        except _DROPPED as exc:
+            raise Retry(type(exc).__name__, then="asking what arrived") from None
+        meant = upload.process(response.status_code, response.headers)
+        if meant is Outcome.REDIRECT:
+            raise redirect_error(response, upload=True, what=job.describe())
+        if meant is Outcome.REFUSED:
+            raise transfer_error(response, upload=True, what=job.describe(), mask=transport.mask)
+        if meant is Outcome.RETRY:
+            raise Retry(f"answered {response.status_code}", then="asking what arrived")
+
+    def give_up(retry: Retry, attempts: int) -> None:
+        raise UploadError(
+            f"The upload of {job.describe()} kept failing ({retry.reason}), {attempts} times "
+            "in a row. Try again later: the upload resumes where it stopped."
+        )
+
     with open(path, "rb") as source:
-        while offset is not None and offset <= size:
-            check_time()
-            bar.n = offset
-            bar.refresh()
-            end = min(offset + chunk_size, size)
-            source.seek(base + offset)
-            block = source.read(end - offset)
-            content_range = (
-                f"bytes {offset}-{end - 1}/{size}" if end > offset else f"bytes */{size}"
-            )
-            try:
-                response: requests.Response | None = transport.transfer(
-                    "PUT",
-                    session,
-                    what=what,
-                    data=block,
-                    headers={"Content-Range": content_range},
-                    retry=False,
-                )
-            except _DROPPED as exc:
-                response = None
-                reason = type(exc).__name__
-            if response is not None:
-                reason = f"answered {response.status_code}"
-                if response.status_code in (200, 201):
-                    bar.n = size
-                    bar.refresh()
-                    break
-                if response.status_code == 308:  # the protocol's "resume incomplete"
-                    offset = _stored(response)
-                    failures = 0
-                    continue
-                _refuse_redirect(response, job)
-                if response.status_code not in RETRY_STATUSES and response.status_code != 429:
-                    raise transfer_error(
-                        response, upload=True, what=job.describe(), mask=transport.mask
-                    )
-            failures += 1
-            if failures > policy.max_retries:
-                raise UploadError(
-                    f"The upload of {job.describe()} kept failing ({reason}), {failures} times "
-                    "in a row. Try again later: the upload resumes where it stopped."
-                )
-            delay = policy.backoff_delay(failures - 1)
-            log.warning(
-                "%s: chunk %s (%s); asking what arrived in %.1f s",
-                what,
-                content_range,
-                reason,
-                delay,
-            )
-            clock.sleep(delay)
-            offset = _probe(transport, session, size, what)
-            if offset is None:
-                raise UploadError(
-                    f"The resumable upload session of {job.describe()} is gone. Run the job again: "
-                    "a new session will be started."
-                )
+        while not upload.finished:  # each chunk its own retries: a chunk stored resets them
+            policy.run(lambda retries: send_chunk(retries, source), what=what, give_up=give_up)
+    bar.n = size
+    bar.refresh()
     if sessions:
         sessions.forget(job.id)
 
 
-def _start(transport: Transport, job: ComplianceJob, what: str) -> str:
-    response = transport.transfer(
-        "POST",
-        job.upload_url,
+def _start(transport: Transport, policy: RetryPolicy, job: ComplianceJob, what: str) -> str:
+    response = policy.call(
+        lambda: transport.transfer(
+            "POST", job.upload_url, what=what, headers=start_headers(), data=b""
+        ),
         what=what,
-        headers={"Content-Type": TEXT_PLAIN, "Content-Length": "0", "x-goog-resumable": "start"},
-        data=b"",
     )
     _refuse_redirect(response, job)
-    location = response.headers.get("Location")
-    if response.status_code not in (200, 201) or not location:
+    location = session_uri(response.status_code, response.headers)
+    if location is None:
         raise transfer_error(response, upload=True, what=job.describe(), mask=transport.mask)
     return location
 
 
-def _probe(transport: Transport, session: str, size: int, what: str) -> int | None:
-    """Bytes already stored (size + 1 once complete), or None if the session is unknown."""
-    response = transport.transfer(
-        "PUT", session, what=what, data=b"", headers={"Content-Range": f"bytes */{size}"}
+def _probe(
+    transport: Transport, policy: RetryPolicy, session: str, upload: ResumableUpload, what: str
+) -> bool:
+    """Ask what arrived and move ``upload`` there; False if the session is unknown."""
+    response = policy.call(
+        lambda: transport.transfer(
+            "PUT", session, what=what, data=b"", headers=probe_headers(upload.size)
+        ),
+        what=what,
     )
-    if response.status_code in (200, 201):
-        return size + 1
-    if response.status_code == 308:
-        return _stored(response)
-    return None
-
-
-def _stored(response: requests.Response) -> int:
-    match = _RANGE.match(response.headers.get("Range", ""))
-    return int(match.group(1)) + 1 if match else 0
+    return upload.resume(response.status_code, response.headers)

@@ -17,7 +17,6 @@ Example:
 from __future__ import annotations
 
 import io
-import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -25,7 +24,7 @@ from typing import Any
 
 import polars as pl
 
-from ..errors import ComplianceError
+from ..client.records import FIELDS, first_bad_line, read_bytes
 
 __all__ = [
     "FLAGS",
@@ -115,10 +114,7 @@ def flag_expressions(reason: pl.Expr, action: pl.Expr) -> list[pl.Expr]:
     return flags
 
 
-_RAW = {
-    name: pl.String()
-    for name in ("id", "action", "created_at", "redacted_at", "deleted_at", "reason", "error")
-}
+_RAW = {name: pl.String() for name in FIELDS}
 
 
 def read_results(source: Any) -> pl.DataFrame:
@@ -181,44 +177,19 @@ def _sources(source: Any) -> list[tuple[Path | bytes, str]]:
 
 
 def _read_one(data: Path | bytes, origin: str, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+    """One file, parsed by polars at full speed; only when that fails (or an ``id`` is
+    missing) is it read again line by line, by the client's one results-line reader
+    (:func:`~compliance_frames.client.records.first_bad_line`), to say which line."""
     size = len(data) if isinstance(data, bytes) else data.stat().st_size
     if not size or (isinstance(data, bytes) and not data.strip()):
         return pl.DataFrame(schema=schema)
     try:
         frame = pl.read_ndjson(io.BytesIO(data) if isinstance(data, bytes) else data, schema=schema)
     except pl.exceptions.PolarsError:
-        raise _malformed(_bytes(data), origin) from None
+        raise first_bad_line(read_bytes(data), origin) from None
     if frame["id"].null_count():
-        raise _malformed(_bytes(data), origin, missing_id=True)
+        raise first_bad_line(read_bytes(data), origin)
     return frame
-
-
-def _bytes(data: Path | bytes) -> bytes:
-    return data if isinstance(data, bytes) else data.read_bytes()
-
-
-def _malformed(data: bytes, origin: str, missing_id: bool = False) -> ComplianceError:
-    """Find the first bad line (slowly: only when reading failed) and say which it is."""
-    for number, line in enumerate(data.split(b"\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError:
-            problem = "is not valid JSON"
-        else:
-            if not isinstance(record, dict):
-                problem = "is not a JSON object"
-            elif missing_id and record.get("id") is None:
-                problem = "has no 'id'"
-            else:
-                continue
-        shown = line.strip()[:80].decode("utf-8", "replace")
-        return ComplianceError(
-            f"{origin}: line {number} {problem}: {shown!r}. Results files hold one JSON object "
-            "per line; download the results again if the file was cut short."
-        )
-    return ComplianceError(f"{origin} could not be read as NDJSON results.")
 
 
 def _timestamp(column: str | pl.Expr) -> pl.Expr:

@@ -69,10 +69,12 @@ def transfer_auth(emulator: Emulator) -> dict[str, str]:
 
 @pytest.fixture
 def make_client(tmp_path: Path) -> Callable[..., Client]:
-    """A client for an emulator, keeping its results under the test's folder."""
+    """A client for an emulator, keeping its records and results under the test's folder
+    (``cache/``, laid out as the default cache: ``results/``, ``jobs/``, ``locks/``)."""
 
     def make(emulator: Emulator, **options: Any) -> Client:
-        options.setdefault("results_dir", tmp_path / "cache")
+        if "results_dir" not in options:
+            options.setdefault("cache_dir", tmp_path / "cache")
         options.setdefault("poll_interval", 0.05)
         options.setdefault("max_poll_interval", 0.5)
         return Client(emulator.bearer_token, emulator.base_url, **options)

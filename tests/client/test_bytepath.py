@@ -87,9 +87,11 @@ def test_transfer_urls_on_another_origin_never_get_the_token(
     for url in elsewhere:
         moved = dataclasses.replace(job, upload_url=url, download_url=url.replace("upload", "dl"))
         with pytest.raises(UploadError):
-            upload_file(client.transport, moved, ids.path, progress=False)
+            upload_file(client.transport, moved, ids.path, policy=client.policy, progress=False)
         with pytest.raises(Exception, match="download"):
-            download_file(client.transport, moved, tmp_path / "r.ndjson", progress=False)
+            download_file(
+                client.transport, moved, tmp_path / "r.ndjson", policy=client.policy, progress=False
+            )
     for emulator in (ours, other):
         stray = [e for e in emulator.request_log() if not e.path.endswith(("/jobs", job.id))]
         assert stray, "the transfers did reach the servers"
@@ -309,7 +311,7 @@ def test_a_refused_transfer_token_is_a_transfer_error_not_a_plan_problem(
     ids = temporary(IdSet.from_ids([20]))
     swapped = dataclasses.replace(job, upload_url=job.download_url.replace("download", "upload"))
     with pytest.raises(UploadError, match="token in the upload URL was refused") as caught:
-        upload_file(client.transport, swapped, ids.path, progress=False)
+        upload_file(client.transport, swapped, ids.path, policy=client.policy, progress=False)
     assert caught.value.status == 403
     assert "paid" not in str(caught.value)
 

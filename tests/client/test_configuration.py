@@ -67,3 +67,39 @@ def test_token_is_hidden() -> None:
     with pytest.raises(TypeError):
         pickle.dumps(client.transport._token)
     assert repr(Token("x")) == "Token('***')"
+
+
+def test_results_dir_is_the_folder_named(tmp_path) -> None:
+    named = tmp_path / "my-results"
+    client = Client("token", "http://127.0.0.1:9", results_dir=named)
+    assert client.results_dir == named
+    assert client.cache_dir == named  # its records beside them, as before
+    separate = Client("token", "http://127.0.0.1:9", results_dir=named, cache_dir=tmp_path / "c")
+    assert (separate.results_dir, separate.cache_dir) == (named, tmp_path / "c")
+    cached = Client("token", "http://127.0.0.1:9", cache_dir=tmp_path / "c")
+    assert cached.results_dir == tmp_path / "c" / "results"  # the default layout
+
+
+def test_default_cache_layout_is_unchanged(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("COMPLIANCE_FRAMES_CACHE", str(tmp_path / "cache"))
+    client = Client("token", "http://127.0.0.1:9")
+    assert client.cache_dir == tmp_path / "cache"
+    assert client.results_dir == tmp_path / "cache" / "results"
+
+
+def test_results_kept_by_an_earlier_version_are_moved_into_results_dir(tmp_path) -> None:
+    from compliance_frames.client.integrity import Cached, cached_state, file_crc32, write_record
+    from compliance_frames.models import ComplianceJob
+
+    old = tmp_path / "results" / "12.ndjson"  # results_dir=tmp_path kept them in results/
+    old.parent.mkdir()
+    old.write_bytes(b'{"id":"1","reason":"deleted"}\n')
+    write_record(old, old.stat().st_size, file_crc32(old))
+    client = Client("token", "http://127.0.0.1:9", results_dir=tmp_path)
+    from tests.client.doubles import job_body
+
+    job = ComplianceJob.from_api(job_body("12", status="complete"))
+    path = client.results_path(job)
+    assert path == tmp_path / "12.ndjson"
+    assert cached_state(path) is Cached.INTACT
+    assert not old.exists()

@@ -176,7 +176,7 @@ def test_storage_refusing_an_expired_upload_url(
     path = tmp_path / "ids.txt"
     path.write_bytes(b"1\n")
     with pytest.raises(UploadURLExpiredError, match="15 minutes") as caught:
-        upload_file(client.transport, job, path, progress=False)
+        upload_file(client.transport, job, path, policy=client.policy, progress=False)
     if flow == "gcs":  # Cloud Storage's XML error
         assert (caught.value.code, caught.value.status) == ("ExpiredToken", 400)
     else:  # the API host's problem: an expired transfer token

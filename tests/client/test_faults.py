@@ -160,4 +160,4 @@ def test_resumable_upload_resumes_in_a_new_process(
     assert emulator.job(job.id)["n_ids"] == 600_000
     starts = [e for e in emulator.request_log("storage") if e.method == "POST"]
     assert len(starts) == 1  # the second process resumed the saved session
-    assert not list((second.results_dir.parent / "sessions").glob("*"))  # forgotten once done
+    assert not list((second.cache_dir / "sessions").glob("*"))  # forgotten once done

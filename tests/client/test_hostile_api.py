@@ -82,7 +82,7 @@ def cache_of(tmp_path: Path) -> Path:
 
 
 def make(server: StandIn | str, tmp_path: Path, token: str = TOKEN, **options: Any) -> Client:
-    options.setdefault("results_dir", cache_of(tmp_path))
+    options.setdefault("cache_dir", cache_of(tmp_path))
     options.setdefault("max_retries", 3)
     options.setdefault("timeout", 5.0)
     options.setdefault("poll_interval", 0.01)

@@ -95,7 +95,7 @@ def job_at(base: str, *, path: str = "/results") -> ComplianceJob:
 def client_for(base: str, tmp_path: Path, **options: Any) -> Client:
     """A client whose API (and so transfer origin) is ``base``, with small limits."""
     settings: dict[str, Any] = {
-        "results_dir": tmp_path / "cache",
+        "cache_dir": tmp_path / "cache",
         "max_retries": 1,
         "backoff": 0.01,
         "stall_timeout": 0.5,
@@ -167,7 +167,14 @@ def download(client: Client, job: ComplianceJob) -> tuple[Path, float]:
     """Download into the cache folder; return the path and the seconds it took (or raise)."""
     dest = client.results_dir / f"{job.id}.ndjson"
     started = time.monotonic()
-    download_file(client.transport, job, dest, progress=False, limits=client.transfer_limits)
+    download_file(
+        client.transport,
+        job,
+        dest,
+        policy=client.policy,
+        progress=False,
+        limits=client.transfer_limits,
+    )
     return dest, time.monotonic() - started
 
 
@@ -637,7 +644,12 @@ def test_an_upload_past_the_runs_deadline_is_cut_off(tmp_path: Path, many_ids: I
         started = time.monotonic()
         with guards.deadline(1.0), pytest.raises(WaitTimeoutError, match="uploading") as caught:
             upload_file(
-                client.transport, job, many_ids.path, progress=False, limits=client.transfer_limits
+                client.transport,
+                job,
+                many_ids.path,
+                policy=client.policy,
+                progress=False,
+                limits=client.transfer_limits,
             )
         assert time.monotonic() - started < BOUND
     secret_free(str(caught.value))
@@ -653,6 +665,7 @@ def test_a_stalled_upload_is_an_upload_error(tmp_path: Path, many_ids: IdSet) ->
                 client.transport,
                 job_at(base),
                 many_ids.path,
+                policy=client.policy,
                 progress=False,
                 limits=client.transfer_limits,
             )
@@ -674,7 +687,9 @@ def test_a_redirected_upload_is_refused_saying_where_it_pointed(
     with standin(elsewhere) as server:
         client = client_for(server.url, tmp_path)
         with pytest.raises(UploadError, match="redirect") as caught:
-            upload_file(client.transport, job_at(server.url), ids.path, progress=False)
+            upload_file(
+                client.transport, job_at(server.url), ids.path, policy=client.policy, progress=False
+            )
         assert [seen.method for seen in server.requests] == ["PUT"]  # not followed
     message = str(caught.value)
     assert f"{status} to uploads.elsewhere.example" in message

@@ -223,7 +223,7 @@ def test_a_name_of_ones_own_is_found_again_only_for_the_same_ids(
     other = client.run_job([5, 6], "tweets", name="test", progress=False)  # a different dataset
     assert other.jobs[0].id != first.jobs[0].id
     assert list(other.records()) == []  # not the first dataset's results
-    elsewhere: Client = make_client(emulator, results_dir=client.results_dir.parent / "other")
+    elsewhere: Client = make_client(emulator, results_dir=client.cache_dir / "other")
     fresh = elsewhere.run_job(IDS, "tweets", name="test", progress=False)  # no record here
     assert fresh.jobs[0].id not in (first.jobs[0].id, other.jobs[0].id)
     assert creates(emulator) == 3
