@@ -12,6 +12,7 @@ all put back afterwards. The result looks like :class:`subprocess.CompletedProce
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import subprocess
@@ -54,13 +55,44 @@ def _arguments(args: tuple[str, ...]) -> list[str]:
     return [*args, *fast]
 
 
+class Pipe(io.RawIOBase):
+    """Standard output into a pipe whose reader goes away after ``room`` bytes, as
+    ``| head -c ROOM`` does: a write past them fails with ``BrokenPipeError``."""
+
+    def __init__(self, room: int) -> None:
+        super().__init__()
+        self.room = room
+        self.received = io.BytesIO()
+        self.silenced = False  # what follows goes to the null device, as silence() does
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        if self.silenced:
+            return len(data)
+        if len(data) > self.room:
+            raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+        self.room -= len(data)
+        self.received.write(data)
+        return len(data)
+
+    def getvalue(self) -> bytes:
+        return self.received.getvalue()
+
+
 @contextlib.contextmanager
-def _process_state(env: dict[str, str], cwd: Path) -> Iterator[tuple[io.BytesIO, io.BytesIO]]:
+def _process_state(
+    env: dict[str, str], cwd: Path, pipe_room: int | None = None
+) -> Iterator[tuple[io.BytesIO | Pipe, io.BytesIO]]:
     """This process as a command line started in ``cwd`` with ``env`` would see it, with
-    standard output and error written to the two buffers yielded; all put back after."""
+    standard output and error written to the two buffers yielded (standard output into
+    a :class:`Pipe` if ``pipe_room`` is given); all put back after."""
     encoding = env.get("PYTHONIOENCODING", "utf-8")
-    out_bytes, err_bytes = io.BytesIO(), io.BytesIO()
-    stdout = io.TextIOWrapper(out_bytes, encoding=encoding, errors="strict", newline="\n")
+    out_bytes: io.BytesIO | Pipe = io.BytesIO() if pipe_room is None else Pipe(pipe_room)
+    err_bytes = io.BytesIO()
+    raw: Any = out_bytes if pipe_room is None else io.BufferedWriter(out_bytes)
+    stdout = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="\n")
     stderr = io.TextIOWrapper(
         err_bytes, encoding=encoding, errors="backslashreplace", newline="\n", line_buffering=True
     )
@@ -74,8 +106,10 @@ def _process_state(env: dict[str, str], cwd: Path) -> Iterator[tuple[io.BytesIO,
     try:
         yield out_bytes, err_bytes
     finally:
+        if isinstance(out_bytes, Pipe):
+            out_bytes.silenced = True  # the command has ended: nothing more to see
         for stream in (stdout, stderr):
-            with contextlib.suppress(ValueError):
+            with contextlib.suppress(ValueError, OSError):  # OSError: a pipe gone
                 stream.flush()
                 stream.detach()  # the bytes stay readable once the wrapper is gone
         sys.stdout, sys.stderr, sys.stdin = saved_streams
@@ -85,10 +119,11 @@ def _process_state(env: dict[str, str], cwd: Path) -> Iterator[tuple[io.BytesIO,
 
 
 def run_in_process(
-    argv: list[str], env: dict[str, str], cwd: Path
+    argv: list[str], env: dict[str, str], cwd: Path, *, pipe_room: int | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """``compliance-frames ARGV`` in this process; its exit code and output."""
-    with _process_state(env, cwd) as (out_bytes, err_bytes):
+    """``compliance-frames ARGV`` in this process; its exit code and output (with
+    ``pipe_room``: what the reader of a pipe got before it went away)."""
+    with _process_state(env, cwd, pipe_room) as (out_bytes, err_bytes):
         try:
             code = main(argv)
         except SystemExit as exc:  # main() returns its codes; a stray exit is one too
