@@ -254,10 +254,16 @@ def _wait_for_stop(stop: threading.Event) -> None:
     """Wait until ``stop`` is set or the process gets SIGINT (Ctrl+C) or SIGTERM.
 
     The handlers are installed explicitly: a process started in the background
-    inherits an ignored SIGINT, and Ctrl+C must still stop the emulator cleanly.
+    inherits an ignored SIGINT, and Ctrl+C must still stop the emulator cleanly. The
+    handlers before are put back afterwards (``main()`` may run again in the process).
     """
+    saved: dict[signal.Signals, Any] = {}
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: stop.set())
-    while not stop.wait(0.2):
-        pass
+            saved[signum] = signal.signal(signum, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.2):
+            pass
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)

@@ -7,16 +7,19 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import signal
 import subprocess
 import sys
+import threading
 import warnings
 from pathlib import Path
 
 import pytest
 
 from compliance_frames._version import __version__
+from compliance_frames.cli import serve
 from compliance_frames.cli.main import build_parser
-from compliance_frames.emulator import Emulator
+from compliance_frames.emulator import Emulator, config
 from tests.cli.conftest import Run, command, environment, out, run_in_process, spawn
 
 HEAVY = ("pandas", "polars", "numpy", "narwhals", "pyarrow")
@@ -238,3 +241,21 @@ def test_main_can_run_again_in_one_process(cli: Run, flow: str) -> None:
         warned = made.stderr.startswith("compliance-frames: warning: X refused resumable=True")
         assert warned is (flow == "bytepath")
     assert (warnings.showwarning, warnings.formatwarning) == (shown, formatted)
+
+
+def test_the_emulator_command_puts_the_signal_handlers_back(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    stop = threading.Event()
+    timer = threading.Timer(0.5, stop.set)
+    timer.start()
+    assert serve.run(build_parser().parse_args(["emulator", "--port", "0"]), stop) == 0
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+    assert "Stopped." in capsys.readouterr().out
+
+
+def test_the_emulator_options_follow_the_emulator() -> None:
+    """Written in the command's module so that --help does not import the emulator."""
+    assert serve.FLOWS == config.FLOWS
+    assert serve.MAX_UPLOAD_BYTES == config.MAX_UPLOAD_BYTES
