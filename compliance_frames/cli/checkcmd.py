@@ -8,31 +8,71 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..frames import check, filter, summary
-from .common import UsageError, check_writable, connection_options, err, make_client, progress, say
-from .tables import check_format, format_of, read_table, write_table
+from .common import (
+    UsageError,
+    add_command,
+    api_options,
+    check_writable,
+    err,
+    examples,
+    make_client,
+    poll_option,
+    progress,
+    progress_option,
+    say,
+    type_option,
+)
 
 
 def register(commands: Any) -> None:
     """Add the ``check`` subcommand."""
-    parser = commands.add_parser(
+    parser = add_command(
+        commands,
         "check",
-        parents=[connection_options()],
         help="check a dataset file",
         description="Check the IDs of a CSV, Parquet or NDJSON dataset with X: print a summary, "
         "write the dataset with compliance columns added (--output) and the dataset as it may be "
-        "kept (--filtered), in the format of each file's suffix.",
+        "kept (--filtered), in the format of each file's suffix (.csv, .parquet, .ndjson). "
+        "Every output is checked before any job runs; each is written whole or not at all.",
+        epilog=examples(
+            "compliance-frames check tweets.csv --id-col tweet_id --output flagged.parquet",
+            "compliance-frames check tweets.parquet --id-col id --user-col author_id \\",
+            "    --filtered kept.parquet --geo-columns lat,lon --edited drop",
+            "compliance-frames check accounts.csv --id-col user_id --type users --errors skip",
+        ),
     )
-    parser.add_argument("input", type=Path, help="the dataset (.csv, .parquet, .ndjson)")
-    parser.add_argument("--id-col", required=True, help="the column of tweet (or user) IDs")
-    parser.add_argument("--type", default="tweets", choices=["tweets", "users"])
-    parser.add_argument("--user-col", help="also check the authors in this column (a users job)")
-    parser.add_argument("--output", type=Path, help="write the flagged dataset here")
     parser.add_argument(
-        "--filtered", type=Path, help="write the dataset without the removed rows here"
+        "input", type=Path, metavar="DATASET", help="the dataset (.csv, .parquet, .ndjson)"
     )
     parser.add_argument(
-        "--geo-columns", help="with --filtered: comma-separated columns to empty on scrub_geo rows"
+        "--id-col", required=True, metavar="COLUMN", help="the column of tweet (or user) IDs"
+    )
+    type_option(
+        parser,
+        "what --id-col holds: tweet IDs or user IDs (default: %(default)s)",
+        default="tweets",
+    )
+    parser.add_argument(
+        "--user-col",
+        metavar="COLUMN",
+        help="also check the authors in this column (a users job; default: none)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        metavar="PATH",
+        help="write the flagged dataset here: every row, compliance columns added",
+    )
+    parser.add_argument(
+        "--filtered",
+        type=Path,
+        metavar="PATH",
+        help="write the dataset as it may be kept here: removed rows dropped, scrubbed geo emptied",
+    )
+    parser.add_argument(
+        "--geo-columns",
+        metavar="COLUMNS",
+        help="with --filtered: comma-separated columns to empty on scrub_geo rows (default: none)",
     )
     parser.add_argument(
         "--edited",
@@ -45,8 +85,12 @@ def register(commands: Any) -> None:
         "--errors",
         default="raise",
         choices=["raise", "skip"],
-        help="invalid IDs: stop (raise) or keep the rows unchecked (skip)",
+        help="invalid IDs: stop with their rows named (raise) or keep those rows unchecked "
+        "(skip) (default: %(default)s)",
     )
+    poll_option(parser)
+    progress_option(parser)
+    api_options(parser)
     parser.set_defaults(run=run)
 
 
@@ -56,6 +100,9 @@ def run(args: argparse.Namespace) -> int:
     The lines printed on standard output go on to the end even when nobody reads them
     any more (``| head -1``): the files are written all the same.
     """
+    from ..frames import check, filter, summary
+    from .tables import check_format, format_of, read_table, write_table
+
     targets = {"--output": args.output, "--filtered": args.filtered}
     targets = {option: path for option, path in targets.items() if path is not None}
     for option, target in targets.items():

@@ -1,8 +1,12 @@
-"""What the subcommands share: options, the client, finding a job, printing jobs,
-checking and writing output files.
+"""What the subcommands share: options, help formatting, the client, finding a job,
+printing jobs, checking and writing output files.
 
 The bearer token comes from ``BEARER_TOKEN`` only, never from an option: options end
 up in shell history and process lists.
+
+Nothing heavy is imported here at module level (no requests, no client, no dataframe
+library): ``compliance-frames --help`` builds every subcommand's parser from these
+helpers and must answer at once. The client is imported when a command runs.
 """
 
 from __future__ import annotations
@@ -16,42 +20,114 @@ import re
 import stat
 import sys
 import tempfile
+import textwrap
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-import requests
-
-from ..client import Client
 from ..errors import ComplianceError
-from ..models import ComplianceJob, JobStatus
+from ..models import JobStatus
+
+if TYPE_CHECKING:
+    from ..client import Client
+    from ..models import ComplianceJob
+
+JOB_TYPES = ("tweets", "users")
+DEFAULT_POLL_INTERVAL = 5.0
+DEFAULT_MAX_RETRIES = 5
 
 
 class UsageError(ComplianceError):
     """The command line was used wrongly (exit code 2); the message says how to fix it."""
 
 
-def connection_options() -> argparse.ArgumentParser:
-    """``--base-url`` and ``--no-progress``, for every subcommand that talks to the API."""
-    parent = argparse.ArgumentParser(add_help=False)
-    base_url_option(parent, default=argparse.SUPPRESS)  # keeps one given before the command
-    parent.add_argument("--no-progress", action="store_true", help="no progress bars")
-    parent.add_argument(
-        "--poll-interval",
-        type=float,
-        default=5.0,
-        metavar="SECONDS",
-        help="first wait between status checks; it grows with the job's age (default: 5)",
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    r"""Help in the command line's layout: an indented line of a description or epilog
+    (an example command, a row of a table) keeps its layout; other paragraphs are
+    wrapped to the terminal. Defaults are written into each option's help where there
+    is one worth saying.
+
+    Example:
+        >>> formatter = HelpFormatter("prog")
+        >>> print(formatter._fill_text("A paragraph.\n\nexamples:\n  prog --x", 40, ""))
+        A paragraph.
+        <BLANKLINE>
+        examples:
+          prog --x
+    """
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=32)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        paragraphs = []
+        for paragraph in text.strip("\n").split("\n\n"):
+            lines = paragraph.splitlines()
+            if any(line.startswith(" ") for line in lines):  # examples: kept as written
+                paragraphs.append("\n".join(indent + line for line in lines))
+            else:
+                filled = textwrap.fill(
+                    " ".join(paragraph.split()),
+                    width,
+                    initial_indent=indent,
+                    subsequent_indent=indent,
+                )
+                paragraphs.append(filled)
+        return "\n\n".join(paragraphs)
+
+
+def examples(*lines: str) -> str:
+    """A subcommand's epilog: ``examples:`` and indented command lines.
+
+    Example:
+        >>> print(examples("compliance-frames list", "compliance-frames list --json"))
+        examples:
+          compliance-frames list
+          compliance-frames list --json
+    """
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def add_command(commands: Any, name: str, **settings: Any) -> argparse.ArgumentParser:
+    """A subcommand's parser, with the command line's help formatting."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name, formatter_class=HelpFormatter, **settings
     )
-    parent.add_argument(
+    return parser
+
+
+def api_options(parser: argparse.ArgumentParser) -> None:
+    """``--base-url`` and ``--max-retries``: every subcommand that talks to the API."""
+    base_url_option(parser, default=argparse.SUPPRESS)  # keeps one given before the command
+    parser.add_argument(
         "--max-retries",
         type=int,
-        default=5,
+        default=DEFAULT_MAX_RETRIES,
         metavar="N",
-        help="retries after 429s, 5xx answers and dropped connections (default: 5)",
+        help="retries after 429s, 5xx answers and dropped connections (default: %(default)s)",
     )
-    return parent
+
+
+def progress_option(parser: argparse.ArgumentParser) -> None:
+    """``--no-progress``: the subcommands that draw progress bars (on standard error)."""
+    parser.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="draw no progress bars (default: bars on standard error)",
+    )
+
+
+def poll_option(parser: argparse.ArgumentParser) -> None:
+    """``--poll-interval``: the subcommands that wait for a job."""
+    parser.add_argument(
+        "--poll-interval",
+        type=float,
+        default=DEFAULT_POLL_INTERVAL,
+        metavar="SECONDS",
+        help="first wait between status checks while waiting for X; it grows with the "
+        "job's age, up to 2 minutes (default: 5)",
+    )
 
 
 def base_url_option(parser: argparse.ArgumentParser, default: Any = None) -> None:
@@ -59,36 +135,51 @@ def base_url_option(parser: argparse.ArgumentParser, default: Any = None) -> Non
     parser.add_argument(
         "--base-url",
         default=default,
+        metavar="URL",
         help="API root (default: $X_API_BASE_URL, else https://api.x.com); the token is read "
         "from $BEARER_TOKEN",
     )
 
 
+def type_option(
+    parser: argparse.ArgumentParser, help: str, *, required: bool = False, default: Any = None
+) -> None:
+    """``--type tweets|users``."""
+    parser.add_argument("--type", choices=JOB_TYPES, required=required, default=default, help=help)
+
+
 def json_option(parser: argparse.ArgumentParser) -> None:
     """``--json``: print jobs as JSON, as the API writes them."""
-    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON, as the API writes jobs (with their signed URLs), instead of text",
+    )
 
 
 def job_selection(parser: argparse.ArgumentParser, *, positional: bool = False) -> None:
     """Select a job by id or by name (``--type`` narrows a name to one type)."""
     group = parser.add_mutually_exclusive_group(required=True)
     if positional:
-        group.add_argument("id", nargs="?", help="the job's id")
+        group.add_argument("id", nargs="?", help="the job's id (as `list` shows it)")
     else:
-        group.add_argument("--id", help="the job's id")
-    group.add_argument("--name", help="the job's name (it must match exactly one job)")
-    parser.add_argument(
-        "--type", choices=["tweets", "users"], help="with --name: only jobs of this type"
+        group.add_argument("--id", help="the job's id (as `list` shows it)")
+    group.add_argument(
+        "--name", help="the job's name instead of its id (it must match exactly one job)"
     )
+    type_option(parser, "with --name: only jobs of this type (default: both)")
 
 
 def make_client(args: argparse.Namespace) -> Client:
-    """A client from ``--base-url`` / the environment."""
+    """A client from ``--base-url`` / the environment (imported here: see the module)."""
+    from ..client import Client
+
+    poll_interval = getattr(args, "poll_interval", DEFAULT_POLL_INTERVAL)
     return Client(
         base_url=args.base_url,
         max_retries=args.max_retries,
-        poll_interval=args.poll_interval,
-        max_poll_interval=max(120.0, args.poll_interval),
+        poll_interval=poll_interval,
+        max_poll_interval=max(120.0, poll_interval),
     )
 
 
@@ -412,6 +503,8 @@ def writing(path: Path, option: str, *, again: str) -> Iterator[None]:
     ``again`` says how to get the output once the cause is fixed. Network errors (which
     are ``OSError`` too) pass through.
     """
+    import requests
+
     try:
         yield
     except (requests.RequestException, ConnectionError, TimeoutError):

@@ -6,25 +6,31 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..demo import run_demo
-from .common import UsageError, check_writable
+from .common import UsageError, add_command, check_writable, examples, progress_option
 
 
 def register(commands: Any) -> None:
     """Add the ``demo`` subcommand."""
-    parser = commands.add_parser(
+    parser = add_command(
+        commands,
         "demo",
         help="see it work offline, with no X account",
         description="Check a sample research dataset (30,000 synthetic tweets) on the embedded "
-        "emulator, print the summary and write the flagged and filtered datasets.",
+        "emulator, print the summary and write the flagged and filtered datasets. No token and "
+        "no network are needed.",
+        epilog=examples(
+            "compliance-frames demo",
+            "compliance-frames demo --output-dir /tmp/demo --no-progress",
+        ),
     )
     parser.add_argument(
         "--output-dir",
         type=Path,
         default=Path("compliance-frames-demo"),
-        help="where to write the results (default: %(default)s)",
+        metavar="FOLDER",
+        help="where to write the results; created if missing (default: %(default)s)",
     )
-    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    progress_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -36,5 +42,7 @@ def run(args: argparse.Namespace) -> int:
             f"--output-dir {folder} is a file: give a folder (it is created if missing)."
         )
     check_writable(folder / "flagged.parquet", "--output-dir")
+    from ..demo import run_demo  # here, not at the top: --help does without pandas
+
     run_demo(folder, progress=not args.no_progress)
     return 0

@@ -10,119 +10,205 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from ..client import IdSet
-from ..files import atomic_write
-from ..frames import read_results
 from ..models import JobStatus
 from .common import (
     UsageError,
+    add_command,
+    api_options,
     check_writable,
-    connection_options,
     err,
+    examples,
     find_job,
     job_selection,
     json_option,
     make_client,
     next_steps,
+    poll_option,
     print_job,
     print_jobs,
     progress,
+    progress_option,
+    type_option,
     when,
     writing,
 )
 
 EXIT_JOB = 1
 
+RESUMABLE_HELP = (
+    "upload with the resumable protocol (the older storage-host flow only: X's 2026 "
+    "service refuses it, and the job is then created without it; default: a plain upload)"
+)
+
 
 def register(commands: Any) -> None:
     """Add the job subcommands."""
-    common = connection_options()
-
-    create = commands.add_parser(
+    create = add_command(
+        commands,
         "create",
-        parents=[common],
         help="create a job",
-        description="Create a batch compliance job.",
+        description="Create a batch compliance job, print it and the next step.",
+        epilog=examples(
+            "compliance-frames create --type tweets --name my-dataset-2026-11",
+            "compliance-frames create --type users --name authors --json",
+        ),
     )
-    create.add_argument("--type", required=True, choices=["tweets", "users"])
+    type_option(create, "what the IDs are: tweet IDs or user IDs", required=True)
     create.add_argument(
         "--name", required=True, help="a name to find the job by (at most 64 characters)"
     )
-    create.add_argument(
-        "--resumable",
-        action="store_true",
-        help="upload with the resumable protocol (the older storage-host flow only: X's 2026 "
-        "service refuses it, and the job is created without it)",
-    )
+    create.add_argument("--resumable", action="store_true", help=RESUMABLE_HELP)
     json_option(create)
+    api_options(create)
     create.set_defaults(run=run_create)
 
-    listing = commands.add_parser(
+    listing = add_command(
+        commands,
         "list",
-        parents=[common],
         help="list jobs",
         description="List jobs, newest first (both types unless --type).",
+        epilog=examples(
+            "compliance-frames list",
+            "compliance-frames list --type tweets --status complete",
+            "compliance-frames list --name my-dataset --json",
+        ),
     )
-    listing.add_argument("--type", choices=["tweets", "users"])
-    listing.add_argument("--status", choices=[s.value for s in JobStatus])
-    listing.add_argument("--name", help="only jobs with exactly this name")
+    type_option(listing, "only jobs of this type (default: both)")
+    listing.add_argument(
+        "--status",
+        choices=[s.value for s in JobStatus],
+        help="only jobs in this status (default: all)",
+    )
+    listing.add_argument("--name", help="only jobs with exactly this name (default: all)")
     json_option(listing)
+    api_options(listing)
     listing.set_defaults(run=run_list)
 
-    get = commands.add_parser(
-        "get", parents=[common], help="show a job", description="Show one job, by id or by name."
+    get = add_command(
+        commands,
+        "get",
+        help="show a job",
+        description="Show one job, by id or by name, and what to do next with it. Exit code "
+        "1 if it failed or expired.",
+        epilog=examples(
+            "compliance-frames get 1460323737035677698",
+            "compliance-frames get --name my-dataset --type tweets",
+            "compliance-frames get 1460323737035677698 --json",
+        ),
     )
     job_selection(get, positional=True)
     json_option(get)
+    api_options(get)
     get.set_defaults(run=run_get)
 
-    cancel = commands.add_parser(
+    cancel = add_command(
+        commands,
         "cancel",
-        parents=[common],
         help="cancel a job that has not finished",
         description="Cancel a job that is created or in progress: X marks it failed, and a new "
         "job of its type can be created at once. With --name, the one unfinished job of that "
         "name is meant.",
+        epilog=examples(
+            "compliance-frames cancel 1460323737035677698",
+            "compliance-frames cancel --name my-dataset",
+        ),
     )
     job_selection(cancel, positional=True)
     json_option(cancel)
+    api_options(cancel)
     cancel.set_defaults(run=run_cancel)
 
-    upload = commands.add_parser(
+    upload = add_command(
+        commands,
         "upload",
-        parents=[common],
         help="upload IDs to a job",
-        description="Upload a file of IDs (one per line) to a created job.",
+        description="Upload a file of IDs to a created job, before its upload URL expires "
+        "(15 minutes after it was created). The IDs are checked, de-duplicated and sorted "
+        "first; an invalid one stops the upload before anything is sent.",
+        epilog=examples(
+            "compliance-frames upload --id 1460323737035677698 --ids-file ids.txt",
+            "compliance-frames upload --name my-dataset --ids-file ids.txt --no-progress",
+        ),
     )
     job_selection(upload)
-    upload.add_argument("--ids-file", required=True, type=Path)
+    upload.add_argument(
+        "--ids-file",
+        required=True,
+        type=Path,
+        metavar="PATH",
+        help="the IDs to upload: a text file of one tweet (or user) ID per line",
+    )
+    progress_option(upload)
+    api_options(upload)
     upload.set_defaults(run=run_upload)
 
-    download = commands.add_parser(
+    download = add_command(
+        commands,
         "download",
-        parents=[common],
         help="download a job's results",
-        description="Wait for a job to complete (unless --no-wait) and download its results.",
+        description="Wait for a job to complete (unless --no-wait) and download its results: "
+        "one JSON record per compliance event (an ID with no event has no record).",
+        epilog=examples(
+            "compliance-frames download --id 1460323737035677698 --results-file results.ndjson",
+            "compliance-frames download --name my-dataset --results-file results.ndjson --no-wait",
+        ),
     )
     job_selection(download)
-    download.add_argument("--results-file", required=True, type=Path)
     download.add_argument(
-        "--no-wait", action="store_true", help="fail at once if the job is not complete"
+        "--results-file",
+        required=True,
+        type=Path,
+        metavar="PATH",
+        help="where to write the results (NDJSON), whole or not at all; missing folders are made",
     )
+    download.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="fail at once if the job is not complete (default: wait for it)",
+    )
+    poll_option(download)
+    progress_option(download)
+    api_options(download)
     download.set_defaults(run=run_download)
 
-    everything = commands.add_parser(
+    everything = add_command(
+        commands,
         "all",
-        parents=[common],
         help="create, upload, wait and download in one go",
         description="Create a job (or find it again: running the same command twice is safe), "
-        "upload the IDs, wait with a progress bar and download the results.",
+        "upload the IDs, wait with a progress bar and download the results. More IDs than one "
+        "upload takes are split over several jobs, one after the other.",
+        epilog=examples(
+            "compliance-frames all --type tweets --name my-dataset --ids-file ids.txt "
+            "--results-file results.ndjson",
+            "BEARER_TOKEN=... compliance-frames all --type users --name authors \\",
+            "    --ids-file user_ids.txt --results-file users.ndjson --no-progress",
+        ),
     )
-    everything.add_argument("--type", required=True, choices=["tweets", "users"])
-    everything.add_argument("--name", required=True)
-    everything.add_argument("--ids-file", required=True, type=Path)
-    everything.add_argument("--results-file", required=True, type=Path)
-    everything.add_argument("--resumable", action="store_true")
+    type_option(everything, "what the IDs are: tweet IDs or user IDs", required=True)
+    everything.add_argument(
+        "--name",
+        required=True,
+        help="the job's name: the same command with the same name finds its job again",
+    )
+    everything.add_argument(
+        "--ids-file",
+        required=True,
+        type=Path,
+        metavar="PATH",
+        help="the IDs to check: a text file of one tweet (or user) ID per line",
+    )
+    everything.add_argument(
+        "--results-file",
+        required=True,
+        type=Path,
+        metavar="PATH",
+        help="where to write the results (NDJSON), whole or not at all; missing folders are made",
+    )
+    everything.add_argument("--resumable", action="store_true", help=RESUMABLE_HELP)
+    poll_option(everything)
+    progress_option(everything)
+    api_options(everything)
     everything.set_defaults(run=run_all)
 
 
@@ -222,6 +308,9 @@ def run_download(args: argparse.Namespace) -> int:
 
 
 def run_all(args: argparse.Namespace) -> int:
+    from ..client import IdSet
+    from ..files import atomic_write
+
     check_writable(args.results_file, "--results-file")  # before any job is created
     client = make_client(args)
     ids = IdSet.from_file(args.ids_file)
@@ -250,6 +339,8 @@ def run_all(args: argparse.Namespace) -> int:
 
 def _describe_results(paths: list[Path]) -> str:
     """``3 records (2 deleted, 1 protected)``."""
+    from ..frames import read_results
+
     table = read_results(paths)
     counts = Counter(str(reason) for reason in table["reason"].to_list())
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))

@@ -10,6 +10,14 @@ A reader that stops early (``compliance-frames list | head -1``) ends the comman
 quietly with exit code 0, as ``twarc`` and ``gh`` do: the consumer has what it
 wanted, and a shell pipeline (``set -o pipefail``) should not fail because of it.
 ``check`` goes on writing its files when nobody reads its summary any more.
+
+``--help``, ``COMMAND --help`` and ``--version`` answer at once: the command line's
+modules import the client, the frames and the emulator only inside the functions that
+run a command, never a dataframe library or ``requests`` at module level.
+
+:func:`main` can be called more than once in a process (the tests do): what it changes
+of the process (how warnings are shown, the error handling of standard output) it puts
+back when it returns.
 """
 
 from __future__ import annotations
@@ -22,8 +30,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import requests
-
+from .._version import __version__
 from ..errors import (
     AccessDeniedError,
     AuthenticationError,
@@ -41,6 +48,7 @@ from ..errors import (
 )
 from . import checkcmd, democmd, jobs, serve
 from .common import (
+    HelpFormatter,
     UsageError,
     base_url_option,
     err,
@@ -71,14 +79,46 @@ USAGE_ERRORS = (
 )
 
 
+EPILOG = """\
+exit codes:
+  0    success
+  1    the job failed or expired
+  2    a usage or input error: a bad option, file, ID, name or token; an output
+       that cannot be written
+  3    a service problem that outlasted the retries (network, rate limit,
+       server): try again later
+  130  interrupted (Ctrl-C): running the same command again picks up where it
+       stopped
+
+examples:
+  compliance-frames demo
+  compliance-frames check tweets.csv --id-col tweet_id --filtered kept.parquet
+  compliance-frames all --type tweets --name my-dataset --ids-file ids.txt \\
+      --results-file results.ndjson
+  compliance-frames list --status in_progress
+
+Run `compliance-frames COMMAND --help` for a command's options and examples."""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser with every subcommand."""
+    """The full argument parser with every subcommand.
+
+    Example:
+        >>> build_parser().parse_args(["list", "--type", "users"]).type
+        'users'
+    """
     parser = argparse.ArgumentParser(
         prog="compliance-frames",
+        formatter_class=HelpFormatter,
         description="Keep research datasets of tweets and accounts compliant with X. The bearer "
         "token is read from $BEARER_TOKEN; the API root from --base-url or $X_API_BASE_URL.",
-        epilog="Exit codes: 0 ok, 1 job failed or expired, 2 usage or input error, "
-        "3 service problem (try again later), 130 interrupted.",
+        epilog=EPILOG,
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"compliance-frames {__version__}",
+        help="print the version and exit",
     )
     base_url_option(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -90,26 +130,53 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return its exit code."""
-    saved, warnings.formatwarning = warnings.formatwarning, _warning_line
+    """Run the command line; return its exit code (also for ``--help`` and usage errors,
+    which argparse ends with ``SystemExit``).
+
+    Example:
+        >>> main(["--version"])
+        compliance-frames 0.1.0
+        0
+    """
     escaping = _escape_unprintable()
     try:
-        try:
-            args = build_parser().parse_args(argv)
-        except SystemExit:  # --help, or a usage error argparse has reported
-            sys.stdout.flush()  # into a closed pipe: fails here, where it is caught
-            raise
-        code = _run(args)
-        sys.stdout.flush()  # the same: a closed pipe is found inside this try
-        return code
+        with warnings.catch_warnings():  # shown anew on every call, put back after it
+            warnings.showwarning = _show_warning
+            try:
+                args = build_parser().parse_args(argv)
+            except SystemExit as exc:  # --help, --version, or a usage error argparse reported
+                sys.stdout.flush()  # into a closed pipe: fails here, where it is caught
+                return _exit_code(exc)
+            code = _run(args)
+            sys.stdout.flush()  # the same: a closed pipe is found inside this try
+            return code
     except BrokenPipeError:
         # The reader went away (`| head`): end quietly. Later output, and the
         # interpreter's final flush, go to the null device instead of failing again.
         silence(sys.stdout)
         return EXIT_OK
     finally:
-        warnings.formatwarning = saved
         escaping()
+
+
+def _exit_code(exc: SystemExit) -> int:
+    """The exit code a ``SystemExit`` carries (argparse's: 0 or 2)."""
+    if exc.code is None:
+        return EXIT_OK
+    return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """Show a library warning on the standard error of the moment, in the command
+    line's voice (dropped if nobody reads standard error any more)."""
+    err(_warning_line(message, category, filename, lineno, line).rstrip("\n"))
 
 
 def _escape_unprintable() -> Callable[[], None]:
@@ -130,6 +197,8 @@ def _escape_unprintable() -> Callable[[], None]:
 
 def _run(args: argparse.Namespace) -> int:
     """Run the parsed command; turn its errors into messages and exit codes."""
+    import requests  # here, not at the top: --help does without it
+
     try:
         code: int = args.run(args)
     except KeyboardInterrupt:

@@ -11,16 +11,23 @@ import argparse
 import json
 import signal
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..emulator import Emulator
-from ..emulator.config import FLOWS, MAX_UPLOAD_BYTES
-from .common import UsageError
+from .common import UsageError, add_command, examples
+
+if TYPE_CHECKING:
+    from ..emulator import Emulator
+
+FLOWS = ("bytepath", "gcs")
+MAX_UPLOAD_BYTES = 128 * 1024 * 1024
+"""The emulator's flows and default upload limit, as ``emulator.config`` has them
+(a test checks): written here so that ``--help`` does not import the emulator."""
 
 
 def register(commands: Any) -> None:
     """Add the ``emulator`` subcommand."""
-    parser: argparse.ArgumentParser = commands.add_parser(
+    parser = add_command(
+        commands,
         "emulator",
         help="run an offline emulator of the X batch compliance API",
         description=(
@@ -29,6 +36,11 @@ def register(commands: Any) -> None:
             "--flow bytepath (default) is the service as of 2026: uploads and downloads go "
             "to the API port with the bearer token; --flow gcs is the 2021-2026 service, "
             "with signed Cloud Storage URLs on a second port."
+        ),
+        epilog=examples(
+            "compliance-frames emulator",
+            "compliance-frames emulator --port 0 --token secret --processing-seconds 1",
+            "compliance-frames emulator --flow gcs --events events.json --seed 7",
         ),
     )
     parser.add_argument(
@@ -58,25 +70,29 @@ def register(commands: Any) -> None:
         "--processing-seconds",
         type=float,
         default=5.0,
+        metavar="SECONDS",
         help="minimum processing time of a job (default: %(default)s)",
     )
     parser.add_argument(
         "--seconds-per-id",
         type=float,
         default=0.0,
+        metavar="SECONDS",
         help="extra processing time per uploaded ID (default: %(default)s)",
     )
     parser.add_argument(
         "--upload-window",
         type=float,
         default=900.0,
-        help="upload URL lifetime in seconds (default: %(default)s)",
+        metavar="SECONDS",
+        help="upload URL lifetime (default: %(default)s = 15 minutes)",
     )
     parser.add_argument(
         "--download-window",
         type=float,
         default=604800.0,
-        help="download URL lifetime in seconds (default: %(default)s)",
+        metavar="SECONDS",
+        help="download URL lifetime (default: %(default)s = 7 days)",
     )
     parser.add_argument(
         "--max-upload-bytes",
@@ -95,7 +111,8 @@ def register(commands: Any) -> None:
         "--rate-window",
         type=float,
         default=900.0,
-        help="rate window in seconds (default: %(default)s)",
+        metavar="SECONDS",
+        help="rate window (default: %(default)s = 15 minutes)",
     )
     parser.add_argument(
         "--events",
@@ -103,12 +120,20 @@ def register(commands: Any) -> None:
         help='explicit outcomes: a JSON object {"<id>": "deleted", ...}',
     )
     parser.add_argument(
-        "--blank-lines", action="store_true", help="blank lines between result records"
+        "--blank-lines",
+        action="store_true",
+        help="blank lines between result records (default: none)",
     )
-    parser.add_argument("--crlf", action="store_true", help="CRLF line endings in results")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the derived outcomes")
     parser.add_argument(
-        "--data-dir", help="where uploads and results are kept (default: a temporary folder)"
+        "--crlf", action="store_true", help="CRLF line endings in results (default: LF)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the derived outcomes (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--data-dir",
+        metavar="FOLDER",
+        help="where uploads and results are kept (default: a temporary folder)",
     )
     parser.set_defaults(run=run)
 
@@ -178,6 +203,7 @@ def instructions(emulator: Emulator) -> list[str]:
     """What to tell the user once the emulator listens, in the terms of its flow.
 
     Example:
+        >>> from compliance_frames.emulator import Emulator
         >>> with Emulator(processing_seconds=0, bearer_token="t") as emu:
         ...     print(instructions(emu)[0])  # doctest: +ELLIPSIS
         X batch compliance emulator (byte-path flow, 2026): API on http://127.0.0.1:...
@@ -201,6 +227,8 @@ def instructions(emulator: Emulator) -> list[str]:
 
 
 def _emulator(args: argparse.Namespace, events: dict[str, Any] | None) -> Emulator:
+    from ..emulator import Emulator
+
     return Emulator(
         host=args.host,
         port=args.port,
@@ -226,10 +254,16 @@ def _wait_for_stop(stop: threading.Event) -> None:
     """Wait until ``stop`` is set or the process gets SIGINT (Ctrl+C) or SIGTERM.
 
     The handlers are installed explicitly: a process started in the background
-    inherits an ignored SIGINT, and Ctrl+C must still stop the emulator cleanly.
+    inherits an ignored SIGINT, and Ctrl+C must still stop the emulator cleanly. The
+    handlers before are put back afterwards (``main()`` may run again in the process).
     """
+    saved: dict[signal.Signals, Any] = {}
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: stop.set())
-    while not stop.wait(0.2):
-        pass
+            saved[signum] = signal.signal(signum, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.2):
+            pass
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
