@@ -6,7 +6,7 @@ in :mod:`~compliance_frames.frames.backends`):
 
 - polars (:func:`attach_polars`): one left join per source (``maintain_order="left"``)
   of the rows' keys against the small per-ID table, then the rule's polars
-  expressions; a LazyFrame gets all of it in its plan (lazy stays lazy);
+  expressions; a LazyFrame (:func:`attach_polars_lazy`) gets all of it in its plan;
 - pandas (:func:`attach_pandas_like`): the same columns set with the frame's own index
   (index and order kept); numpy-backed frames get them built straight from numpy
   arrays, evaluating the same rule on bits (:func:`numpy_columns`);
@@ -43,9 +43,11 @@ __all__ = [
     "USER_KEY",
     "Join",
     "Layout",
+    "arrow_backed",
     "attach_narwhals",
     "attach_pandas_like",
     "attach_polars",
+    "attach_polars_lazy",
     "check_clash",
     "numpy_columns",
     "polars_columns",
@@ -108,11 +110,14 @@ class Join:
 # -- polars ----------------------------------------------------------------------------------
 
 
-def attach_polars(native: pl.DataFrame | pl.LazyFrame, join: Join) -> pl.DataFrame | pl.LazyFrame:
-    """polars: a LazyFrame gets a lazy join (it stays lazy); a DataFrame gets the columns."""
-    if isinstance(native, pl.DataFrame):
-        keys = _row_keys(nw.from_native(native, eager_only=True), join)
-        return native.drop(join.replace).with_columns(polars_columns(keys, join).get_columns())
+def attach_polars(native: pl.DataFrame, join: Join) -> pl.DataFrame:
+    """A polars DataFrame with the added columns (rows' keys joined, the rule applied)."""
+    keys = _row_keys(nw.from_native(native, eager_only=True), join)
+    return native.drop(join.replace).with_columns(polars_columns(keys, join).get_columns())
+
+
+def attach_polars_lazy(native: pl.LazyFrame, join: Join) -> pl.LazyFrame:
+    """A polars LazyFrame with the join and the rule in its plan: it stays lazy."""
     schema = native.collect_schema()  # keys first: the ID column may be one replaced
     keyed = native.with_columns(
         unrefused(key_expression(column, schema[column]), refused).alias(source.key)
@@ -188,7 +193,7 @@ def attach_pandas_like(frame: nw.DataFrame[Any], join: Join) -> Any:
 
     native = frame.drop(join.replace).to_native()
     keys = _row_keys(frame, join)
-    if any(isinstance(dtype, pd.ArrowDtype) for dtype in native.dtypes):
+    if arrow_backed(native):
         converted = polars_columns(keys, join).to_pandas(use_pyarrow_extension_array=True)
         converted.index = native.index
         columns = {name: converted[name] for name in converted.columns}
@@ -200,6 +205,13 @@ def attach_pandas_like(frame: nw.DataFrame[Any], join: Join) -> Any:
     for name, series in columns.items():
         out[name] = series
     return out
+
+
+def arrow_backed(native: Any) -> bool:
+    """Whether a pandas frame holds pyarrow-backed columns (its added columns are too)."""
+    import pandas as pd
+
+    return any(isinstance(dtype, pd.ArrowDtype) for dtype in native.dtypes)
 
 
 def _copy_on_write(pd: Any) -> bool:

@@ -38,7 +38,14 @@ import polars as pl
 from ..client import IdSet
 from ..errors import InvalidIDError
 from ..timing import phase
-from .attach import Join, attach_narwhals, attach_pandas_like, attach_polars
+from .attach import (
+    Join,
+    arrow_backed,
+    attach_narwhals,
+    attach_pandas_like,
+    attach_polars,
+    attach_polars_lazy,
+)
 from .flags import KEY
 from .ids import id_set, keys_of, nw_key, refused_rows_error, row_keys, to_polars_series
 from .ranges import refused_values_error, stream_id_set
@@ -132,10 +139,7 @@ class _PandasLike(_Eager):
         return attach_pandas_like(frame, join)
 
     def results(self, frame: nw.DataFrame[Any], table: pl.DataFrame) -> Any:
-        import pandas as pd
-
-        arrow = any(isinstance(dtype, pd.ArrowDtype) for dtype in frame.to_native().dtypes)
-        return table.to_pandas(use_pyarrow_extension_array=arrow)
+        return table.to_pandas(use_pyarrow_extension_array=arrow_backed(frame.to_native()))
 
 
 class _Lazy:
@@ -173,7 +177,7 @@ class _PolarsLazy(_Lazy):
     name = "polars-lazy"
 
     def attach(self, frame: nw.LazyFrame[Any], join: Join) -> Any:
-        return attach_polars(frame.to_native(), join)
+        return attach_polars_lazy(frame.to_native(), join)
 
     def results(self, frame: nw.LazyFrame[Any], table: pl.DataFrame) -> Any:
         return table.lazy()
