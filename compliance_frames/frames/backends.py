@@ -80,7 +80,8 @@ class Backend(Protocol):
         ...
 
     def keyed(self, frame: Any, column: str, dtype: Any) -> nw.LazyFrame[Any]:
-        """A lazy frame's ``column`` and its key (``KEY``: UInt64, null where not an ID)."""
+        """``column`` and its key (``KEY``: UInt64, null where not an ID), row by row, as a
+        lazy frame: what :mod:`~compliance_frames.frames.ranges` streams IDs out of."""
         ...
 
     def attach(self, frame: Any, join: Join) -> Any:
