@@ -147,13 +147,22 @@ def _plan(
         raise InputError(
             "user_col= adds the authors' users job to a tweets check: use type='tweets'."
         )
+    frame, backend, columns = _opened(df, [id_col] + ([user_col] if user_col else []))
+    layout = attach.Layout(prefix, users=user_col is not None, nullable=errors == "skip")
+    replace = attach.check_clash(columns, layout, overwrite)
+    return _Plan(frame, backend, id_col, user_col, job_type, layout, replace)
+
+
+def _opened(
+    df: Any, wanted: list[str]
+) -> tuple[nw.DataFrame[Any] | nw.LazyFrame[Any], Backend, list[str]]:
+    """The user's frame in narwhals, its backend (the one place it is chosen) and its
+    columns, which must include ``wanted``."""
     frame = frame_of(df)
     with quiet_dask():
         columns = frame.collect_schema().names()
-    require_columns(columns, [id_col] + ([user_col] if user_col else []))
-    layout = attach.Layout(prefix, users=user_col is not None, nullable=errors == "skip")
-    replace = attach.check_clash(columns, layout, overwrite)
-    return _Plan(frame, backend_of(frame), id_col, user_col, job_type, layout, replace)
+    require_columns(columns, wanted)
+    return frame, backend_of(frame), columns
 
 
 def check(
@@ -268,11 +277,8 @@ def results(
     """
     check_errors_argument(errors)
     job_type = job_type_of(type)
-    frame = frame_of(df)
-    with quiet_dask():
-        require_columns(frame.collect_schema().names(), [id_col])
+    frame, backend, _ = _opened(df, [id_col])
     what = "tweet" if job_type is JobType.TWEETS else "user"
-    backend = backend_of(frame)
     jobs = [(backend.ids(frame, id_col, errors=errors, what=what), job_type)]
     with _running(client, jobs, progress, job_options) as ran:
         table = read_results(ran.results[0])

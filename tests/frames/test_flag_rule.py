@@ -3,6 +3,8 @@ from the same rule, and each kind is chosen in one place."""
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
 from typing import Any
 
 import dask.dataframe as dd
@@ -12,6 +14,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
+from compliance_frames.frames import backends
 from compliance_frames.frames.attach import (
     Join,
     attach_narwhals,
@@ -176,3 +179,19 @@ def test_one_entry_per_kind_of_frame_and_the_same_keys_from_each(kind: str) -> N
         keyed = backend.keyed(frame, "id", frame.collect_schema()["id"])
         keys = keyed.collect(backend="polars").to_native()[KEY]
     assert sorted(keys.to_list(), key=str) == [1, 2, 5, None]
+
+
+def test_the_kind_of_a_frame_is_chosen_in_one_place() -> None:
+    # The seam of issue 12: no module but the backends' table asks what engine a frame
+    # is, and check() and results() look their backend up once, in one function.
+    folder = Path(backends.__file__).parent
+    for name in ("attach.py", "checking.py", "flags.py", "ranges.py"):
+        text = (folder / name).read_text()
+        assert "implementation.is_" not in text, name
+        assert "Implementation." not in text, name
+    calls = [
+        node
+        for node in ast.walk(ast.parse((folder / "checking.py").read_text()))
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "backend_of"
+    ]
+    assert len(calls) == 1
