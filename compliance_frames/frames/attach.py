@@ -1,15 +1,17 @@
-"""Joining results back: the added columns, and how each kind of frame gets them.
+"""Joining results back: the columns of the flag rule, made for each kind of frame.
 
-One left join (``maintain_order="left"``) of the rows' keys against the small per-ID
-table of events brings every row its ID's events. Then:
+What the added columns hold is said once, in :mod:`~compliance_frames.frames.flags`;
+here is how each kind of frame gets them (which kind takes which way is chosen once,
+in :mod:`~compliance_frames.frames.backends`):
 
-- polars DataFrame: the columns are added; a LazyFrame gets the join in its plan
-  (lazy stays lazy);
-- pandas (and other pandas-like frames): the columns are built (straight from numpy
-  for numpy-backed frames) and set with the frame's own index, so index and order are
-  preserved;
-- Dask: every partition goes through the pandas path (index and order preserved);
-- other lazy engines (DuckDB, ...): a narwhals left join on the key.
+- polars (:func:`attach_polars`): one left join per source (``maintain_order="left"``)
+  of the rows' keys against the small per-ID table, then the rule's polars
+  expressions; a LazyFrame (:func:`attach_polars_lazy`) gets all of it in its plan;
+- pandas (:func:`attach_pandas_like`): the same columns set with the frame's own index
+  (index and order kept); numpy-backed frames get them built straight from numpy
+  arrays, evaluating the same rule on bits (:func:`numpy_columns`);
+- other lazy engines (:func:`attach_narwhals`: DuckDB, ...): a narwhals left join on the
+  key, then the rule's narwhals expressions.
 
 IDs that X refused (``invalid_id``, with ``errors="skip"``) get null flags, like values
 that are not IDs: every path nulls their rows' keys before the join.
@@ -19,8 +21,10 @@ The user's frame is never modified: every path returns a new frame.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
-from typing import Any
+from functools import reduce
+from typing import Any, TypeVar
 
 import narwhals.stable.v2 as nw
 import numpy as np
@@ -28,55 +32,49 @@ import numpy.typing as npt
 import polars as pl
 
 from ..errors import InputError
-from .events import FLAGS, KNOWN_REASONS
+from ..hints import Argument, Choice, Hint
+from .events import FLAGS
+from .flags import AUTHOR, KEY, TWEET, USER_KEY, Event, Layout, Source, expressions, rule
+from .flags import unknown_reason as unknown_reason
 from .ids import key_expression, keys_of, nw_key
 
-KEY = "__compliance_key"
-USER_KEY = "__compliance_user_key"
+__all__ = [
+    "KEY",
+    "USER_KEY",
+    "Join",
+    "Layout",
+    "arrow_backed",
+    "attach_narwhals",
+    "attach_pandas_like",
+    "attach_polars",
+    "attach_polars_lazy",
+    "check_clash",
+    "numpy_columns",
+    "polars_columns",
+    "unknown_reason",
+]
+
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 _NAT = np.iinfo(np.int64).min
 _UTC_MICROS = "datetime64[us, UTC]"
-_T = "__compliance_t_"
-_U = "__compliance_u_"
-_EVENT = ("reason", "action", "redacted_at")
-
-
-@dataclass(frozen=True)
-class Layout:
-    """The names of the added columns.
-
-    ``{prefix}reason``, ``{prefix}action``, ``{prefix}redacted_at`` (the tweet's own
-    event), the flags of :data:`~compliance_frames.frames.events.FLAGS` (set by the
-    tweet's events or, with ``user_col``, its author's), then ``{prefix}user_reason``,
-    ``{prefix}user_action`` and ``{prefix}user_redacted_at`` with ``user_col``.
-
-    Example:
-        >>> Layout("c_", users=False).names()[:4]
-        ['c_reason', 'c_action', 'c_redacted_at', 'c_deleted']
-    """
-
-    prefix: str
-    users: bool
-    nullable: bool = False
-
-    def names(self) -> list[str]:
-        """Every added column, in order."""
-        names = [self.prefix + name for name in (*_EVENT, *FLAGS)]
-        if self.users:
-            names += [f"{self.prefix}user_{name}" for name in _EVENT]
-        return names
-
-    def flag(self, reason: str) -> str:
-        """The name of a flag column."""
-        return self.prefix + reason
 
 
 def check_clash(columns: list[str], layout: Layout, overwrite: bool) -> list[str]:
-    """The existing columns that the check would replace (an error unless ``overwrite``)."""
+    """The existing columns that the check would replace (an error unless ``overwrite``).
+
+    Example:
+        >>> check_clash(["id", "c_deleted"], Layout("c_", users=False), overwrite=True)
+        ['c_deleted']
+    """
     clash = [name for name in layout.names() if name in columns]
     if clash and not overwrite:
         raise InputError(
             f"The frame already has column(s) {', '.join(map(repr, clash))}, perhaps from an "
-            "earlier check. Pass overwrite=True to replace them, or another prefix= to keep both."
+            "earlier check.",
+            hint=Hint(
+                Choice("pass ", Argument("overwrite", True), " to replace them"),
+                Choice("another ", Argument("prefix"), " to keep both"),
+            ),
         )
     return clash
 
@@ -100,37 +98,65 @@ class Join:
     refused: pl.Series | None = None
     refused_users: pl.Series | None = None
 
+    def sources(self) -> list[tuple[Source, str, pl.DataFrame, pl.Series | None]]:
+        """Each source of events: its ID column, per-ID table and refused keys."""
+        sources = [(TWEET, self.id_col, self.tweets, self.refused)]
+        if self.user_col is not None:
+            users = self.users if self.users is not None else self.tweets.clear()
+            sources.append((AUTHOR, self.user_col, users, self.refused_users))
+        return sources
 
-def add_columns(
-    frame: pl.LazyFrame, tweets: pl.DataFrame, users: pl.DataFrame | None, layout: Layout
-) -> pl.LazyFrame:
-    """Left-join the per-ID tables on the key columns (order kept) and add the layout's columns.
 
-    ``frame`` has :data:`KEY` (and :data:`USER_KEY` with users); they are dropped.
+# -- polars ----------------------------------------------------------------------------------
+
+
+def attach_polars(native: pl.DataFrame, join: Join) -> pl.DataFrame:
+    """A polars DataFrame with the added columns (rows' keys joined, the rule applied)."""
+    keys = _row_keys(nw.from_native(native, eager_only=True), join)
+    return native.drop(join.replace).with_columns(polars_columns(keys, join).get_columns())
+
+
+def attach_polars_lazy(native: pl.LazyFrame, join: Join) -> pl.LazyFrame:
+    """A polars LazyFrame with the join and the rule in its plan: it stays lazy."""
+    schema = native.collect_schema()  # keys first: the ID column may be one replaced
+    keyed = native.with_columns(
+        unrefused(key_expression(column, schema[column]), refused).alias(source.key)
+        for source, column, _, refused in join.sources()
+    ).drop(join.replace)
+    joined = _joined(keyed, join)
+    temporary = _temporary(joined.collect_schema().names(), join)
+    return joined.with_columns(expressions(join.layout, pl)).drop(temporary)
+
+
+def polars_columns(keys: dict[Source, pl.Series], join: Join) -> pl.DataFrame:
+    """The added columns for rows with these keys (per source), in row order."""
+    rows = pl.DataFrame({source.key: keys[source] for source, *_ in join.sources()})
+    return _joined(rows, join).select(expressions(join.layout, pl))
+
+
+def _joined(rows: Frame, join: Join) -> Frame:
+    """The rows left-joined with each source's per-ID table (its columns prefixed), in order.
+
+    Eager rows get eager joins: faster than a lazy plan for a frame of keys alone.
     """
-    joined = frame.join(
-        _renamed(tweets, _T), left_on=KEY, right_on=_T + "key", how="left", maintain_order="left"
-    )
-    if users is not None:
-        joined = joined.join(
-            _renamed(users, _U),
-            left_on=USER_KEY,
-            right_on=_U + "key",
+    for source, _, table, _ in join.sources():
+        prefixed = table.rename({name: source.column(name) for name in table.columns})
+        rows = rows.join(
+            prefixed if isinstance(rows, pl.DataFrame) else prefixed.lazy(),
+            left_on=source.key,
+            right_on=source.column("key"),
             how="left",
             maintain_order="left",
         )
-    added = [pl.col(_T + name).alias(layout.prefix + name) for name in _EVENT]
-    for reason in FLAGS:
-        flag = _known(KEY, pl.col(_T + reason))
-        if users is not None:
-            flag = flag | _known(USER_KEY, pl.col(_U + reason))
-        added.append(flag.alias(layout.flag(reason)))
-    if users is not None:
-        added += [pl.col(_U + name).alias(f"{layout.prefix}user_{name}") for name in _EVENT]
-    temporary = [c for c in joined.collect_schema().names() if c.startswith((_T, _U))]
-    return joined.with_columns(added).drop(
-        [*temporary, KEY, *([USER_KEY] if users is not None else [])]
-    )
+    return rows
+
+
+def _temporary(names: list[str], join: Join) -> list[str]:
+    """The joined frame's keys and per-ID columns, dropped once the rule has used them."""
+    sources = [source for source, *_ in join.sources()]
+    prefixes = tuple(source.prefix for source in sources)
+    keys = {source.key for source in sources}
+    return [name for name in names if name in keys or name.startswith(prefixes)]
 
 
 def unrefused(key: pl.Expr, refused: pl.Series | None) -> pl.Expr:
@@ -140,73 +166,8 @@ def unrefused(key: pl.Expr, refused: pl.Series | None) -> pl.Expr:
     return pl.when(~key.is_in(refused.implode())).then(key)
 
 
-def _renamed(table: pl.DataFrame, prefix: str) -> pl.LazyFrame:
-    return table.lazy().rename({name: prefix + name for name in table.columns})
-
-
-def _known(key: str, flag: pl.Expr) -> pl.Expr:
-    """False where the ID has no event, null where the row's ID was not valid."""
-    return pl.when(pl.col(key).is_not_null()).then(flag.fill_null(False))
-
-
-# -- per kind of frame -----------------------------------------------------------------------
-
-
-def _known_flag(gathered: pl.Series, keys: pl.Series) -> pl.Series:
-    """False where the ID has no event, null where the row's ID was not valid."""
-    if not keys.null_count():
-        return gathered.fill_null(False)
-    return pl.select(pl.when(keys.is_not_null()).then(gathered.fill_null(False))).to_series()
-
-
-def eager_columns(
-    keys: pl.Series,
-    user_keys: pl.Series | None,
-    tweets: pl.DataFrame,
-    users: pl.DataFrame | None,
-    layout: Layout,
-) -> list[pl.Series]:
-    """The added columns for eager polars frames, in row order (one join per table)."""
-
-    def joined(row_keys: pl.Series, table: pl.DataFrame) -> pl.DataFrame:
-        frame = row_keys.alias(KEY).to_frame()
-        return frame.join(table.rename({"key": KEY}), on=KEY, how="left", maintain_order="left")
-
-    tweet_events = joined(keys, tweets)
-    columns = [tweet_events[name].alias(layout.prefix + name) for name in _EVENT]
-    user_events = None
-    if users is not None and user_keys is not None:
-        user_events = joined(user_keys, users)
-    for reason in FLAGS:
-        flag = _known_flag(tweet_events[reason], keys)
-        if user_events is not None and user_keys is not None:
-            flag = flag | _known_flag(user_events[reason], user_keys)
-        columns.append(flag.alias(layout.flag(reason)))
-    if user_events is not None:
-        columns += [user_events[name].alias(f"{layout.prefix}user_{name}") for name in _EVENT]
-    return columns
-
-
-def attach_polars(native: pl.DataFrame | pl.LazyFrame, join: Join) -> pl.DataFrame | pl.LazyFrame:
-    """polars: a LazyFrame gets a lazy join (it stays lazy); a DataFrame gets the columns."""
-    if isinstance(native, pl.DataFrame):
-        frame = nw.from_native(native, eager_only=True)
-        keys, user_keys = _row_keys(frame, join)
-        columns = eager_columns(keys, user_keys, join.tweets, join.users, join.layout)
-        return native.drop(join.replace).with_columns(columns)
-    schema = native.collect_schema()  # keys first: the ID column may be one replaced
-    key = key_expression(join.id_col, schema[join.id_col])
-    key_columns = [unrefused(key, join.refused).alias(KEY)]
-    if join.user_col is not None:
-        user_key = key_expression(join.user_col, schema[join.user_col])
-        key_columns.append(unrefused(user_key, join.refused_users).alias(USER_KEY))
-    keyed = native.with_columns(key_columns).drop(join.replace)
-    return add_columns(keyed, join.tweets, join.users, join.layout)
-
-
-def _row_keys(frame: nw.DataFrame[Any], join: Join) -> tuple[pl.Series, pl.Series | None]:
-    """Every row's ID key (and author key with ``user_col``), null where not an ID or
-    refused by X."""
+def _row_keys(frame: nw.DataFrame[Any], join: Join) -> dict[Source, pl.Series]:
+    """Every row's key per source, null where not an ID or refused by X."""
 
     def keys(column: str, refused: pl.Series | None) -> pl.Series:
         found = keys_of(frame, column)
@@ -214,8 +175,10 @@ def _row_keys(frame: nw.DataFrame[Any], join: Join) -> tuple[pl.Series, pl.Serie
             return found
         return found.to_frame(KEY).select(unrefused(pl.col(KEY), refused)).to_series()
 
-    user_keys = keys(join.user_col, join.refused_users) if join.user_col is not None else None
-    return keys(join.id_col, join.refused), user_keys
+    return {source: keys(column, refused) for source, column, _, refused in join.sources()}
+
+
+# -- pandas ----------------------------------------------------------------------------------
 
 
 def attach_pandas_like(frame: nw.DataFrame[Any], join: Join) -> Any:
@@ -229,20 +192,26 @@ def attach_pandas_like(frame: nw.DataFrame[Any], join: Join) -> Any:
     import pandas as pd
 
     native = frame.drop(join.replace).to_native()
-    keys, user_keys = _row_keys(frame, join)
-    if any(isinstance(dtype, pd.ArrowDtype) for dtype in native.dtypes):
-        added = pl.DataFrame(eager_columns(keys, user_keys, join.tweets, join.users, join.layout))
-        converted = added.to_pandas(use_pyarrow_extension_array=True)
+    keys = _row_keys(frame, join)
+    if arrow_backed(native):
+        converted = polars_columns(keys, join).to_pandas(use_pyarrow_extension_array=True)
         converted.index = native.index
         columns = {name: converted[name] for name in converted.columns}
     else:
-        columns = numpy_columns(keys, user_keys, join.tweets, join.users, join.layout, native.index)
+        columns = numpy_columns(keys, join, native.index)
     # A shallow copy shares the user's columns: safe only under copy-on-write (pandas 3,
     # or pandas 2 with the option on). Otherwise an edit of the result would reach them.
     out = native.copy(deep=not _copy_on_write(pd))
     for name, series in columns.items():
         out[name] = series
     return out
+
+
+def arrow_backed(native: Any) -> bool:
+    """Whether a pandas frame holds pyarrow-backed columns (its added columns are too)."""
+    import pandas as pd
+
+    return any(isinstance(dtype, pd.ArrowDtype) for dtype in native.dtypes)
 
 
 def _copy_on_write(pd: Any) -> bool:
@@ -252,56 +221,33 @@ def _copy_on_write(pd: Any) -> bool:
     return bool(pd.get_option("mode.copy_on_write") is True)
 
 
-def numpy_columns(
-    keys: pl.Series,
-    user_keys: pl.Series | None,
-    tweets: pl.DataFrame,
-    users: pl.DataFrame | None,
-    layout: Layout,
-    index: Any,
-) -> dict[str, Any]:
-    """The added columns as numpy-backed pandas Series.
+def numpy_columns(keys: dict[Source, pl.Series], join: Join, index: Any) -> dict[str, Any]:
+    """The added columns as numpy-backed pandas Series: the flag rule on numpy arrays.
 
-    The small per-ID table is first narrowed to what numpy and pandas need (reason and
+    Each per-ID table is first narrowed to what numpy and pandas need (reason and
     action as small integer codes, the flags as the bits of one byte, ``redacted_at``
     as microseconds); one join brings those to every row, and the pandas columns are
-    built from them without further conversion.
+    built from them without further conversion. Flags combine like the rule's
+    expressions: False where no event, null where the key is null (``boolean`` dtype,
+    Kleene ``or``) when the layout is nullable.
     """
     import pandas as pd
 
-    def series(values: Any, dtype: Any = None) -> Any:
-        return pd.Series(values, index=index, dtype=dtype, copy=False)
+    found = {source: _Codes.join(keys[source], table) for source, _, table, _ in join.sources()}
+    valid = {source: row_keys.is_not_null().to_numpy() for source, row_keys in keys.items()}
 
-    def events(found: _Codes, names: list[str]) -> dict[str, Any]:
-        reason, action, redacted = names
-        return {
-            reason: series(found.categorical("reason")),
-            action: series(found.categorical("action")),
-            redacted: series(found.micros.view("M8[us]"), _UTC_MICROS),
-        }
+    def flag(source: Source, name: str, nullable: bool) -> Any:
+        values = (found[source].flags & np.uint8(1 << FLAGS.index(name))) != 0
+        return pd.arrays.BooleanArray(values, ~valid[source]) if nullable else values
 
-    def flags(found: _Codes, row_keys: pl.Series) -> dict[str, Any]:
-        valid = row_keys.is_not_null().to_numpy()
-        out: dict[str, Any] = {}
-        for position, reason in enumerate(FLAGS):
-            values = (found.flags & np.uint8(1 << position)) != 0
-            out[reason] = pd.arrays.BooleanArray(values, ~valid) if layout.nullable else values
-        return out
-
-    tweet_events = _Codes.join(keys, tweets)
-    columns = events(tweet_events, [layout.prefix + name for name in _EVENT])
-    flag_values = flags(tweet_events, keys)
-    user_events = None
-    if users is not None and user_keys is not None:
-        user_events = _Codes.join(user_keys, users)
-        user_flags = flags(user_events, user_keys)
-        flag_values = {reason: flag_values[reason] | user_flags[reason] for reason in FLAGS}
-    for reason in FLAGS:
-        columns[layout.flag(reason)] = series(
-            flag_values[reason], "boolean" if layout.nullable else bool
-        )
-    if user_events is not None:
-        columns.update(events(user_events, [f"{layout.prefix}user_{name}" for name in _EVENT]))
+    columns: dict[str, Any] = {}
+    for column in rule(join.layout):
+        if isinstance(column, Event):
+            values, dtype = found[column.source].values(column.field)
+        else:
+            each = [flag(source, column.flag, column.nullable) for source in column.sources]
+            values, dtype = reduce(operator.or_, each), "boolean" if column.nullable else bool
+        columns[column.name] = pd.Series(values, index=index, dtype=dtype, copy=False)
     return columns
 
 
@@ -340,11 +286,15 @@ class _Codes:
             joined["micros"].fill_null(_NAT).to_numpy(),
         )
 
-    def categorical(self, column: str) -> Any:
+    def values(self, field: str) -> tuple[Any, Any]:
+        """An event field's values for every row, and its pandas dtype."""
+        if field == "redacted_at":
+            return self.micros.view("M8[us]"), _UTC_MICROS
         import pandas as pd
 
-        categories = pd.Index(self.categories[column])
-        return pd.Categorical.from_codes(self.codes[column], categories=categories, validate=False)
+        categories = pd.Index(self.categories[field])
+        codes = self.codes[field]
+        return pd.Categorical.from_codes(codes, categories=categories, validate=False), None
 
 
 def _codes(values: pl.Series) -> tuple[npt.NDArray[np.int16], list[str]]:
@@ -363,15 +313,7 @@ def _codes(values: pl.Series) -> tuple[npt.NDArray[np.int16], list[str]]:
     return codes, categories
 
 
-def attach_dask(native: Any, join: Join) -> Any:
-    """Dask: the pandas path on every partition (index and order kept)."""
-
-    def partition(pdf: Any) -> Any:
-        frame = nw.from_native(pdf, eager_only=True)
-        return attach_pandas_like(frame, join)
-
-    meta = partition(native._meta)
-    return native.map_partitions(partition, meta=meta)
+# -- other engines ---------------------------------------------------------------------------
 
 
 def attach_narwhals(frame: nw.LazyFrame[Any], join: Join) -> Any:
@@ -381,37 +323,20 @@ def attach_narwhals(frame: nw.LazyFrame[Any], join: Join) -> Any:
     """
     session = getattr(frame.to_native(), "sparkSession", None)
     schema = frame.collect_schema()  # keys first: the ID column may be one replaced
-    id_col, user_col, layout = join.id_col, join.user_col, join.layout
-    keys = [_nw_unrefused(nw_key(id_col, schema[id_col]), join.refused).alias(KEY)]
-    tables = [(join.tweets, _T, KEY)]
-    if user_col is not None:
-        user_key = nw_key(user_col, schema[user_col])
-        keys.append(_nw_unrefused(user_key, join.refused_users).alias(USER_KEY))
-        users = join.users if join.users is not None else join.tweets.clear()
-        tables.append((users, _U, USER_KEY))
-    result = frame.with_columns(*keys).drop(join.replace)
-    for table, prefix, key in tables:
+    result = frame.with_columns(
+        _nw_unrefused(nw_key(column, schema[column]), refused).alias(source.key)
+        for source, column, _, refused in join.sources()
+    ).drop(join.replace)
+    for source, _, table, _ in join.sources():
         prepared = table.with_columns(pl.col(["reason", "action"]).cast(pl.String)).rename(
-            {name: prefix + name for name in table.columns}
+            {name: source.column(name) for name in table.columns}
         )
         other = nw.from_native(prepared, eager_only=True).lazy(
             backend=frame.implementation, session=session
         )
-        result = result.join(other, left_on=key, right_on=prefix + "key", how="left")
-    added = [nw.col(_T + name).alias(layout.prefix + name) for name in _EVENT]
-    for reason in FLAGS:
-        flag = nw.when(~nw.col(KEY).is_null()).then(nw.col(_T + reason).fill_null(False))
-        if user_col is not None:
-            user = nw.when(~nw.col(USER_KEY).is_null()).then(nw.col(_U + reason).fill_null(False))
-            flag = flag | user
-        added.append(flag.alias(layout.flag(reason)))
-    if user_col is not None:
-        added += [nw.col(_U + name).alias(f"{layout.prefix}user_{name}") for name in _EVENT]
-    result = result.with_columns(*added)
-    temporary = [
-        c for c in result.collect_schema().names() if c.startswith((_T, _U)) or c in (KEY, USER_KEY)
-    ]
-    return result.drop(temporary).to_native()
+        result = result.join(other, left_on=source.key, right_on=source.column("key"), how="left")
+    temporary = _temporary(result.collect_schema().names(), join)
+    return result.with_columns(*expressions(join.layout, nw)).drop(temporary).to_native()
 
 
 def _nw_unrefused(key: Any, refused: pl.Series | None) -> Any:
@@ -419,10 +344,3 @@ def _nw_unrefused(key: Any, refused: pl.Series | None) -> Any:
     if refused is None or not refused.len():
         return key
     return nw.when(~key.is_in(refused.to_list())).then(key)
-
-
-def unknown_reason(column: str) -> Any:
-    """Narwhals: True where ``column`` holds a reason this version does not know (see
-    :data:`~compliance_frames.frames.events.KNOWN_REASONS`)."""
-    text = nw.col(column).cast(nw.String)
-    return (~text.is_null() & ~text.is_in(list(KNOWN_REASONS))).fill_null(False)

@@ -13,7 +13,6 @@ run (its results stay cached); with ``errors="skip"`` its rows get null flags.
 from __future__ import annotations
 
 import contextlib
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -22,23 +21,16 @@ import narwhals.stable.v2 as nw
 import polars as pl
 
 from ..client import Client, IdSet, JobResult
-from ..errors import InputError, InvalidIDError
+from ..errors import InputError
 from ..models import JobType
 from ..timing import phase
 from . import attach
+from .backends import Backend, backend_of
+from .backends import quiet_dask as quiet_dask  # (filtering and summaries use it)
 from .events import per_id, read_events, read_results, refused
-from .ids import check_errors_argument, id_set, refused_rows_error, require_columns, row_keys
-from .ranges import refused_values_error, stream_id_set
+from .ids import check_errors_argument, require_columns
 
 __all__ = ["check", "results"]
-
-
-@contextlib.contextmanager
-def quiet_dask() -> Iterator[None]:
-    """narwhals warns on every Dask frame that Dask support will move; not our users' concern."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*Dask support.*", category=FutureWarning)
-        yield
 
 
 def frame_of(df: Any) -> nw.DataFrame[Any] | nw.LazyFrame[Any]:
@@ -67,28 +59,12 @@ def job_type_of(value: JobType | str) -> JobType:
 @dataclass
 class _Plan:
     frame: nw.DataFrame[Any] | nw.LazyFrame[Any]
+    backend: Backend
     id_col: str
     user_col: str | None
     job_type: JobType
     layout: attach.Layout
     replace: list[str]
-
-
-def _extract(
-    frame: nw.DataFrame[Any] | nw.LazyFrame[Any], column: str, errors: str, what: str
-) -> IdSet:
-    """The distinct valid IDs of a column, as the file to upload.
-
-    An eager frame's keys are computed in memory; a lazy frame's are streamed out range
-    by range (see :mod:`~compliance_frames.frames.ranges`), with bounded memory.
-    """
-    if isinstance(frame, nw.LazyFrame):
-        with phase("extract, validate and serialise IDs"), quiet_dask():
-            return stream_id_set(frame, column, errors=errors, what=what)
-    with phase("extract and validate IDs"):
-        keys = row_keys(frame, column, errors=errors, what=what).keys
-    with phase("serialise IDs"):
-        return id_set(keys)
 
 
 @dataclass
@@ -133,6 +109,7 @@ def _running(
 
 def _refusals(
     frame: nw.DataFrame[Any] | nw.LazyFrame[Any],
+    backend: Backend,
     tables: list[tuple[pl.DataFrame, str, str]],
     errors: str,
     ran: _Ran,
@@ -147,22 +124,12 @@ def _refusals(
     keys = []
     for (_, column, what), refusal in zip(tables, refusals, strict=True):
         if refusal.height and errors == "raise":
-            error = _refused_error(frame, column, refusal, what)
+            answer = " or ".join(sorted(refusal["error"].unique().to_list()))
+            error = backend.refused_error(frame, column, refusal["key"], what, answer)
             if error.count:  # (a refusal that names no row of the frame changes nothing)
                 raise error
         keys.append(refusal["key"])
     return keys
-
-
-def _refused_error(
-    frame: nw.DataFrame[Any] | nw.LazyFrame[Any], column: str, refusal: pl.DataFrame, what: str
-) -> InvalidIDError:
-    """The error naming the rows whose IDs X refused (positions for eager frames)."""
-    answer = " or ".join(sorted(refusal["error"].unique().to_list()))
-    if isinstance(frame, nw.LazyFrame):
-        with quiet_dask():
-            return refused_values_error(frame, column, refusal["key"], what, answer)
-    return refused_rows_error(frame, column, refusal["key"], what, answer)
 
 
 def _plan(
@@ -180,13 +147,22 @@ def _plan(
         raise InputError(
             "user_col= adds the authors' users job to a tweets check: use type='tweets'."
         )
+    frame, backend, columns = _opened(df, [id_col] + ([user_col] if user_col else []))
+    layout = attach.Layout(prefix, users=user_col is not None, nullable=errors == "skip")
+    replace = attach.check_clash(columns, layout, overwrite)
+    return _Plan(frame, backend, id_col, user_col, job_type, layout, replace)
+
+
+def _opened(
+    df: Any, wanted: list[str]
+) -> tuple[nw.DataFrame[Any] | nw.LazyFrame[Any], Backend, list[str]]:
+    """The user's frame in narwhals, its backend (the one place it is chosen) and its
+    columns, which must include ``wanted``."""
     frame = frame_of(df)
     with quiet_dask():
         columns = frame.collect_schema().names()
-    require_columns(columns, [id_col] + ([user_col] if user_col else []))
-    layout = attach.Layout(prefix, users=user_col is not None, nullable=errors == "skip")
-    replace = attach.check_clash(columns, layout, overwrite)
-    return _Plan(frame, id_col, user_col, job_type, layout, replace)
+    require_columns(columns, wanted)
+    return frame, backend_of(frame), columns
 
 
 def check(
@@ -234,10 +210,11 @@ def check(
     """
     plan = _plan(df, id_col, type, user_col, prefix, errors, overwrite)
     what = "tweet" if plan.job_type is JobType.TWEETS else "user"
-    jobs = [(_extract(plan.frame, id_col, errors, what), plan.job_type)]
+    frame, backend = plan.frame, plan.backend
+    jobs = [(backend.ids(frame, id_col, errors=errors, what=what), plan.job_type)]
     if user_col is not None:
         try:
-            jobs.append((_extract(plan.frame, user_col, errors, "user"), JobType.USERS))
+            jobs.append((backend.ids(frame, user_col, errors=errors, what="user"), JobType.USERS))
         except BaseException:
             jobs[0][0].discard()  # the author IDs were refused: nothing runs
             raise
@@ -246,7 +223,8 @@ def check(
         with phase("parse results"):  # created_at is not part of the flags: left unparsed
             tables = [read_events(result, created_at=False) for result in ran.results]
         refusals = _refusals(
-            plan.frame,
+            frame,
+            backend,
             [(table, column, kind) for table, (column, kind) in zip(tables, columns, strict=True)],
             errors,
             ran,
@@ -260,7 +238,6 @@ def check(
 def _attach(
     plan: _Plan, tweets: pl.DataFrame, users: pl.DataFrame | None, refusals: list[pl.Series]
 ) -> Any:
-    frame = plan.frame
     join = attach.Join(
         plan.id_col,
         plan.user_col,
@@ -271,20 +248,7 @@ def _attach(
         refused=refusals[0],
         refused_users=refusals[1] if len(refusals) > 1 else None,
     )
-    implementation = frame.implementation
-    native = frame.to_native()
-    if implementation.is_polars():
-        return attach.attach_polars(native, join)
-    if isinstance(frame, nw.DataFrame):
-        if implementation.is_pandas_like():
-            return attach.attach_pandas_like(frame, join)
-        # Another eager kind (pyarrow, ...): through polars and back.
-        result = attach.attach_polars(frame.to_polars(), join)
-        return nw.from_native(result).lazy().collect(backend=implementation).to_native()
-    if implementation.is_dask():
-        with quiet_dask():
-            return attach.attach_dask(native, join)
-    return attach.attach_narwhals(frame, join)
+    return plan.backend.attach(plan.frame, join)
 
 
 def results(
@@ -313,25 +277,10 @@ def results(
     """
     check_errors_argument(errors)
     job_type = job_type_of(type)
-    frame = frame_of(df)
-    with quiet_dask():
-        require_columns(frame.collect_schema().names(), [id_col])
+    frame, backend, _ = _opened(df, [id_col])
     what = "tweet" if job_type is JobType.TWEETS else "user"
-    jobs = [(_extract(frame, id_col, errors, what), job_type)]
+    jobs = [(backend.ids(frame, id_col, errors=errors, what=what), job_type)]
     with _running(client, jobs, progress, job_options) as ran:
         table = read_results(ran.results[0])
-        _refusals(frame, [(table, id_col, what)], errors, ran)
-    implementation = frame.implementation
-    if implementation.is_polars():
-        return table.lazy() if isinstance(frame, nw.LazyFrame) else table
-    if isinstance(frame, nw.DataFrame):
-        if implementation.is_pandas_like():
-            import pandas as pd
-
-            arrow = any(isinstance(dtype, pd.ArrowDtype) for dtype in frame.to_native().dtypes)
-            return table.to_pandas(use_pyarrow_extension_array=arrow)
-        return nw.from_native(table).lazy().collect(backend=implementation).to_native()
-    session = getattr(frame.to_native(), "sparkSession", None)
-    cast = table.with_columns(pl.col(["action", "reason"]).cast(pl.String))
-    with quiet_dask():
-        return nw.from_native(cast).lazy(backend=implementation, session=session).to_native()
+        _refusals(frame, backend, [(table, id_col, what)], errors, ran)
+    return backend.results(frame, table)

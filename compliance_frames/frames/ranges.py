@@ -27,9 +27,8 @@ import polars as pl
 
 from ..client import IdSet
 from ..errors import InvalidIDError
-from .ids import float_error, keys_of, nw_key, refused_message
-
-KEY = "__compliance_key"
+from .flags import KEY
+from .ids import float_error, refused_message
 
 DEFAULT_BUDGET = 20_000_000
 """IDs held in memory at a time (8 bytes each, a few times over while sorting)."""
@@ -127,26 +126,11 @@ def _one_table(frame: nw.LazyFrame[Any]) -> list[tuple[int, int]]:
 
 
 def _keyed(frame: nw.LazyFrame[Any], column: str, dtype: Any) -> nw.LazyFrame[Any]:
-    """The column and its key (UInt64, null where not an ID), row by row.
+    """The column and its key (UInt64, null where not an ID), row by row, as the frame's
+    backend makes them (see :meth:`~compliance_frames.frames.backends.Backend.keyed`)."""
+    from .backends import backend_of  # (the backends' table uses this module)
 
-    Dask partitions go through the eager path (:func:`keys_of`, exact for every dtype);
-    other engines get the narwhals expression.
-    """
-    if not frame.implementation.is_dask():
-        return frame.select(nw.col(column), nw_key(column, dtype).alias(KEY))
-    import pandas as pd
-
-    def partition(pdf: Any) -> Any:
-        keys = keys_of(nw.from_native(pdf[[column]], eager_only=True), column)
-        values = keys.fill_null(0).to_numpy()
-        array = pd.arrays.IntegerArray(values, keys.is_null().to_numpy())
-        return pd.DataFrame({column: pdf[column], KEY: array}, index=pdf.index)
-
-    native = frame.to_native()
-    keyed: nw.LazyFrame[Any] = nw.from_native(
-        native.map_partitions(partition, meta=partition(native._meta))
-    )
-    return keyed
+    return backend_of(frame).keyed(frame, column, dtype)
 
 
 def _invalid(keyed: nw.LazyFrame[Any], column: str, count: int, what: str) -> InvalidIDError:

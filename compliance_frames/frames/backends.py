@@ -1,0 +1,234 @@
+"""Each kind of frame and what a check does differently for it: one entry each, chosen once.
+
+Like narwhals' compliant layer, every kind of frame gets one small object that knows
+how to take its IDs out (:meth:`Backend.ids`), name the rows whose IDs X refused
+(:meth:`Backend.refused_error`), join the flags back (:meth:`Backend.attach`) and hand
+results over in its own kind (:meth:`Backend.results`). :func:`backend_of` chooses the
+entry, in one lookup; nothing else asks what kind a frame is.
+
+=================  ======================================================================
+entry              frames
+=================  ======================================================================
+``polars``         polars DataFrame
+``polars-lazy``    polars LazyFrame (stays lazy)
+``pandas``         pandas, Modin, cuDF (index and order kept)
+``eager``          other eager frames (pyarrow, ...): through polars and back
+``dask``           Dask: the pandas way on every partition
+``lazy``           other lazy engines (DuckDB, PySpark, ...): narwhals expressions
+=================  ======================================================================
+
+Example:
+    >>> import polars as pl
+    >>> backend_of(nw.from_native(pl.LazyFrame({"id": [1]}))).name
+    'polars-lazy'
+    >>> backend_of(nw.from_native(pl.DataFrame({"id": [1]}).to_arrow())).name
+    'eager'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from collections.abc import Iterator
+from typing import Any, Protocol
+
+import narwhals.stable.v2 as nw
+import polars as pl
+
+from ..client import IdSet
+from ..errors import InvalidIDError
+from ..timing import phase
+from .attach import (
+    Join,
+    arrow_backed,
+    attach_narwhals,
+    attach_pandas_like,
+    attach_polars,
+    attach_polars_lazy,
+)
+from .flags import KEY
+from .ids import id_set, keys_of, nw_key, refused_rows_error, row_keys, to_polars_series
+from .ranges import refused_values_error, stream_id_set
+
+__all__ = ["BACKENDS", "Backend", "backend_of", "quiet_dask"]
+
+Frame = nw.DataFrame[Any] | nw.LazyFrame[Any]
+
+
+@contextlib.contextmanager
+def quiet_dask() -> Iterator[None]:
+    """narwhals warns on every Dask frame that Dask support will move; not our users' concern."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*Dask support.*", category=FutureWarning)
+        yield
+
+
+class Backend(Protocol):
+    """What a check does differently for one kind of frame."""
+
+    name: str
+
+    def ids(self, frame: Any, column: str, *, errors: str, what: str) -> IdSet:
+        """The distinct valid IDs of ``column``, as the file to upload (or an error naming
+        the values that are not IDs, unless ``errors="skip"``)."""
+        ...
+
+    def refused_error(
+        self, frame: Any, column: str, refused: pl.Series, what: str, answer: str
+    ) -> InvalidIDError:
+        """The error naming the rows (or values) whose IDs X refused (``refused``: keys)."""
+        ...
+
+    def keyed(self, frame: Any, column: str, dtype: Any) -> nw.LazyFrame[Any]:
+        """``column`` and its key (``KEY``: UInt64, null where not an ID), row by row, as a
+        lazy frame: what :mod:`~compliance_frames.frames.ranges` streams IDs out of."""
+        ...
+
+    def attach(self, frame: Any, join: Join) -> Any:
+        """A new native frame: ``frame`` with the added columns of the flag rule."""
+        ...
+
+    def results(self, frame: Any, table: pl.DataFrame) -> Any:
+        """The results ``table`` in the kind of ``frame``."""
+        ...
+
+
+class _Eager:
+    """Eager frames: IDs in memory, refused IDs named by row."""
+
+    name = "eager"
+
+    def ids(self, frame: nw.DataFrame[Any], column: str, *, errors: str, what: str) -> IdSet:
+        with phase("extract and validate IDs"):
+            keys = row_keys(frame, column, errors=errors, what=what).keys
+        with phase("serialise IDs"):
+            return id_set(keys)
+
+    def refused_error(
+        self, frame: nw.DataFrame[Any], column: str, refused: pl.Series, what: str, answer: str
+    ) -> InvalidIDError:
+        return refused_rows_error(frame, column, refused, what, answer)
+
+    def keyed(self, frame: nw.DataFrame[Any], column: str, dtype: Any) -> nw.LazyFrame[Any]:
+        values = to_polars_series(frame, column)
+        keyed = pl.LazyFrame([values, keys_of(frame, column).alias(KEY)])
+        return nw.from_native(keyed)
+
+    def attach(self, frame: nw.DataFrame[Any], join: Join) -> Any:
+        """Through polars and back."""
+        result = attach_polars(frame.to_polars(), join)
+        return nw.from_native(result).lazy().collect(backend=frame.implementation).to_native()
+
+    def results(self, frame: nw.DataFrame[Any], table: pl.DataFrame) -> Any:
+        return nw.from_native(table).lazy().collect(backend=frame.implementation).to_native()
+
+
+class _PolarsEager(_Eager):
+    name = "polars"
+
+    def attach(self, frame: nw.DataFrame[Any], join: Join) -> Any:
+        return attach_polars(frame.to_native(), join)
+
+    def results(self, frame: nw.DataFrame[Any], table: pl.DataFrame) -> Any:
+        return table
+
+
+class _PandasLike(_Eager):
+    name = "pandas"
+
+    def attach(self, frame: nw.DataFrame[Any], join: Join) -> Any:
+        return attach_pandas_like(frame, join)
+
+    def results(self, frame: nw.DataFrame[Any], table: pl.DataFrame) -> Any:
+        return table.to_pandas(use_pyarrow_extension_array=arrow_backed(frame.to_native()))
+
+
+class _Lazy:
+    """Lazy engines: IDs streamed range by range (bounded memory), refused IDs named by value;
+    the flags joined with narwhals expressions."""
+
+    name = "lazy"
+
+    def ids(self, frame: nw.LazyFrame[Any], column: str, *, errors: str, what: str) -> IdSet:
+        with phase("extract, validate and serialise IDs"), quiet_dask():
+            return stream_id_set(frame, column, errors=errors, what=what)
+
+    def refused_error(
+        self, frame: nw.LazyFrame[Any], column: str, refused: pl.Series, what: str, answer: str
+    ) -> InvalidIDError:
+        with quiet_dask():
+            return refused_values_error(frame, column, refused, what, answer)
+
+    def keyed(self, frame: nw.LazyFrame[Any], column: str, dtype: Any) -> nw.LazyFrame[Any]:
+        return frame.select(nw.col(column), nw_key(column, dtype).alias(KEY))
+
+    def attach(self, frame: nw.LazyFrame[Any], join: Join) -> Any:
+        return attach_narwhals(frame, join)
+
+    def results(self, frame: nw.LazyFrame[Any], table: pl.DataFrame) -> Any:
+        session = getattr(frame.to_native(), "sparkSession", None)
+        cast = table.with_columns(pl.col(["action", "reason"]).cast(pl.String))
+        with quiet_dask():
+            return (
+                nw.from_native(cast).lazy(backend=frame.implementation, session=session).to_native()
+            )
+
+
+class _PolarsLazy(_Lazy):
+    name = "polars-lazy"
+
+    def attach(self, frame: nw.LazyFrame[Any], join: Join) -> Any:
+        return attach_polars_lazy(frame.to_native(), join)
+
+    def results(self, frame: nw.LazyFrame[Any], table: pl.DataFrame) -> Any:
+        return table.lazy()
+
+
+class _Dask(_Lazy):
+    """Dask: every partition goes the pandas way (exact keys for every dtype; index and
+    order kept)."""
+
+    name = "dask"
+
+    def keyed(self, frame: nw.LazyFrame[Any], column: str, dtype: Any) -> nw.LazyFrame[Any]:
+        import pandas as pd
+
+        def partition(pdf: Any) -> Any:
+            keys = keys_of(nw.from_native(pdf[[column]], eager_only=True), column)
+            values = keys.fill_null(0).to_numpy()
+            array = pd.arrays.IntegerArray(values, keys.is_null().to_numpy())
+            return pd.DataFrame({column: pdf[column], KEY: array}, index=pdf.index)
+
+        native = frame.to_native()
+        keyed: nw.LazyFrame[Any] = nw.from_native(
+            native.map_partitions(partition, meta=partition(native._meta))
+        )
+        return keyed
+
+    def attach(self, frame: nw.LazyFrame[Any], join: Join) -> Any:
+        def partition(pdf: Any) -> Any:
+            return attach_pandas_like(nw.from_native(pdf, eager_only=True), join)
+
+        native = frame.to_native()
+        with quiet_dask():
+            return native.map_partitions(partition, meta=partition(native._meta))
+
+
+_EAGER, _LAZY = _Eager(), _Lazy()
+_PANDAS = _PandasLike()
+
+BACKENDS: dict[tuple[nw.Implementation, bool], Backend] = {
+    (nw.Implementation.POLARS, False): _PolarsEager(),
+    (nw.Implementation.POLARS, True): _PolarsLazy(),
+    (nw.Implementation.PANDAS, False): _PANDAS,
+    (nw.Implementation.MODIN, False): _PANDAS,
+    (nw.Implementation.CUDF, False): _PANDAS,
+    (nw.Implementation.DASK, True): _Dask(),
+}
+"""The entries by (implementation, lazy); other kinds get the ``eager`` or ``lazy`` entry."""
+
+
+def backend_of(frame: Frame) -> Backend:
+    """The entry of :data:`BACKENDS` for a narwhals frame: the one place a kind is chosen."""
+    lazy = isinstance(frame, nw.LazyFrame)
+    return BACKENDS.get((frame.implementation, lazy), _LAZY if lazy else _EAGER)

@@ -1,0 +1,195 @@
+"""The flag rule: which columns a check adds, and what each holds, said once.
+
+Every row is joined with the per-ID events of its tweet (and, with ``user_col``, of its
+author): one row per ID with an event, made by
+:func:`~compliance_frames.frames.events.per_id` (which reasons and actions set which
+flag is :data:`~compliance_frames.frames.events.FLAG_REASONS` and
+:data:`~compliance_frames.frames.events.FLAG_ACTIONS`). From those joined columns:
+
+- ``{prefix}reason``, ``{prefix}action``, ``{prefix}redacted_at`` are the tweet's
+  deciding event (null where it has none), and with ``user_col``
+  ``{prefix}user_reason``, ``{prefix}user_action``, ``{prefix}user_redacted_at`` the
+  author's;
+- each flag of :data:`~compliance_frames.frames.events.FLAGS` is set when the tweet's
+  events set it or (with ``user_col``) its author's: False where there is no event, and
+  null (only with ``errors="skip"``) where the row's ID was not an ID or X refused it,
+  unless the other ID's events set it (Kleene ``or``).
+
+:func:`rule` says this as data; :func:`expressions` in polars or narwhals expressions.
+Each backend makes its columns from one or the other (see
+:mod:`~compliance_frames.frames.attach`).
+
+Example:
+    >>> [column.name for column in rule(Layout("c_", users=True))][3:9]
+    ['c_deleted', 'c_suspended', 'c_protected', 'c_scrub_geo', 'c_deactivated', 'c_edited']
+    >>> rule(Layout("c_", users=True))[3].sources == (TWEET, AUTHOR)
+    True
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+from functools import reduce
+from typing import Any
+
+import narwhals.stable.v2 as nw
+
+from .events import FLAGS, KNOWN_REASONS
+
+__all__ = [
+    "AUTHOR",
+    "EVENT",
+    "KEY",
+    "TWEET",
+    "USER_KEY",
+    "Event",
+    "Flag",
+    "Layout",
+    "Source",
+    "expressions",
+    "rule",
+    "unknown_reason",
+]
+
+KEY = "__compliance_key"
+"""The rows' tweet (or user) ID key: UInt64, null where not an ID or refused by X."""
+USER_KEY = "__compliance_user_key"
+"""The rows' author key, with ``user_col``."""
+
+EVENT = ("reason", "action", "redacted_at")
+"""The fields of an ID's deciding event that are added as columns."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """Events joined to the rows: on which key column, under which temporary prefix.
+
+    ``prefix + field`` names a field of the joined per-ID table (``reason``, a flag...).
+    """
+
+    key: str
+    prefix: str
+
+    def column(self, field: str) -> str:
+        """The joined column holding ``field``."""
+        return self.prefix + field
+
+
+TWEET = Source(KEY, "__compliance_t_")
+"""The tweet's own events (or the user's, for a users check)."""
+AUTHOR = Source(USER_KEY, "__compliance_u_")
+"""The author's events, with ``user_col``."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """An added column copying ``field`` of the deciding event of ``source`` (or null)."""
+
+    name: str
+    source: Source
+    field: str
+
+
+@dataclass(frozen=True)
+class Flag:
+    """An added flag column: ``flag`` set by the events of any of ``sources``.
+
+    Per source, False where its ID has no event; with ``nullable``, null where the row's
+    key is null (a value that is not an ID, or refused by X). Sources combine with
+    Kleene ``or`` (True wins over null).
+    """
+
+    name: str
+    flag: str
+    sources: tuple[Source, ...]
+    nullable: bool
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The names of the added columns.
+
+    ``{prefix}reason``, ``{prefix}action``, ``{prefix}redacted_at`` (the tweet's own
+    event), the flags of :data:`~compliance_frames.frames.events.FLAGS` (set by the
+    tweet's events or, with ``user_col``, its author's), then ``{prefix}user_reason``,
+    ``{prefix}user_action`` and ``{prefix}user_redacted_at`` with ``user_col``.
+    ``nullable`` (``errors="skip"``): rows without a valid ID get null flags.
+
+    Example:
+        >>> Layout("c_", users=False).names()[:4]
+        ['c_reason', 'c_action', 'c_redacted_at', 'c_deleted']
+    """
+
+    prefix: str
+    users: bool
+    nullable: bool = False
+
+    def names(self) -> list[str]:
+        """Every added column, in order."""
+        return [column.name for column in rule(self)]
+
+    def flag(self, reason: str) -> str:
+        """The name of a flag column."""
+        return self.prefix + reason
+
+
+def rule(layout: Layout) -> list[Event | Flag]:
+    """Every added column, in order, and where its values come from.
+
+    Example:
+        >>> rule(Layout("c_", users=False))[0]  # doctest: +NORMALIZE_WHITESPACE
+        Event(name='c_reason', source=Source(key='__compliance_key',
+              prefix='__compliance_t_'), field='reason')
+    """
+    sources = (TWEET, AUTHOR) if layout.users else (TWEET,)
+    columns: list[Event | Flag] = [Event(layout.prefix + field, TWEET, field) for field in EVENT]
+    columns += [Flag(layout.flag(flag), flag, sources, layout.nullable) for flag in FLAGS]
+    if layout.users:
+        columns += [Event(f"{layout.prefix}user_{field}", AUTHOR, field) for field in EVENT]
+    return columns
+
+
+def expressions(layout: Layout, ns: Any) -> list[Any]:
+    """The rule as expressions over the joined frame, in ``ns``: ``polars`` or narwhals.
+
+    The joined frame holds each source's key and its per-ID table's columns under the
+    source's prefix (see :class:`Source`).
+
+    Example:
+        >>> import polars as pl
+        >>> tweet = {TWEET.column(name): [None] * 3 for name in EVENT}
+        >>> tweet |= {TWEET.column(flag): [flag == "deleted", None, None] for flag in FLAGS}
+        >>> joined = pl.DataFrame({KEY: [1, 2, None], **tweet})
+        >>> flagged = joined.select(expressions(Layout("c_", users=False, nullable=True), pl))
+        >>> flagged["c_deleted"].to_list(), flagged["c_edited"].to_list()
+        ([True, False, None], [False, False, None])
+    """
+    added = []
+    for column in rule(layout):
+        if isinstance(column, Event):
+            added.append(ns.col(column.source.column(column.field)).alias(column.name))
+            continue
+        each = [_known(ns, source, column.flag, column.nullable) for source in column.sources]
+        added.append(reduce(operator.or_, each).alias(column.name))
+    return added
+
+
+def _known(ns: Any, source: Source, flag: str, nullable: bool) -> Any:
+    """``flag`` of ``source``: False where no event, null where the row's key is null."""
+    value = ns.col(source.column(flag)).fill_null(False)
+    return ns.when(~ns.col(source.key).is_null()).then(value) if nullable else value
+
+
+def unknown_reason(column: str) -> Any:
+    """Narwhals: True where ``column`` holds a reason this version does not know (see
+    :data:`~compliance_frames.frames.events.KNOWN_REASONS`).
+
+    Example:
+        >>> import polars as pl
+        >>> frame = nw.from_native(pl.DataFrame({"r": ["deleted", "bounced", None]}))
+        >>> frame.select(unknown_reason("r"))["r"].to_list()
+        [False, True, False]
+    """
+    text = nw.col(column).cast(nw.String)
+    return (~text.is_null() & ~text.is_in(list(KNOWN_REASONS))).fill_null(False)
