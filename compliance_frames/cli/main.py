@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import io
 import sys
 import warnings
@@ -28,6 +29,7 @@ from ..errors import (
     AccessDeniedError,
     AuthenticationError,
     ComplianceError,
+    ComplianceWarning,
     ConfigurationError,
     ConflictError,
     InputError,
@@ -39,6 +41,7 @@ from ..errors import (
     UploadTooLargeError,
     URLExpiredError,
 )
+from ..hints import CLI_EMPTY, Terms
 from . import checkcmd, democmd, jobs, serve
 from .common import (
     UsageError,
@@ -50,6 +53,7 @@ from .common import (
     shown_path,
     silence,
 )
+from .terms import cli_terms
 
 EXIT_OK = 0
 EXIT_JOB = 1
@@ -94,12 +98,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     saved, warnings.formatwarning = warnings.formatwarning, _warning_line
     escaping = _escape_unprintable()
     try:
+        parser = build_parser()
         try:
-            args = build_parser().parse_args(argv)
+            args = parser.parse_args(argv)
         except SystemExit:  # --help, or a usage error argparse has reported
             sys.stdout.flush()  # into a closed pipe: fails here, where it is caught
             raise
-        code = _run(args)
+        terms = cli_terms(parser, args.command)  # hints in this subcommand's options
+        warnings.formatwarning = functools.partial(_warning_line, terms=terms)
+        code = _run(args, terms)
         sys.stdout.flush()  # the same: a closed pipe is found inside this try
         return code
     except BrokenPipeError:
@@ -128,8 +135,9 @@ def _escape_unprintable() -> Callable[[], None]:
     return undo
 
 
-def _run(args: argparse.Namespace) -> int:
-    """Run the parsed command; turn its errors into messages and exit codes."""
+def _run(args: argparse.Namespace, terms: Terms = CLI_EMPTY) -> int:
+    """Run the parsed command; turn its errors into messages (their hints in ``terms``)
+    and exit codes."""
     try:
         code: int = args.run(args)
     except KeyboardInterrupt:
@@ -138,9 +146,9 @@ def _run(args: argparse.Namespace) -> int:
     except BrokenPipeError:
         raise  # the reader of the output went away: see main()
     except (JobFailedError, JobExpiredError, URLExpiredError) as exc:
-        return _fail(exc, EXIT_JOB)
+        return _fail(exc, EXIT_JOB, terms)
     except USAGE_ERRORS as exc:
-        return _fail(exc, EXIT_USAGE)
+        return _fail(exc, EXIT_USAGE, terms)
     except (requests.RequestException, ConnectionError, TimeoutError) as exc:
         # The client turns these into NetworkError; one that slips through is no traceback.
         return _fail(
@@ -159,30 +167,24 @@ def _run(args: argparse.Namespace) -> int:
             EXIT_USAGE,
         )
     except ComplianceError as exc:
-        return _fail(exc, EXIT_SERVICE)
+        return _fail(exc, EXIT_SERVICE, terms)
     return code
 
 
-# The library's hints name Python arguments; on the command line they are options.
-_CLI_SPELLING = {
-    "errors='skip'": "--errors skip",
-    "use type='tweets'": "use --type tweets",
-    "Client().list_jobs()": "`compliance-frames list`",
-    "list_jobs() or find_jobs(name)": "`compliance-frames list`",
-    "with Client(results_dir=...) or the ": "with the ",
-}
+def _warning_line(
+    message: Warning | str, *args: Any, terms: Terms = CLI_EMPTY, **kwargs: Any
+) -> str:
+    """A library warning as one line in the command line's voice (no source location),
+    its hint in ``terms``."""
+    text = message.render(terms) if isinstance(message, ComplianceWarning) else str(message)
+    return f"compliance-frames: warning: {printable(text, lines=True)}\n"
 
 
-def _warning_line(message: Warning | str, *args: Any, **kwargs: Any) -> str:
-    """A library warning as one line in the command line's voice (no source location)."""
-    return f"compliance-frames: warning: {message}\n"
-
-
-def _fail(exc: BaseException | str, code: int) -> int:
-    """Say what went wrong on standard error, in the command line's words; return ``code``."""
-    message = printable(str(exc), lines=True)  # it may quote the service's words
-    for python, option in _CLI_SPELLING.items():
-        message = message.replace(python, option)
+def _fail(exc: BaseException | str, code: int, terms: Terms = CLI_EMPTY) -> int:
+    """Say what went wrong on standard error, in the command line's words (a hint in
+    ``terms``: this subcommand's options); return ``code``."""
+    text = exc.render(terms) if isinstance(exc, ComplianceError) else str(exc)
+    message = printable(text, lines=True)  # it may quote the service's words
     try:
         print(f"compliance-frames: error: {message}", file=sys.stderr, flush=True)
     except BrokenPipeError:  # nobody reads the errors either: the exit code says it

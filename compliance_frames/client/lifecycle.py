@@ -55,6 +55,7 @@ from ..errors import (
     UploadURLExpiredError,
     WaitTimeoutError,
 )
+from ..hints import Argument, Choice, Hint, Spelled
 from ..models import ComplianceJob, JobStatus, JobType
 from ..timing import phase
 from . import clock, guards, integrity, locks
@@ -419,7 +420,14 @@ class _Run:
             )
         return JobFailedError(
             f"{job.describe()} failed: {job.error or 'X gave no reason'}. Running the same IDs "
-            "again raises this again; pass retry_failed=True to create a new job instead.",
+            "again raises this again.",
+            hint=Hint(
+                Choice("pass ", Argument("retry_failed", True), " to create a new job instead"),
+                Choice(
+                    Spelled(None, "to create a new job instead, run the command with another "),
+                    Argument("name"),
+                ),
+            ),
             job=job,
             error=job.error,
         )

@@ -28,6 +28,7 @@ import numpy.typing as npt
 import polars as pl
 
 from ..errors import InputError
+from ..hints import Argument, Choice, Hint, Spelled
 from .events import FLAGS, KNOWN_REASONS
 from .ids import key_expression, keys_of, nw_key
 
@@ -76,7 +77,18 @@ def check_clash(columns: list[str], layout: Layout, overwrite: bool) -> list[str
     if clash and not overwrite:
         raise InputError(
             f"The frame already has column(s) {', '.join(map(repr, clash))}, perhaps from an "
-            "earlier check. Pass overwrite=True to replace them, or another prefix= to keep both."
+            "earlier check.",
+            hint=Hint(
+                Choice("pass ", Argument("overwrite", True), " to replace them"),
+                Choice("another ", Argument("prefix", python="prefix="), " to keep both"),
+                Choice(
+                    Spelled(
+                        None,
+                        "check the dataset as it was before the earlier check (not its --output), "
+                        "or drop those columns from it",
+                    )
+                ),
+            ),
         )
     return clash
 

@@ -35,7 +35,8 @@ def test_create_prints_the_job_and_the_next_step(cli: Run, flow: str) -> None:
         "created",
     )
     if not resumable:
-        assert made.stderr.startswith("compliance-frames: warning: X refused resumable=True")
+        assert made.stderr.startswith("compliance-frames: warning: X refused a resumable upload")
+        assert "Leave out --resumable" in made.stderr  # the option, not resumable=True
 
 
 def test_list_both_types_and_filters(cli: Run, cli_emulator: Emulator) -> None:
