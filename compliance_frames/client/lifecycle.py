@@ -161,8 +161,8 @@ def _raise_if_over(job: ComplianceJob) -> None:
     """Raise for a job that ended without results."""
     if job.status is JobStatus.FAILED:
         raise JobFailedError(
-            f"{job.describe()} failed: {job.error or 'X gave no reason'}. Check the IDs "
-            "(one 1-19 digit ID per line) and run the job again.",
+            f"{job.describe()} failed: {(job.error or 'X gave no reason').rstrip('.')}. "
+            "Check the IDs (one 1-19 digit ID per line) and run the job again.",
             job=job,
             error=job.error,
         )
@@ -419,8 +419,8 @@ class _Run:
                 error=job.error,
             )
         return JobFailedError(
-            f"{job.describe()} failed: {job.error or 'X gave no reason'}. Running the same IDs "
-            "again raises this again.",
+            f"{job.describe()} failed: {(job.error or 'X gave no reason').rstrip('.')}. "
+            "Running the same IDs again raises this again.",
             hint=Hint(
                 Choice("pass ", Argument("retry_failed", True), " to create a new job instead"),
                 Choice(
