@@ -70,7 +70,7 @@ def test_a_name_matching_several_jobs_lists_them(cli: Run) -> None:
     assert "2 jobs are named 'twice'" in result.stderr
     assert first in result.stderr
     assert second in result.stderr
-    assert "--id" in result.stderr
+    assert "Choose one by its id" in result.stderr  # get takes it as an argument, not --id
     narrowed = cli("get", "--name", "twice", "--type", "users", "--json")
     assert json.loads(narrowed.stdout)["id"] == second
 
