@@ -26,6 +26,7 @@ __all__ = [
     "AccessDeniedError",
     "AuthenticationError",
     "ComplianceError",
+    "ComplianceWarning",
     "ConfigurationError",
     "ConflictError",
     "DownloadError",
@@ -50,7 +51,26 @@ __all__ = [
 ]
 
 
-class ComplianceError(Exception):
+class _Hinted:
+    """A message in two parts: ``problem`` (what went wrong) and ``hint`` (what to change)."""
+
+    args: tuple[Any, ...]
+    hint: Hint | None
+
+    @property
+    def problem(self) -> str:
+        """What went wrong, without the hint."""
+        return str(self.args[0]) if self.args else ""
+
+    def render(self, terms: Terms | None = None) -> str:
+        """The message with the hint in ``terms`` (default: Python's)."""
+        from .hints import PYTHON
+
+        advice = self.hint.render(terms or PYTHON) if self.hint is not None else ""
+        return f"{self.problem} {advice}".strip() if advice else self.problem
+
+
+class ComplianceError(_Hinted, Exception):
     """Base class of every error raised by compliance-frames.
 
     ``problem`` says what went wrong; ``hint`` (a :class:`~compliance_frames.hints.Hint`,
@@ -69,21 +89,28 @@ class ComplianceError(Exception):
         super().__init__(*args)
         self.hint = hint
 
-    @property
-    def problem(self) -> str:
-        """What went wrong, without the hint."""
-        return str(self.args[0]) if self.args else ""
-
-    def render(self, terms: Terms | None = None) -> str:
-        """The message with the hint in ``terms`` (default: Python's)."""
-        from .hints import PYTHON
-
-        advice = self.hint.render(terms or PYTHON) if self.hint is not None else ""
-        return f"{self.problem} {advice}".strip() if advice else self.problem
-
     def __str__(self) -> str:
         if self.hint is None:
             return super().__str__()
+        return self.render()
+
+
+class ComplianceWarning(_Hinted, UserWarning):
+    """A warning of compliance-frames: ``problem`` and a ``hint``, as :class:`ComplianceError`
+    has them, so that the command line says the hint with its options.
+
+    Example:
+        >>> from compliance_frames.hints import Argument, Choice, Hint
+        >>> str(ComplianceWarning("Done without it.",
+        ...                       hint=Hint(Choice("leave out ", Argument("resumable", True)))))
+        'Done without it. Leave out resumable=True.'
+    """
+
+    def __init__(self, message: str, *, hint: Hint | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+    def __str__(self) -> str:
         return self.render()
 
 

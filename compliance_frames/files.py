@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .errors import ConfigurationError
+from .hints import Choice, Environment, Hint, Spelled
 
 CACHE_ENV = "COMPLIANCE_FRAMES_CACHE"
 _CHECKED: set[Path] = set()
@@ -117,6 +118,14 @@ def usable_folder(folder: Path) -> Path:
 def _unusable(folder: Path, reason: str) -> ConfigurationError:
     return ConfigurationError(
         f"The cache folder {folder} {reason}: compliance-frames keeps downloaded results and "
-        "its records of jobs there. Choose another folder with Client(results_dir=...) or the "
-        f"{CACHE_ENV} environment variable."
+        "its records of jobs there.",
+        hint=Hint(
+            Choice(
+                "choose another folder with ",
+                Spelled("Client(results_dir=...) or ", ""),
+                "the ",
+                Environment(CACHE_ENV),
+                " environment variable",
+            )
+        ),
     )

@@ -63,9 +63,10 @@ class Argument:
         shown = "..." if self.value is _UNSET else repr(self.value)
         return f"{self.name}={shown}"
 
-    def in_cli(self, option: str) -> str:
+    def in_cli(self, option: str, metavar: str | None = None) -> str:
+        """``--option VALUE``; ``metavar`` (the option's own) stands for a value left out."""
         if self.value is _UNSET:
-            return f"{option} {self.name.upper()}"
+            return f"{option} {metavar or self.name.upper()}"
         if self.value is True:
             return option
         return f"{option} {self.value}"
@@ -145,18 +146,23 @@ class Terms:
 
     ``options`` maps a Python argument name to its option (``"errors" -> "--errors"``);
     ``commands`` maps a command key to the shell command (``"list" -> "compliance-frames
-    list"``). ``None`` for both is the library's own spelling: Python.
+    list"``). ``None`` for both is the library's own spelling: Python. ``metavars`` names
+    the value of an option where it has a name of its own (``"poll_interval" ->
+    "SECONDS"``).
     """
 
     options: Mapping[str, str] | None = None
     commands: Mapping[str, str] | None = None
     quote: str = "`"
+    metavars: Mapping[str, str] = field(default_factory=dict)
 
     def argument(self, argument: Argument) -> str | None:
         if self.options is None:
             return argument.in_python()
         option = self.options.get(argument.name)
-        return None if option is None else argument.in_cli(option)
+        if option is None:
+            return None
+        return argument.in_cli(option, self.metavars.get(argument.name))
 
     def command(self, command: Command) -> str | None:
         if self.commands is None:

@@ -201,12 +201,12 @@ def find_job(client: Client, args: argparse.Namespace) -> ComplianceJob:
         raise UsageError(
             f"No job is named {args.name!r}"
             + (f" among {args.type} jobs" if args.type else "")
-            + f". The most recent jobs:\n{listed}\nUse --id, or one of these names."
+            + f". The most recent jobs:\n{listed}\nGive its id instead, or one of these names."
         )
     listed = "\n".join(job_line(job) for job in candidates)
     raise UsageError(
         f"{len(candidates)} jobs are named {args.name!r}:\n{listed}\n"
-        "Choose one with --id" + ("" if args.type else " (or narrow with --type)") + "."
+        "Choose one by its id" + ("" if args.type else " (or narrow with --type)") + "."
     )
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import io
 import sys
 import warnings
@@ -35,6 +36,7 @@ from ..errors import (
     AccessDeniedError,
     AuthenticationError,
     ComplianceError,
+    ComplianceWarning,
     ConfigurationError,
     ConflictError,
     InputError,
@@ -46,6 +48,7 @@ from ..errors import (
     UploadTooLargeError,
     URLExpiredError,
 )
+from ..hints import CLI_EMPTY, Terms
 from . import checkcmd, democmd, jobs, serve
 from .common import (
     HelpFormatter,
@@ -58,6 +61,7 @@ from .common import (
     shown_path,
     silence,
 )
+from .terms import cli_terms
 
 EXIT_OK = 0
 EXIT_JOB = 1
@@ -141,13 +145,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     escaping = _escape_unprintable()
     try:
         with warnings.catch_warnings():  # shown anew on every call, put back after it
-            warnings.showwarning = _show_warning
+            parser = build_parser()
             try:
-                args = build_parser().parse_args(argv)
+                args = parser.parse_args(argv)
             except SystemExit as exc:  # --help, --version, or a usage error argparse reported
                 sys.stdout.flush()  # into a closed pipe: fails here, where it is caught
                 return _exit_code(exc)
-            code = _run(args)
+            terms = cli_terms(parser, args.command)  # hints in this subcommand's options
+            warnings.showwarning = functools.partial(_show_warning, terms=terms)
+            code = _run(args, terms)
             sys.stdout.flush()  # the same: a closed pipe is found inside this try
             return code
     except BrokenPipeError:
@@ -173,10 +179,12 @@ def _show_warning(
     lineno: int,
     file: Any = None,
     line: str | None = None,
+    *,
+    terms: Terms = CLI_EMPTY,
 ) -> None:
     """Show a library warning on the standard error of the moment, in the command
-    line's voice (dropped if nobody reads standard error any more)."""
-    err(_warning_line(message, category, filename, lineno, line).rstrip("\n"))
+    line's voice, its hint in ``terms`` (dropped if nobody reads standard error any more)."""
+    err(_warning_line(message, category, filename, lineno, line, terms=terms).rstrip("\n"))
 
 
 def _escape_unprintable() -> Callable[[], None]:
@@ -195,8 +203,9 @@ def _escape_unprintable() -> Callable[[], None]:
     return undo
 
 
-def _run(args: argparse.Namespace) -> int:
-    """Run the parsed command; turn its errors into messages and exit codes."""
+def _run(args: argparse.Namespace, terms: Terms = CLI_EMPTY) -> int:
+    """Run the parsed command; turn its errors into messages (their hints in ``terms``)
+    and exit codes."""
     import requests  # here, not at the top: --help does without it
 
     try:
@@ -207,9 +216,9 @@ def _run(args: argparse.Namespace) -> int:
     except BrokenPipeError:
         raise  # the reader of the output went away: see main()
     except (JobFailedError, JobExpiredError, URLExpiredError) as exc:
-        return _fail(exc, EXIT_JOB)
+        return _fail(exc, EXIT_JOB, terms)
     except USAGE_ERRORS as exc:
-        return _fail(exc, EXIT_USAGE)
+        return _fail(exc, EXIT_USAGE, terms)
     except (requests.RequestException, ConnectionError, TimeoutError) as exc:
         # The client turns these into NetworkError; one that slips through is no traceback.
         return _fail(
@@ -228,30 +237,24 @@ def _run(args: argparse.Namespace) -> int:
             EXIT_USAGE,
         )
     except ComplianceError as exc:
-        return _fail(exc, EXIT_SERVICE)
+        return _fail(exc, EXIT_SERVICE, terms)
     return code
 
 
-# The library's hints name Python arguments; on the command line they are options.
-_CLI_SPELLING = {
-    "errors='skip'": "--errors skip",
-    "use type='tweets'": "use --type tweets",
-    "Client().list_jobs()": "`compliance-frames list`",
-    "list_jobs() or find_jobs(name)": "`compliance-frames list`",
-    "with Client(results_dir=...) or the ": "with the ",
-}
+def _warning_line(
+    message: Warning | str, *args: Any, terms: Terms = CLI_EMPTY, **kwargs: Any
+) -> str:
+    """A library warning as one line in the command line's voice (no source location),
+    its hint in ``terms``."""
+    text = message.render(terms) if isinstance(message, ComplianceWarning) else str(message)
+    return f"compliance-frames: warning: {printable(text, lines=True)}\n"
 
 
-def _warning_line(message: Warning | str, *args: Any, **kwargs: Any) -> str:
-    """A library warning as one line in the command line's voice (no source location)."""
-    return f"compliance-frames: warning: {message}\n"
-
-
-def _fail(exc: BaseException | str, code: int) -> int:
-    """Say what went wrong on standard error, in the command line's words; return ``code``."""
-    message = printable(str(exc), lines=True)  # it may quote the service's words
-    for python, option in _CLI_SPELLING.items():
-        message = message.replace(python, option)
+def _fail(exc: BaseException | str, code: int, terms: Terms = CLI_EMPTY) -> int:
+    """Say what went wrong on standard error, in the command line's words (a hint in
+    ``terms``: this subcommand's options); return ``code``."""
+    text = exc.render(terms) if isinstance(exc, ComplianceError) else str(exc)
+    message = printable(text, lines=True)  # it may quote the service's words
     try:
         print(f"compliance-frames: error: {message}", file=sys.stderr, flush=True)
     except BrokenPipeError:  # nobody reads the errors either: the exit code says it

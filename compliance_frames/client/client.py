@@ -26,6 +26,7 @@ from typing import Any, BinaryIO
 
 from ..errors import (
     APIError,
+    ComplianceWarning,
     ConfigurationError,
     ConflictError,
     DownloadError,
@@ -39,6 +40,7 @@ from ..errors import (
     UploadURLExpiredError,
 )
 from ..files import cache_dir, usable_folder
+from ..hints import Argument, Choice, Command, Hint, Spelled
 from ..models import ComplianceJob, JobStatus, JobType, is_job_id, shown
 from . import clock, integrity, lifecycle
 from .downloads import download_file
@@ -350,8 +352,16 @@ class Client:
         if job.type is not job_type:
             raise ServerError(
                 f"X answered {context} with {job.describe()}, of another type. The fault is "
-                f"on X's side: look at your jobs (list_jobs('{job_type.value}')) before "
-                "trying again."
+                "on X's side.",
+                hint=Hint(
+                    Choice(
+                        "look at your jobs (",
+                        Command(
+                            "list", f"list_jobs('{job_type.value}')", f"--type {job_type.value}"
+                        ),
+                        ") before trying again",
+                    )
+                ),
             )
         log.info("created %s", job.describe())
         return job
@@ -362,9 +372,11 @@ class Client:
                 return
             self._resumable_refused = True
         warnings.warn(
-            "X refused resumable=True (its 2026 service has no resumable uploads): jobs are "
-            "created without it, and the IDs go in one plain upload per job.",
-            UserWarning,
+            ComplianceWarning(
+                "X refused a resumable upload (its 2026 service has no resumable uploads): jobs "
+                "are created without it, and the IDs go in one plain upload per job.",
+                hint=Hint(Choice("leave out ", Argument("resumable", True), " to not see this")),
+            ),
             stacklevel=5,  # the user's call of create_job (through the retry loop)
         )
 
@@ -407,24 +419,26 @@ class Client:
             )
         message = (
             f"Cannot create a {job_type.value} job: {which} is {state}, and X allows one active "
-            f"{job_type.value} job at a time (a {other} job can run meanwhile). "
+            f"{job_type.value} job at a time (a {other} job can run meanwhile)."
         )
-        if blocking is not None and self.ledger.knows(blocking.id):
-            message += (
-                "It is one of yours, from this machine: wait for it "
-                f"(`compliance-frames get {blocking.id}`), or cancel it to start another now "
-                f"with Client().cancel_job('{blocking.id}') or "
-                f"`compliance-frames cancel {blocking.id}`."
-            )
-        elif blocking is not None:
-            message += (
-                f"Wait for it (Client().wait('{blocking.id}') or "
-                f"`compliance-frames get {blocking.id}`), then try again."
-            )
+        if blocking is None:
+            hint = Hint("wait for it to finish, then try again")
         else:
-            message += "Wait for it to finish, then try again."
+            wait = Command("get", f"Client().wait('{blocking.id}')", blocking.id)
+            if self.ledger.knows(blocking.id):
+                message += " It is one of yours, from this machine."
+                hint = Hint(
+                    Choice("wait for it (", wait, ")"),
+                    Choice(
+                        "cancel it to start another now with ",
+                        Command("cancel", f"Client().cancel_job('{blocking.id}')", blocking.id),
+                    ),
+                )
+            else:
+                hint = Hint(Choice("wait for it (", wait, "), then try again"))
         return ConflictError(
             message,
+            hint=hint,
             blocking_job=blocking,
             status=exc.status,
             problem_type=exc.problem_type,
@@ -444,8 +458,8 @@ class Client:
         body = self._call("get", "GET", f"{JOBS}/{job_id}", f"getting job {job_id}", params=_FIELDS)
         if not_found_in_body(body):
             raise JobNotFoundError(
-                f"No compliance job with id {job_id}. List your jobs with Client().list_jobs() "
-                "or `compliance-frames list`.",
+                f"No compliance job with id {job_id}.",
+                hint=Hint(Choice("list your jobs with ", Command("list", "Client().list_jobs()"))),
                 job_id=job_id,
                 status=200,
                 body=masked(body, self.transport.mask),
@@ -537,7 +551,13 @@ class Client:
         if cancelled.id != current.id:
             raise ServerError(
                 f"X answered {context} with another job, {cancelled.describe()}. The fault is "
-                f"on X's side: check {current.describe()} with get_job('{current.id}')."
+                "on X's side.",
+                hint=Hint(
+                    Choice(
+                        f"check {current.describe()} with ",
+                        Command("get", f"get_job('{current.id}')", current.id),
+                    )
+                ),
             )
         self.ledger.mark_cancelled(cancelled.id)
         log.info("cancelled %s (now %s)", cancelled.describe(), cancelled.status.value)
@@ -620,9 +640,15 @@ class Client:
             if ids.size > self.max_upload_bytes:
                 raise UploadTooLargeError(
                     f"{ids.count:,} IDs make {ids.size:,} bytes, over the "
-                    f"{self.max_upload_bytes:,} bytes X takes in one upload. Split them over "
-                    "several jobs: run_job() (or `compliance-frames all`, or "
-                    "df.compliance.check()) does it by itself.",
+                    f"{self.max_upload_bytes:,} bytes X takes in one upload.",
+                    hint=Hint(
+                        Choice(
+                            "split them over several jobs: ",
+                            Command("all", "run_job()"),
+                            Spelled(" (or `df.compliance.check()`)", ""),
+                            " does it by itself",
+                        )
+                    ),
                     limit=self.max_upload_bytes,
                 )
             current = self.get_job(job)  # its state now, not as last seen
@@ -680,7 +706,15 @@ class Client:
         if current.status is not JobStatus.COMPLETE:
             raise DownloadError(
                 f"{current.describe()} is {current.status.value}, not complete: its results are "
-                "not ready. Wait for it with wait() first."
+                "not ready.",
+                hint=Hint(
+                    Choice(
+                        "wait for it first with ",
+                        Command(
+                            "download", "wait()", f"--id {current.id} --results-file RESULTS.ndjson"
+                        ),
+                    )
+                ),
             )
         target = Path(dest) if dest is not None else self.results_path(current)
         return download_file(
@@ -821,8 +855,11 @@ def _job_id(job: JobRef) -> str:
     job_id = job.id if isinstance(job, ComplianceJob) else str(job).strip()
     if not is_job_id(job_id):
         raise JobNotFoundError(
-            f"{job_id!r} is not a job id (1-19 digits). Find your jobs with list_jobs() "
-            "or find_jobs(name).",
+            f"{job_id!r} is not a job id (1-19 digits).",
+            hint=Hint(
+                Choice("find your jobs with ", Command("list", "list_jobs()")),
+                Choice("by name with ", Command("list", "find_jobs(name)", "--name NAME")),
+            ),
             job_id=job_id,
         )
     return job_id

@@ -18,6 +18,7 @@ from concurrent.futures import TimeoutError as FutureTimeoutError
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ComplianceError, WaitTimeoutError
+from ..hints import Choice, Command, Hint, Spelled
 from ..models import ComplianceJob, JobStatus
 
 if TYPE_CHECKING:
@@ -94,8 +95,8 @@ class JobHandle:
             return self._future.result(timeout)
         except (TimeoutError, FutureTimeoutError):
             raise WaitTimeoutError(
-                f"The job is still running after {timeout} s; it goes on in the background. "
-                "Call wait() again later.",
+                f"The job is still running after {timeout} s; it goes on in the background.",
+                hint=Hint(Choice("call ", Command("wait", "wait()"), " again later")),
                 job=self.job,
                 waited=timeout or 0.0,
             ) from None
@@ -104,7 +105,13 @@ class JobHandle:
         """The result if the run has finished; raises if it is still running."""
         future = self._future
         if not future.done():
-            raise ComplianceError("The job is still running: call wait(), or await the handle.")
+            raise ComplianceError(
+                "The job is still running.",
+                hint=Hint(
+                    Choice("call ", Command("wait", "wait()")),
+                    Choice(Spelled("await the handle", None)),
+                ),
+            )
         return future.result()
 
     def __await__(self) -> Generator[Any, None, JobResult]:

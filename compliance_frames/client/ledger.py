@@ -29,6 +29,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..files import atomic_write
+from ..hints import Choice, Command, Hint
 from ..models import JobType, is_job_id, shown
 
 _DIGEST = re.compile(r"[0-9a-f]{8,128}")
@@ -49,8 +50,11 @@ def job_file(folder: Path, job_id: str, suffix: str) -> Path:
     if not is_job_id(job_id):
         raise InputError(
             f"Refusing {shown(job_id, 40)} as a job id: ids are 1 to 19 digits, and nothing "
-            f"else names a file in {folder}. It came from a faulty answer or a damaged cache: "
-            "get the job again (get_job) or list your jobs (list_jobs)."
+            f"else names a file in {folder}. It came from a faulty answer or a damaged cache.",
+            hint=Hint(
+                Choice("get the job again with ", Command("get", "get_job(id)", "ID")),
+                Choice("list your jobs with ", Command("list", "list_jobs()")),
+            ),
         )
     return folder / f"{job_id}{suffix}"
 

@@ -54,6 +54,7 @@ from ..errors import (
     UploadURLExpiredError,
     WaitTimeoutError,
 )
+from ..hints import Argument, Choice, Hint, Spelled
 from ..models import ComplianceJob, JobStatus, JobType
 from ..timing import phase
 from . import clock, guards, integrity, locks
@@ -154,8 +155,8 @@ def _raise_if_over(job: ComplianceJob) -> None:
     """Raise for a job that ended without results."""
     if job.status is JobStatus.FAILED:
         raise JobFailedError(
-            f"{job.describe()} failed: {job.error or 'X gave no reason'}. Check the IDs "
-            "(one 1-19 digit ID per line) and run the job again.",
+            f"{job.describe()} failed: {(job.error or 'X gave no reason').rstrip('.')}. "
+            "Check the IDs (one 1-19 digit ID per line) and run the job again.",
             job=job,
             error=job.error,
         )
@@ -413,8 +414,15 @@ class _Run:
                 error=job.error,
             )
         return JobFailedError(
-            f"{job.describe()} failed: {job.error or 'X gave no reason'}. Running the same IDs "
-            "again raises this again; pass retry_failed=True to create a new job instead.",
+            f"{job.describe()} failed: {(job.error or 'X gave no reason').rstrip('.')}. "
+            "Running the same IDs again raises this again.",
+            hint=Hint(
+                Choice("pass ", Argument("retry_failed", True), " to create a new job instead"),
+                Choice(
+                    Spelled(None, "to create a new job instead, run the command with another "),
+                    Argument("name"),
+                ),
+            ),
             job=job,
             error=job.error,
         )

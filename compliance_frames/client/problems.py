@@ -39,6 +39,7 @@ from ..errors import (
     URLExpiredError,
     UsageCapError,
 )
+from ..hints import Choice, Command, Environment, Hint, Spelled
 from .polling import reset_epoch
 from .transport import Token
 
@@ -132,9 +133,16 @@ def api_error(response: requests.Response, context: str, *, mask: Mask | None = 
         )
     if status == 401:
         return AuthenticationError(
-            f"X refused the bearer token (401 Unauthorized) while {context}. Check BEARER_TOKEN "
-            "(or Client(bearer_token=...)): it must be the app-only bearer token of an app in a "
-            "Project, from the developer portal's 'Keys and tokens' page.",
+            f"X refused the bearer token (401 Unauthorized) while {context}.",
+            hint=Hint(
+                Choice(
+                    "check ",
+                    Environment("BEARER_TOKEN"),
+                    Spelled(" (or Client(bearer_token=...))", ""),
+                    ": it must be the app-only bearer token of an app in a Project, from the "
+                    "developer portal's 'Keys and tokens' page",
+                )
+            ),
             **fields,
         )
     if status == 403:
@@ -177,8 +185,8 @@ def api_error(response: requests.Response, context: str, *, mask: Mask | None = 
         )
     if problem_type.endswith(PROBLEMS + "resource-not-found") or status == 404:
         return JobNotFoundError(
-            f"No such compliance job ({context}). List your jobs with Client().list_jobs() "
-            "or `compliance-frames list`.",
+            f"No such compliance job ({context}).",
+            hint=Hint(Choice("list your jobs with ", Command("list", "Client().list_jobs()"))),
             job_id=problem.get("value"),
             **fields,
         )
@@ -285,9 +293,18 @@ def _problem_transfer_error(
         sizes = [int(found.replace(",", "")) for found in _LIMIT_IN_DETAIL.findall(detail)]
         limit = min(sizes) if sizes else None
         return UploadTooLargeError(
-            f"X refused the upload to {what} as too large (413: {said}). Split the IDs into "
-            "several jobs (Client(max_upload_bytes=...) sets the size of each); run_job() and "
-            "df.compliance.check() do this by themselves.",
+            f"X refused the upload to {what} as too large (413: {said}).",
+            hint=Hint(
+                Choice(
+                    "split the IDs into several jobs",
+                    Spelled(" (Client(max_upload_bytes=...) sets the size of each)", ""),
+                    ": ",
+                    Command("all", "run_job()"),
+                    " and ",
+                    Command("check", "df.compliance.check()"),
+                    " do this by themselves",
+                )
+            ),
             status=status,
             code=code,
             limit=limit,
@@ -322,8 +339,16 @@ def url_expired(
     if upload:
         return UploadURLExpiredError(
             f"The upload URL of {what} has expired{why}. Upload URLs last 15 minutes after "
-            "the job is created and cannot be renewed: create a new job and upload again "
-            "(run_job() and df.compliance.check() do this for you).",
+            "the job is created and cannot be renewed.",
+            hint=Hint(
+                Choice(
+                    "create a new job and upload again (",
+                    Command("all", "run_job()"),
+                    " and ",
+                    Command("check", "df.compliance.check()"),
+                    " do this for you)",
+                )
+            ),
             status=status,
             code=code,
         )

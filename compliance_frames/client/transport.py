@@ -37,6 +37,7 @@ from requests.adapters import HTTPAdapter
 
 from .._version import __version__
 from ..errors import ConfigurationError, ServerError
+from ..hints import Argument, Choice, Environment, Hint, Spelled
 from ..models import shown
 
 DEFAULT_BASE_URL = "https://api.x.com"
@@ -134,18 +135,38 @@ def resolve_token(bearer_token: str | None) -> Token:
     value = bearer_token if bearer_token is not None else os.environ.get("BEARER_TOKEN")
     if not value or not value.strip():
         raise ConfigurationError(
-            "No bearer token: pass Client(bearer_token=...) or set the BEARER_TOKEN environment "
-            "variable to your app's bearer token (developer portal, 'Keys and tokens'). "
-            "To try things offline, start an Emulator() and use its bearer_token."
+            "No bearer token.",
+            hint=Hint(
+                Choice("pass ", Argument("bearer_token", python="Client(bearer_token=...)")),
+                Choice(
+                    "set the ",
+                    Environment("BEARER_TOKEN"),
+                    " environment variable to your app's bearer token (developer portal, "
+                    "'Keys and tokens')",
+                ),
+                Choice(
+                    "to try things offline, ",
+                    Spelled(
+                        "start an `Emulator()` and use its bearer_token",
+                        "start `compliance-frames emulator` and export the token it prints",
+                    ),
+                ),
+            ),
         )
     value = value.strip()
     problem = header_problem(value)
     if problem is not None:
         raise ConfigurationError(
             f"The bearer token has {problem} (of {len(value)} characters, counting from 1): "
-            "it cannot be sent in an HTTP header, so it is not the token X gave. Copy it again "
-            "from the developer portal ('Keys and tokens') as one line, without quotes or "
-            "line breaks, into BEARER_TOKEN or Client(bearer_token=...)."
+            "it cannot be sent in an HTTP header, so it is not the token X gave.",
+            hint=Hint(
+                Choice(
+                    "copy it again from the developer portal ('Keys and tokens') as one line, "
+                    "without quotes or line breaks, into ",
+                    Environment("BEARER_TOKEN"),
+                    Spelled(" or Client(bearer_token=...)", ""),
+                )
+            ),
         )
     return Token(value)
 
@@ -157,8 +178,17 @@ def resolve_base_url(base_url: str | None) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(
-            f"The base URL {value!r} is not an http(s) URL. Use https://api.x.com, or the "
-            "base_url printed by the emulator."
+            f"The base URL {value!r} is not an http(s) URL.",
+            hint=Hint(
+                Choice(
+                    "use ",
+                    Argument("base_url", DEFAULT_BASE_URL),
+                    " (or set ",
+                    Environment("X_API_BASE_URL"),
+                    ")",
+                ),
+                "the base URL the emulator prints",
+            ),
         )
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise ConfigurationError(

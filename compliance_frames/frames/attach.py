@@ -32,7 +32,7 @@ import numpy.typing as npt
 import polars as pl
 
 from ..errors import InputError
-from ..hints import Argument, Choice, Hint
+from ..hints import Argument, Choice, Hint, Spelled
 from .events import FLAGS
 from .flags import AUTHOR, KEY, TWEET, USER_KEY, Event, Layout, Source, expressions, rule
 from .flags import unknown_reason as unknown_reason
@@ -73,7 +73,14 @@ def check_clash(columns: list[str], layout: Layout, overwrite: bool) -> list[str
             "earlier check.",
             hint=Hint(
                 Choice("pass ", Argument("overwrite", True), " to replace them"),
-                Choice("another ", Argument("prefix"), " to keep both"),
+                Choice("another ", Argument("prefix", python="prefix="), " to keep both"),
+                Choice(
+                    Spelled(
+                        None,
+                        "check the dataset as it was before the earlier check (not its --output), "
+                        "or drop those columns from it",
+                    )
+                ),
             ),
         )
     return clash

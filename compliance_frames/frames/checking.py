@@ -22,6 +22,7 @@ import polars as pl
 
 from ..client import Client, IdSet, JobResult
 from ..errors import InputError
+from ..hints import Argument, Choice, Hint
 from ..models import JobType
 from ..timing import phase
 from . import attach
@@ -145,7 +146,12 @@ def _plan(
     job_type = job_type_of(type)
     if user_col is not None and job_type is not JobType.TWEETS:
         raise InputError(
-            "user_col= adds the authors' users job to a tweets check: use type='tweets'."
+            "A column of authors adds a users job to a check of tweets, and this check is of "
+            "users.",
+            hint=Hint(
+                Choice("use ", Argument("type", "tweets")),
+                Choice("leave out ", Argument("user_col")),
+            ),
         )
     frame, backend, columns = _opened(df, [id_col] + ([user_col] if user_col else []))
     layout = attach.Layout(prefix, users=user_col is not None, nullable=errors == "skip")

@@ -27,6 +27,7 @@ import polars as pl
 
 from ..client import IdSet
 from ..errors import InvalidIDError
+from ..hints import Argument, Choice, Hint
 from .flags import KEY
 from .ids import float_error, refused_message
 
@@ -145,8 +146,11 @@ def _invalid(keyed: nw.LazyFrame[Any], column: str, count: int, what: str) -> In
     shown = ", ".join("null" if v is None else repr(v) for v in examples)
     return InvalidIDError(
         f"Column {column!r} has {count} value(s) that are not {what} IDs (1-19 decimal digits), "
-        f"such as {shown}. Fix or drop these rows, or pass errors='skip' to keep them with "
-        "null flags.",
+        f"such as {shown}.",
+        hint=Hint(
+            "fix or drop these rows",
+            Choice("pass ", Argument("errors", "skip"), " to keep them with null flags"),
+        ),
         count=count,
         examples=[(None, value) for value in examples],
     )

@@ -26,6 +26,7 @@ import narwhals.stable.v2 as nw
 import polars as pl
 
 from ..errors import InputError
+from ..hints import Choice, Hint, Spelled
 from .attach import unknown_reason
 from .checking import frame_of, quiet_dask
 from .events import FLAGS, REASON_FLAGS, REMOVAL_REASONS
@@ -110,8 +111,10 @@ def summary(
     flags = [prefix + reason for reason in FLAGS]
     if not all(name in columns for name in flags):
         raise InputError(
-            f"This frame has no {prefix}* flag columns: summarise the result of check() "
-            "(with the same prefix=)."
+            f"This frame has no {prefix}* flag columns.",
+            hint=Hint(
+                Choice(Spelled("summarise the result of check() (with the same prefix=)", None))
+            ),
         )
     levels = [("tweet", prefix + "reason")]
     if f"{prefix}user_reason" in columns:

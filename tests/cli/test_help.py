@@ -238,7 +238,7 @@ def test_main_can_run_again_in_one_process(cli: Run, flow: str) -> None:
     for job_type in ("tweets", "users"):
         made = cli("create", "--type", job_type, "--name", "again", "--resumable", "--json")
         assert made.returncode == 0, out(made)
-        warned = made.stderr.startswith("compliance-frames: warning: X refused resumable=True")
+        warned = made.stderr.startswith("compliance-frames: warning: X refused a resumable upload")
         assert warned is (flow == "bytepath")
     assert (warnings.showwarning, warnings.formatwarning) == (shown, formatted)
 

@@ -35,7 +35,8 @@ def test_create_prints_the_job_and_the_next_step(cli: Run, flow: str) -> None:
         "created",
     )
     if not resumable:
-        assert made.stderr.startswith("compliance-frames: warning: X refused resumable=True")
+        assert made.stderr.startswith("compliance-frames: warning: X refused a resumable upload")
+        assert "Leave out --resumable" in made.stderr  # the option, not resumable=True
 
 
 def test_list_both_types_and_filters(cli: Run, cli_emulator: Emulator) -> None:
@@ -69,7 +70,7 @@ def test_a_name_matching_several_jobs_lists_them(cli: Run) -> None:
     assert "2 jobs are named 'twice'" in result.stderr
     assert first in result.stderr
     assert second in result.stderr
-    assert "--id" in result.stderr
+    assert "Choose one by its id" in result.stderr  # get takes it as an argument, not --id
     narrowed = cli("get", "--name", "twice", "--type", "users", "--json")
     assert json.loads(narrowed.stdout)["id"] == second
 

@@ -20,6 +20,8 @@ from compliance_frames import (
     UploadTooLargeError,
     WaitTimeoutError,
 )
+from compliance_frames.cli.main import build_parser
+from compliance_frames.cli.terms import cli_terms
 from compliance_frames.client.downloads import download_file
 from compliance_frames.client.transport import same_origin
 from compliance_frames.client.uploads import upload_file
@@ -241,8 +243,9 @@ def test_a_job_of_ones_own_left_waiting_for_other_ids_is_a_conflict_that_says_ho
     message = str(caught.value)
     assert caught.value.blocking_job is not None
     assert caught.value.blocking_job.id == left.id
-    assert f"compliance-frames cancel {left.id}" in message
     assert f"cancel_job('{left.id}')" in message
+    on_the_command_line = caught.value.render(cli_terms(build_parser(), "all"))
+    assert f"`compliance-frames cancel {left.id}`" in on_the_command_line
     client.cancel_job(left)
     result = client.run_job([1265324480517361664], "tweets", progress=False)
     assert [r["reason"] for r in result.records()] == ["deleted"]
