@@ -96,6 +96,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "list of ints": (values.tolist, IdSet.coerce),
         "list of strings": (lambda: [str(v) for v in values.tolist()], IdSet.coerce),
         "ID file": (lambda: work, IdSet.coerce),
+        # The same parsing done by polars, for scale: what text costs whoever reads it.
+        "(polars, list of strings)": (
+            lambda: [str(v) for v in values.tolist()],
+            lambda texts: polars_primitives(pl.Series(texts).str.to_integer(dtype=pl.UInt64)),
+        ),
+        "(polars, read_csv of the file)": (
+            lambda: work,
+            lambda path: polars_primitives(
+                pl.read_csv(path, has_header=False, schema={"id": pl.UInt64})["id"]
+            ),
+        ),
     }
     seconds: dict[str, float] = {}
     cpu: dict[str, float] = {}

@@ -331,20 +331,25 @@ def _parse_values(items: list[Any] | tuple[Any, ...]) -> npt.NDArray[np.uint64]:
     """Python values as IDs, vectorised for the usual cases: all ints (one numpy
     conversion), all strings (joined into lines for :func:`scan_ids`); anything else is
     turned into text one by one and scanned the same way."""
-    kinds = set(map(type, items))
-    if all(issubclass(kind, (int, np.integer)) and kind is not bool for kind in kinds):
-        try:
-            values = np.array(items, dtype=np.int64) if items else np.empty(0, np.int64)
-            if not (values < 0).any():
-                return values.astype(np.uint64)
-        except OverflowError:  # above 2**63 - 1: may still fit uint64
-            with contextlib.suppress(OverflowError):
-                big = np.array(items, dtype=np.uint64)
-                if not (big >= np.uint64(_LIMIT)).any():
-                    return big
-    all_text = kinds <= {str}
-    texts = typing.cast("list[str]", items) if all_text else [_text(value) for value in items]
-    joined = "\n".join(texts)
+    texts: list[str] | tuple[str, ...] | None = None
+    if items and isinstance(items[0], str):
+        with contextlib.suppress(TypeError):  # str.join checks that every value is text
+            joined = "\n".join(items)
+            texts = typing.cast("list[str]", items)
+    if texts is None:
+        kinds = set(map(type, items))
+        if all(issubclass(kind, (int, np.integer)) and kind is not bool for kind in kinds):
+            try:
+                values = np.array(items, dtype=np.int64) if items else np.empty(0, np.int64)
+                if not (values < 0).any():
+                    return values.astype(np.uint64)
+            except OverflowError:  # above 2**63 - 1: may still fit uint64
+                with contextlib.suppress(OverflowError):
+                    big = np.array(items, dtype=np.uint64)
+                    if not (big >= np.uint64(_LIMIT)).any():
+                        return big
+        texts = [_text(value) for value in items]
+        joined = "\n".join(texts)
     if "\r" in joined or joined.count("\n") != max(len(texts) - 1, 0):
         texts = [_text(value) for value in items]  # line breaks inside values made visible
         joined = "\n".join(texts)
