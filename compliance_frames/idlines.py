@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ __all__ = [
     "kind_notes",
     "scan_ids",
     "sorted_unique",
+    "user_stacklevel",
 ]
 
 MAX_DIGITS = 19
@@ -182,6 +184,18 @@ def fix_choices(kinds: Mapping[str, int], column: str | None = None) -> list[Cho
     if kinds.get("spaces"):
         choices.append(Choice("strip the spaces around the IDs"))
     return choices
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` for :func:`warnings.warn` that names the first caller outside
+    compliance_frames (counted from the function that calls this one's caller: pass it
+    straight to ``warnings.warn`` in the function that warns)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(
+        "compliance_frames."
+    ):
+        frame, level = frame.f_back, level + 1  # type: ignore[assignment]
+    return level
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from ..idlines import (
     kind_notes,
     scan_ids,
     sorted_unique,
+    user_stacklevel,
 )
 
 NAME_PREFIX = "cf-"
@@ -186,7 +187,7 @@ class IdSet:
         except IDLinesError as exc:
             examples = [(f"line {bad.number}", bad.text) for bad in exc.first]
             raise _invalid(examples, exc.count, exc.kinds, where="lines") from None
-        _warn_trimmed(notes, "line", stacklevel=4)
+        _warn_trimmed(notes, "line")
         return cls.from_values(np.concatenate(chunks) if chunks else np.empty(0, np.uint64))
 
     @classmethod
@@ -363,7 +364,7 @@ def _parse_values(items: list[Any] | tuple[Any, ...]) -> npt.NDArray[np.uint64]:
     except IDLinesError as exc:
         examples = [(bad.number - 1, items[bad.number - 1]) for bad in exc.first]
         raise _invalid(examples, exc.count, exc.kinds) from None
-    _warn_trimmed(notes, "position", stacklevel=5)
+    _warn_trimmed(notes, "position")
     return np.concatenate(chunks) if chunks else np.empty(0, np.uint64)
 
 
@@ -387,7 +388,7 @@ def _text(value: Any) -> str:
     return f"{value!r}?".replace("\n", " ").replace("\r", " ")
 
 
-def _warn_trimmed(notes: ScanNotes, unit: str, stacklevel: int) -> None:
+def _warn_trimmed(notes: ScanNotes, unit: str) -> None:
     if notes.trimmed:
         shown = ", ".join(str(n if unit == "line" else n - 1) for n in notes.first_trimmed)
         more = ", ..." if notes.trimmed > len(notes.first_trimmed) else ""
@@ -395,7 +396,7 @@ def _warn_trimmed(notes: ScanNotes, unit: str, stacklevel: int) -> None:
             f"{notes.trimmed:,} ID(s) had spaces or tabs around them, which were removed "
             f"({unit}s {shown}{more}); the IDs themselves are unchanged.",
             UserWarning,
-            stacklevel=stacklevel,
+            stacklevel=user_stacklevel(),
         )
 
 

@@ -13,7 +13,6 @@ Example:
 
 from __future__ import annotations
 
-import sys
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +23,7 @@ import polars as pl
 from ..client import IdSet
 from ..errors import InputError, InvalidIDError
 from ..hints import Argument, Choice, Hint, Spelled
-from ..idlines import classify, fix_choices, kind_notes
+from ..idlines import classify, fix_choices, kind_notes, user_stacklevel
 
 MAX_ID = 10**19
 _EXAMPLES = 5
@@ -134,20 +133,10 @@ def _trimmed_keys(source: pl.Series, keys: pl.Series, column: str) -> pl.Series:
         f"Column {column!r}: {n_fixed:,} ID(s) had spaces or tabs around them, which were "
         f"ignored (rows {', '.join(map(str, rows))}{more}); the frame itself is unchanged.",
         UserWarning,
-        stacklevel=_user_level(),
+        stacklevel=user_stacklevel(),
     )
     filled: pl.Series = keys.zip_with(~fixed, again)
     return filled
-
-
-def _user_level() -> int:
-    """The stack level of the first frame outside compliance_frames (for warnings)."""
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_globals.get("__name__", "").startswith(
-        "compliance_frames."
-    ):
-        frame, level = frame.f_back, level + 1  # type: ignore[assignment]
-    return level
 
 
 def _all_in_range(source: pl.Series) -> bool:

@@ -290,9 +290,10 @@ def test_spaces_around_ids_are_trimmed_with_a_warning(
     else:
         source = lines[:-1]
         expected = r"3 ID\(s\) had spaces or tabs around them.*positions 0, 1, 2"
-    with pytest.warns(UserWarning, match=expected):
+    with pytest.warns(UserWarning, match=expected) as caught:
         made = temporary(IdSet.coerce(source))
     assert made.read_bytes() == b"7\n8\n20\n1265324480517361664\n"
+    assert caught[0].filename == __file__  # the warning names the caller's line
 
 
 def test_spaces_inside_an_id_are_refused(tmp_path: Path) -> None:
