@@ -265,28 +265,11 @@ def scan_ids(
         (1, [1])
     """
     notes = ScanNotes() if notes is None else notes
-    carry = b""
     line_offset = 0
     bad_count = 0
     bad_first: list[BadLine] = []
     kinds: Counter[str] = Counter()
-    while True:
-        block = stream.read(chunk_size)
-        at_eof = not block
-        data = carry + block if carry else block
-        if at_eof:
-            if not data:
-                break
-            if not data.endswith(b"\n"):
-                data += b"\n"
-            carry = b""
-        else:
-            cut = data.rfind(b"\n") + 1
-            if cut == 0:
-                carry = data
-                continue
-            carry = data[cut:]
-            data = data[:cut]
+    for data in _blocks(stream, chunk_size):
         scanned = _scan_block(
             data, skip_blank, trim, max_reported - len(bad_first), _MAX_CLASSIFIED - kinds.total()
         )
@@ -301,10 +284,27 @@ def scan_ids(
         line_offset += scanned.n_lines
         if scanned.values.size:
             yield scanned.values
-        if at_eof:
-            break
     if bad_count:
         raise IDLinesError(bad_count, bad_first, dict(kinds))
+
+
+def _blocks(stream: BinaryIO, chunk_size: int) -> Iterator[bytes]:
+    """The stream in blocks of whole lines (LF-terminated; a last line without its LF
+    gets one)."""
+    carry = b""
+    while True:
+        block = stream.read(chunk_size)
+        if not block:
+            if carry:
+                yield carry if carry.endswith(b"\n") else carry + b"\n"
+            return
+        data = carry + block if carry else block
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:
+            carry = data
+            continue
+        carry = data[cut:]
+        yield data[:cut]
 
 
 @dataclass

@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import atexit
+import collections
 import contextlib
 import hashlib
 import io
@@ -25,7 +26,7 @@ import tempfile
 import typing
 import warnings
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -54,7 +55,9 @@ MIN_UPLOAD_BYTES = MAX_DIGITS + 1
 """The smallest upload that holds any ID: 19 digits and a newline."""
 
 _LIMIT = 10**MAX_DIGITS
-_BLOCK = 1_000_000
+_BLOCK = 500_000
+_FORMATTERS = max(1, min(4, os.cpu_count() or 1))
+"""Threads formatting blocks of IDs side by side (numpy releases the GIL)."""
 _SPLIT_BLOCK = 1 << 22
 _MAX_EXAMPLES = 5
 
@@ -132,8 +135,9 @@ class IdSet:
         """From ``uint64`` values (any order, duplicates allowed): the one routine every
         entry point ends in (``check()``, ``run_job``, ``upload_ids``, ``submit``, the CLI).
 
-        Sorted and de-duplicated with numpy, written in blocks, the digest computed on a
-        second thread meanwhile (hashing and writing both release the GIL).
+        Sorted and de-duplicated with numpy, formatted in blocks on a few threads and
+        written in order, the digest computed meanwhile (numpy, hashing and writing all
+        release the GIL).
 
         Example:
             >>> ids = IdSet.from_values(np.array([30, 10, 30], dtype=np.uint64))
@@ -145,11 +149,16 @@ class IdSet:
         with (
             cls.new_file() as path,
             open(path, "wb") as sink,
-            ThreadPoolExecutor(max_workers=1) as pool,
+            ThreadPoolExecutor(max_workers=_FORMATTERS + 1) as pool,
         ):
             digest = pool.submit(cls.digest_of, unique)
-            for start in range(0, unique.size, _BLOCK):
-                sink.write(format_ids(unique[start : start + _BLOCK]))
+            ahead: collections.deque[Future[bytes]] = collections.deque()
+            for start in range(0, unique.size, _BLOCK):  # blocks formatted side by side,
+                ahead.append(pool.submit(format_ids, unique[start : start + _BLOCK]))
+                if len(ahead) > _FORMATTERS:  # written in order, a few in memory at most
+                    sink.write(ahead.popleft().result())
+            while ahead:
+                sink.write(ahead.popleft().result())
             return cls(path, int(unique.size), digest.result())
 
     @classmethod
