@@ -1,8 +1,19 @@
-"""compliance-frames: keep research datasets of tweets and accounts compliant with X."""
+"""compliance-frames: keep research datasets of tweets and accounts compliant with X.
 
-from . import accessors  # registers df.compliance on pandas and polars
+Importing the package is cheap: the client (requests, numpy) and the frames layer
+(polars, narwhals) are imported when one of their names is first used, and pandas only
+when a pandas frame is. ``df.compliance`` is registered on pandas and polars all the
+same: at once for a library already imported, else as soon as it is (see
+:mod:`compliance_frames.accessors`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from . import accessors  # registers df.compliance on pandas and polars (now or on import)
 from ._version import __version__
-from .client import Client, IdSet, JobHandle, JobResult
 from .errors import (
     AccessDeniedError,
     APIError,
@@ -29,19 +40,54 @@ from .errors import (
     UsageCapError,
     WaitTimeoutError,
 )
-from .frames import (
-    ComplianceSummary,
-    FilterReport,
-    check,
-    plot_summary,
-    read_results,
-    results,
-    summary,
-)
-from .frames import (
-    filter as filter,  # public (explicit re-export), but not in __all__: see below
-)
 from .models import ComplianceJob, JobStatus, JobType
+
+if TYPE_CHECKING:
+    from .client import Client, IdSet, JobHandle, JobResult
+    from .frames import (
+        ComplianceSummary,
+        FilterReport,
+        check,
+        plot_summary,
+        read_results,
+        results,
+        summary,
+    )
+    from .frames import (
+        filter as filter,  # public (explicit re-export), but not in __all__: see below
+    )
+
+_LAZY = {
+    "Client": "client",
+    "IdSet": "client",
+    "JobHandle": "client",
+    "JobResult": "client",
+    "ComplianceSummary": "frames",
+    "FilterReport": "frames",
+    "check": "frames",
+    "filter": "frames",
+    "plot_summary": "frames",
+    "read_results": "frames",
+    "results": "frames",
+    "summary": "frames",
+}
+"""Names imported from a subpackage when first used (PEP 562)."""
+
+
+def __getattr__(name: str) -> Any:
+    """``compliance_frames.Client`` and ``from compliance_frames import check``: the
+    subpackage is imported on first use, then the name is an ordinary attribute."""
+    where = _LAZY.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{where}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "APIError",

@@ -6,10 +6,19 @@ function of the same name in :mod:`compliance_frames`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .. import frames
 from ..models import JobType
+
+if TYPE_CHECKING:
+    from ..frames import ComplianceSummary
+
+
+def _frames() -> Any:
+    """The frames layer, imported on first use (registering the accessor imports nothing)."""
+    from .. import frames
+
+    return frames
 
 
 class ComplianceNamespace:
@@ -24,11 +33,11 @@ class ComplianceNamespace:
 
     def check(self, id_col: str, type: JobType | str = "tweets", **options: Any) -> Any:
         """The frame with compliance columns added: see :func:`compliance_frames.check`."""
-        return frames.check(self._frame, id_col, type, **options)
+        return _frames().check(self._frame, id_col, type, **options)
 
     def results(self, id_col: str, type: JobType | str = "tweets", **options: Any) -> Any:
         """The typed results of the frame's IDs: see :func:`compliance_frames.results`."""
-        return frames.results(self._frame, id_col, type, **options)
+        return _frames().results(self._frame, id_col, type, **options)
 
     def filter(
         self, id_col: str, type: JobType | str = "tweets", *, edited: str = "keep", **options: Any
@@ -37,8 +46,9 @@ class ComplianceNamespace:
 
         ``edited="drop"`` removes edited posts instead of keeping them to fetch again.
         """
-        return frames.filter(self._frame, id_col, type, edited=edited, **options)
+        return _frames().filter(self._frame, id_col, type, edited=edited, **options)
 
-    def summary(self, **options: Any) -> frames.ComplianceSummary:
+    def summary(self, **options: Any) -> ComplianceSummary:
         """Counts and shares of a checked frame: see :func:`compliance_frames.summary`."""
-        return frames.summary(self._frame, **options)
+        summary: ComplianceSummary = _frames().summary(self._frame, **options)
+        return summary

@@ -17,13 +17,16 @@ Example:
 from __future__ import annotations
 
 import atexit
+import collections
 import contextlib
 import hashlib
 import io
 import os
 import tempfile
 import typing
+import warnings
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -32,7 +35,18 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import InvalidIDError
-from ..idlines import MAX_DIGITS, IDLinesError, format_ids, scan_ids
+from ..hints import Choice, Hint
+from ..idlines import (
+    MAX_DIGITS,
+    IDLinesError,
+    ScanNotes,
+    fix_choices,
+    format_ids,
+    kind_notes,
+    scan_ids,
+    sorted_unique,
+    user_stacklevel,
+)
 
 NAME_PREFIX = "cf-"
 """Jobs named by compliance-frames start with this."""
@@ -41,7 +55,9 @@ MIN_UPLOAD_BYTES = MAX_DIGITS + 1
 """The smallest upload that holds any ID: 19 digits and a newline."""
 
 _LIMIT = 10**MAX_DIGITS
-_BLOCK = 1_000_000
+_BLOCK = 500_000
+_FORMATTERS = max(1, min(4, os.cpu_count() or 1))
+"""Threads formatting blocks of IDs side by side (numpy releases the GIL)."""
 _SPLIT_BLOCK = 1 << 22
 _MAX_EXAMPLES = 5
 
@@ -115,41 +131,72 @@ class IdSet:
             raise
 
     @classmethod
-    def from_values(cls, values: npt.NDArray[np.uint64]) -> IdSet:
-        """From a ``uint64`` array (any order, duplicates allowed)."""
-        unique = np.unique(np.asarray(values, dtype=np.uint64))
-        with cls.new_file() as path, open(path, "wb") as sink:
-            for start in range(0, unique.size, _BLOCK):
-                sink.write(format_ids(unique[start : start + _BLOCK]))
-        return cls(path, int(unique.size), cls.digest_of(unique))
+    def from_values(cls, values: npt.ArrayLike) -> IdSet:
+        """From ``uint64`` values (any order, duplicates allowed): the one routine every
+        entry point ends in (``check()``, ``run_job``, ``upload_ids``, ``submit``, the CLI).
+
+        Sorted and de-duplicated with numpy, formatted in blocks on a few threads and
+        written in order, the digest computed meanwhile (numpy, hashing and writing all
+        release the GIL).
+
+        Example:
+            >>> ids = IdSet.from_values(np.array([30, 10, 30], dtype=np.uint64))
+            >>> ids.read_bytes(), ids.count
+            (b'10\\n30\\n', 2)
+            >>> ids.discard()
+        """
+        unique = sorted_unique(values)
+        with (
+            cls.new_file() as path,
+            open(path, "wb") as sink,
+            ThreadPoolExecutor(max_workers=_FORMATTERS + 1) as pool,
+        ):
+            digest = pool.submit(cls.digest_of, unique)
+            ahead: collections.deque[Future[bytes]] = collections.deque()
+            for start in range(0, unique.size, _BLOCK):  # blocks formatted side by side,
+                ahead.append(pool.submit(format_ids, unique[start : start + _BLOCK]))
+                if len(ahead) > _FORMATTERS:  # written in order, a few in memory at most
+                    sink.write(ahead.popleft().result())
+            while ahead:
+                sink.write(ahead.popleft().result())
+            return cls(path, int(unique.size), digest.result())
 
     @classmethod
     def from_ids(cls, ids: Iterable[Any]) -> IdSet:
-        """From Python or numpy values: ints, or strings of 1-19 decimal digits."""
+        """From Python or numpy values: ints, or strings of 1-19 decimal digits.
+
+        Strings go through the same vectorised scan as an ID file: spaces and tabs around
+        an ID are trimmed (with a warning), and floats' marks (``1.23E+18``, ``...576.0``)
+        get an error that says where the digits went.
+        """
         if isinstance(ids, np.ndarray) and ids.dtype.kind in "iu":
             values = ids.astype(np.int64 if ids.dtype.kind == "i" else np.uint64, copy=False)
             if ids.dtype.kind == "i" and (values < 0).any():
                 bad = np.flatnonzero(values < 0)
                 raise _invalid(
-                    [(int(i), int(values[i])) for i in bad[:_MAX_EXAMPLES]], int(bad.size)
+                    [(int(i), int(values[i])) for i in bad[:_MAX_EXAMPLES]], int(bad.size), {}
                 )
             return cls.from_values(values.astype(np.uint64))
-        return cls.from_values(
-            np.concatenate(list(_parse_iterable(ids)) or [np.empty(0, np.uint64)])
-        )
+        if isinstance(ids, np.ndarray) and ids.dtype.kind in "US":
+            ids = ids.tolist()
+        items = ids if isinstance(ids, (list, tuple)) else list(ids)
+        return cls.from_values(_parse_values(items))
 
     @classmethod
     def from_file(cls, source: str | os.PathLike[str] | BinaryIO) -> IdSet:
-        """From a file of one ID per line (blank lines and CRLF are fine)."""
+        """From a file of one ID per line (blank lines and CRLF are fine; spaces and tabs
+        around an ID are trimmed, with a warning)."""
+        notes = ScanNotes()
         try:
             if isinstance(source, (str, os.PathLike)):
                 with open(source, "rb") as stream:
-                    chunks = list(scan_ids(stream, skip_blank=True))
+                    chunks = list(scan_ids(stream, skip_blank=True, trim=True, notes=notes))
             else:
-                chunks = list(scan_ids(source, skip_blank=True))
+                chunks = list(scan_ids(source, skip_blank=True, trim=True, notes=notes))
         except IDLinesError as exc:
             examples = [(f"line {bad.number}", bad.text) for bad in exc.first]
-            raise _invalid(examples, exc.count, where="lines") from None
+            raise _invalid(examples, exc.count, exc.kinds, where="lines") from None
+        _warn_trimmed(notes, "line")
         return cls.from_values(np.concatenate(chunks) if chunks else np.empty(0, np.uint64))
 
     @classmethod
@@ -290,56 +337,101 @@ def _newlines(block: bytes) -> npt.NDArray[np.intp]:
     return np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == ord("\n"))
 
 
-def _parse_iterable(ids: Iterable[Any]) -> Iterator[npt.NDArray[np.uint64]]:
-    block: list[int] = []
-    bad: list[tuple[int, Any]] = []
-    n_bad = 0
-    for position, value in enumerate(ids):
-        parsed = _parse_one(value)
-        if parsed is None:
-            n_bad += 1
-            if len(bad) < _MAX_EXAMPLES:
-                bad.append((position, value))
-            continue
-        block.append(parsed)
-        if len(block) == _BLOCK:
-            yield np.array(block, dtype=np.uint64)
-            block = []
-    if n_bad:
-        raise _invalid(bad, n_bad)
-    if block:
-        yield np.array(block, dtype=np.uint64)
+def _parse_values(items: list[Any] | tuple[Any, ...]) -> npt.NDArray[np.uint64]:
+    """Python values as IDs, vectorised for the usual cases: all ints (one numpy
+    conversion), all strings (joined into lines for :func:`scan_ids`); anything else is
+    turned into text one by one and scanned the same way."""
+    texts: list[str] | tuple[str, ...] | None = None
+    if items and isinstance(items[0], str):
+        with contextlib.suppress(TypeError):  # str.join checks that every value is text
+            joined = "\n".join(items)
+            texts = typing.cast("list[str]", items)
+    if texts is None:
+        kinds = set(map(type, items))
+        if all(issubclass(kind, (int, np.integer)) and kind is not bool for kind in kinds):
+            try:
+                values = np.array(items, dtype=np.int64) if items else np.empty(0, np.int64)
+                if not (values < 0).any():
+                    return values.astype(np.uint64)
+            except OverflowError:  # above 2**63 - 1: may still fit uint64
+                with contextlib.suppress(OverflowError):
+                    big = np.array(items, dtype=np.uint64)
+                    if not (big >= np.uint64(_LIMIT)).any():
+                        return big
+        texts = [_text(value) for value in items]
+        joined = "\n".join(texts)
+    if "\r" in joined or joined.count("\n") != max(len(texts) - 1, 0):
+        texts = [_text(value) for value in items]  # line breaks inside values made visible
+        joined = "\n".join(texts)
+    notes = ScanNotes()
+    try:
+        data = joined.encode("ascii")
+    except UnicodeEncodeError:
+        data = joined.encode("utf-8")  # non-ASCII text is not digits: the scan refuses it
+    try:  # one line per value, the last one too (an empty string is a blank line: refused)
+        chunks = list(scan_ids(io.BytesIO(data + b"\n"), trim=True, notes=notes)) if texts else []
+    except IDLinesError as exc:
+        examples = [(bad.number - 1, items[bad.number - 1]) for bad in exc.first]
+        raise _invalid(examples, exc.count, exc.kinds) from None
+    _warn_trimmed(notes, "position")
+    return np.concatenate(chunks) if chunks else np.empty(0, np.uint64)
 
 
-def _parse_one(value: Any) -> int | None:
+def _text(value: Any) -> str:
+    """One value as the text the scan judges: ints as digits, strings with any line break
+    made visible (so one value stays one line), anything else as ``repr``-like text that
+    is not an ID (``1.5``, ``True``)."""
     if isinstance(value, (bool, np.bool_)):
-        return None
+        return "True?" if value else "False?"
     if isinstance(value, (int, np.integer)):
         number = int(value)
-        return number if 0 <= number < _LIMIT else None
+        return str(number) if 0 <= number < _LIMIT else f"{number}?"
     if isinstance(value, bytes):
         value = value.decode("ascii", "replace")
-    if (
-        isinstance(value, str)
-        and 1 <= len(value) <= MAX_DIGITS
-        and value.isascii()
-        and value.isdigit()
-    ):
-        return int(value)
-    return None
+    if isinstance(value, str):
+        if "\n" in value or "\r" in value:
+            return value.replace("\r", "\\r").replace("\n", "\\n") or "?"
+        return value
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    return f"{value!r}?".replace("\n", " ").replace("\r", " ")
+
+
+def _warn_trimmed(notes: ScanNotes, unit: str) -> None:
+    if notes.trimmed:
+        shown = ", ".join(str(n if unit == "line" else n - 1) for n in notes.first_trimmed)
+        more = ", ..." if notes.trimmed > len(notes.first_trimmed) else ""
+        warnings.warn(
+            f"{notes.trimmed:,} ID(s) had spaces or tabs around them, which were removed "
+            f"({unit}s {shown}{more}); the IDs themselves are unchanged.",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
 
 
 def _invalid(
-    examples: list[tuple[Any, Any]], count: int, where: str = "positions"
+    examples: list[tuple[Any, Any]],
+    count: int,
+    kinds: dict[str, int],
+    where: str = "positions",
 ) -> InvalidIDError:
     shown = ", ".join(
         f"{value!r} at {position}" if where == "lines" else f"{value!r} (position {position})"
         for position, value in examples
     )
+    unit = "line" if where == "lines" else "value"
+    first = str(examples[0][1]) if examples else ""
+    notes = kind_notes(kinds, first, unit)
+    said = f" Of these, {'; '.join(notes)}." if notes else ""
     return InvalidIDError(
-        f"{count} value(s) are not tweet or user IDs (1-19 decimal digits): {shown}. "
-        "Fix or drop them; IDs must be whole numbers, never floats "
-        "(which lose digits above 2**53).",
+        f"{count} value(s) are not tweet or user IDs (1-19 decimal digits): {shown}.{said}",
         count=count,
         examples=examples,
+        hint=Hint(
+            *fix_choices(kinds),
+            Choice(
+                "fix or drop them; IDs must be whole numbers, never floats "
+                "(which lose digits above 2**53)"
+            ),
+        ),
     )

@@ -13,7 +13,7 @@ Example:
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,20 +22,39 @@ import polars as pl
 
 from ..client import IdSet
 from ..errors import InputError, InvalidIDError
+from ..hints import Argument, Choice, Hint, Spelled
+from ..idlines import classify, fix_choices, kind_notes, user_stacklevel
 
 MAX_ID = 10**19
 _EXAMPLES = 5
 
 
 def float_error(column: str, dtype: object) -> InvalidIDError:
-    """The refusal of a float column, with how to load IDs properly."""
+    """The refusal of a float column, with how to load IDs properly (in Python: the
+    reader's argument; on the command line: how to save the column as text).
+
+    Example:
+        >>> from compliance_frames.hints import CLI_EMPTY
+        >>> error = float_error("id", "float64")
+        >>> "dtype={'id': str}" in str(error), "read_csv" in error.render(CLI_EMPTY)
+        (True, False)
+    """
     return InvalidIDError(
         f"Column {column!r} holds floats ({dtype}). Floats keep only 15-16 significant digits "
-        "and IDs have up to 19, so these IDs have already lost digits and cannot be matched. "
-        f"Load the column as text or integers instead, e.g. "
-        f"pd.read_csv(path, dtype={{{column!r}: str}}) or "
-        f"pl.read_csv(path, schema_overrides={{{column!r}: pl.String}}).",
+        "and IDs have up to 19, so these IDs have already lost digits and cannot be matched.",
         count=0,
+        hint=Hint(
+            Choice(
+                Spelled(
+                    python="load the column as text or integers instead, e.g. "
+                    f"pd.read_csv(path, dtype={{{column!r}: str}}) or "
+                    f"pl.read_csv(path, schema_overrides={{{column!r}: pl.String}})",
+                    cli=f"save the column {column!r} as text (in a spreadsheet, format it as "
+                    "Text before saving; in a program, write the IDs as strings or integers) "
+                    "and run the command again",
+                )
+            )
+        ),
     )
 
 
@@ -93,7 +112,31 @@ def keys_of(frame: nw.DataFrame[Any], column: str) -> pl.Series:
         keys: pl.Series = source.cast(pl.UInt64)
         return keys
     native_dtype = getattr(frame.to_native()[column], "dtype", source.dtype)
-    return source.to_frame().select(key_expression(column, source.dtype, native_dtype)).to_series()
+    keys = source.to_frame().select(key_expression(column, source.dtype, native_dtype)).to_series()
+    if keys.null_count() > source.null_count() and source.dtype == pl.String:
+        keys = _trimmed_keys(source, keys, column)
+    return keys
+
+
+def _trimmed_keys(source: pl.Series, keys: pl.Series, column: str) -> pl.Series:
+    """The keys, with those of IDs that have spaces or tabs around them filled in (with a
+    warning): only the rows that are not IDs as they stand are looked at again."""
+    stripped = source.str.strip_chars(" \t")
+    again = stripped.to_frame(column).select(key_expression(column, pl.String())).to_series()
+    fixed = keys.is_null() & again.is_not_null()
+    n_fixed = int(fixed.sum())
+    if not n_fixed:
+        return keys
+    rows = fixed.arg_true()[:_EXAMPLES].to_list()
+    more = ", ..." if n_fixed > len(rows) else ""
+    warnings.warn(
+        f"Column {column!r}: {n_fixed:,} ID(s) had spaces or tabs around them, which were "
+        f"ignored (rows {', '.join(map(str, rows))}{more}); the frame itself is unchanged.",
+        UserWarning,
+        stacklevel=user_stacklevel(),
+    )
+    filled: pl.Series = keys.zip_with(~fixed, again)
+    return filled
 
 
 def _all_in_range(source: pl.Series) -> bool:
@@ -113,8 +156,10 @@ def _from_objects(values: list[Any]) -> pl.Series:
     def text(value: Any) -> str | None:
         if value is None or (isinstance(value, float) and value != value):
             return None
-        if isinstance(value, (bool, float)):
-            return "!"  # floats and booleans are not IDs
+        if isinstance(value, bool):
+            return "!"  # booleans are not IDs
+        if isinstance(value, float):
+            return repr(value)  # never an ID, but says what it is (1.2653244805174405e+18)
         if isinstance(value, int):
             return str(value) if value >= 0 else "!"
         if isinstance(value, str):
@@ -151,15 +196,39 @@ def row_keys(frame: nw.DataFrame[Any], column: str, *, errors: str, what: str = 
 def invalid_rows_error(
     frame: nw.DataFrame[Any], column: str, keys: pl.Series, n_invalid: int, what: str
 ) -> InvalidIDError:
-    """Which rows hold values that are not IDs (their positions, index labels and values)."""
-    shown, examples = _named_rows(frame, column, keys.is_null(), n_invalid)
+    """Which rows hold values that are not IDs (their positions, index labels and values),
+    and what kind of values they are when it says where the digits went (floats'
+    ``1.23E+18`` or ``.0``, a header row read as data)."""
+    bad = keys.is_null()
+    shown, examples = _named_rows(frame, column, bad, n_invalid)
+    values = to_polars_series(frame, column)
+    first_bad = bool(values.len()) and bool(bad[0]) and values[0] is not None
+    kinds = _kinds(values.filter(bad), header=first_bad)
+    notes = kind_notes(kinds, str(values[0]) if first_bad else "", unit="row")
+    said = f" Of these, {'; '.join(notes)}." if notes else ""
     return InvalidIDError(
         f"Column {column!r} has {n_invalid} value(s) that are not {what} IDs (1-19 decimal "
-        f"digits): {shown}. Fix or drop these rows, or pass errors='skip' "
-        "to keep them with null flags.",
+        f"digits): {shown}.{said}",
         count=n_invalid,
         examples=examples,
+        hint=Hint(
+            *fix_choices(kinds, column),
+            Choice("fix or drop these rows"),
+            Choice("pass ", Argument("errors", "skip"), " to keep them with null flags"),
+        ),
     )
+
+
+def _kinds(values: pl.Series, header: bool) -> dict[str, int]:
+    """How many values that are not IDs are of each kind (see :func:`classify`), the
+    first 1,000 of them; "header" only for a column name as the very first value."""
+    if values.dtype != pl.String:
+        return {}
+    counts: dict[str, int] = {}
+    for index, text in enumerate(values.drop_nulls().head(1_000).to_list()):
+        kind = classify(text, first=header and index == 0)
+        counts[kind] = counts.get(kind, 0) + 1
+    return counts
 
 
 def refused_rows_error(
@@ -240,15 +309,9 @@ def require_columns(columns: list[str], wanted: list[str]) -> None:
 
 
 def id_set(keys: pl.Series) -> IdSet:
-    """The distinct valid keys, sorted, as the canonical file the lifecycle uploads.
-
-    The digest is computed while polars writes the file (both release the GIL).
-    """
-    unique = keys.drop_nulls().unique().sort()
-    with IdSet.new_file() as path, ThreadPoolExecutor(max_workers=1) as pool:
-        digest = pool.submit(IdSet.digest_of, unique.to_numpy())
-        unique.to_frame("id").write_csv(path, include_header=False)
-        return IdSet.from_canonical(path, count=unique.len(), digest=digest.result())
+    """The distinct valid keys, sorted, as the canonical file the lifecycle uploads: the
+    same routine as every other entry point (:meth:`IdSet.from_values`)."""
+    return IdSet.from_values(keys.drop_nulls().to_numpy())
 
 
 def check_errors_argument(errors: str) -> None:
