@@ -56,7 +56,7 @@ def _register(library: str) -> None:
         importlib.import_module(f"{__name__}.{_ACCESSORS[library]}")
     except Exception as exc:  # a library too old, say: the library itself still works
         warnings.warn(
-            f"compliance-frames could not register df.compliance on {library}: {exc}",
+            f"compliance-frames could not register the .compliance accessor on {library}: {exc}",
             RuntimeWarning,
             stacklevel=2,
         )

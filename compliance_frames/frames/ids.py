@@ -248,19 +248,29 @@ def refused_rows_error(
     count = int(bad.sum())
     shown, examples = _named_rows(frame, column, bad, count)
     return InvalidIDError(
-        refused_message(column, count, shown, what, answer), count=count, examples=examples
+        refused_message(column, count, shown, what, answer),
+        count=count,
+        examples=examples,
+        hint=REFUSED_HINT,
     )
 
 
 def refused_message(column: str, count: int, shown: str, what: str, answer: str) -> str:
-    """The message of IDs that X refused, with the rows (or values) ``shown``."""
+    """The message of IDs that X refused, with the rows (or values) ``shown`` (what to do
+    is :data:`REFUSED_HINT`)."""
     return (
         f"X answered {answer} for {count} value(s) of column {column!r}: {shown}. X does not "
         f"take them as {what} IDs. The job's results stay cached on disk and answer for "
-        "every other ID: drop these rows and check again, or check again with "
-        "errors='skip' to keep them with null flags; neither runs a new job. (Corrected "
-        "IDs are new IDs: they need a new job.)"
+        "every other ID, so neither choice below runs a new job (corrected IDs are new IDs: "
+        "they need one)."
     )
+
+
+REFUSED_HINT = Hint(
+    Choice("drop these rows and check again"),
+    Choice("check again with ", Argument("errors", "skip"), " to keep them with null flags"),
+)
+"""What to do about IDs that X refused."""
 
 
 def _named_rows(

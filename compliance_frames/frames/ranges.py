@@ -29,7 +29,7 @@ from ..client import IdSet
 from ..errors import InvalidIDError
 from ..hints import Argument, Choice, Hint
 from .flags import KEY
-from .ids import float_error, refused_message
+from .ids import REFUSED_HINT, float_error, refused_message
 
 DEFAULT_BUDGET = 20_000_000
 """IDs held in memory at a time (8 bytes each, a few times over while sorting)."""
@@ -171,4 +171,5 @@ def refused_values_error(
         refused_message(column, count, f"such as {shown}", what, answer),
         count=count,
         examples=[(None, value) for value in examples],
+        hint=REFUSED_HINT,
     )

@@ -194,12 +194,6 @@ def test_the_command_line_modules_import_no_dataframe_library_for_help() -> None
     assert imported_by_help(WITHOUT_PACKAGE_INIT.format(folder=folder)) == []
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="needs the lazy package __init__ (compliance_frames/__init__.py importing frames "
-    "and accessors on first use), another helper's change of issue 12: remove this mark "
-    "when it is merged",
-)
 def test_help_and_version_import_no_dataframe_library() -> None:
     assert imported_by_help() == []
 

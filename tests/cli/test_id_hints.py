@@ -117,11 +117,6 @@ def test_check_a_parquet_float_column(cli: Run, tmp_path: Path) -> None:
     assert "lost digits" in result.stderr
 
 
-@pytest.mark.xfail(
-    reason="needs the CLI to render hints in its own terms (ComplianceError.render with the "
-    "CLI's Terms), which another change brings; the library already gives the CLI spelling",
-    strict=False,
-)
 def test_check_a_parquet_float_column_gives_shell_advice(cli: Run, tmp_path: Path) -> None:
     source = tmp_path / "tweets.parquet"
     pl.DataFrame({"tweet_id": [1.2653244805174405e18, 20.0]}).write_parquet(source)

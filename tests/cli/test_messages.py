@@ -43,9 +43,7 @@ PYTHON = re.compile(
 
 # -- the static walk ------------------------------------------------------------------------
 
-PENDING: dict[str, str] = {
-    "frames/ids.py": "the ID messages are converted in their own branch (issue 12)",
-}
+PENDING: dict[str, str] = {}
 """Modules whose messages another branch converts: expected to fail until it is merged
 (strict: an unexpected pass says that the entry can go)."""
 
@@ -458,14 +456,12 @@ CASES: list[Any] = [
         _check_float_parquet,
         {},
         id="check-float-parquet",
-        marks=pytest.mark.xfail(strict=True, reason=PENDING["frames/ids.py"]),
     ),
     pytest.param(_check_user_col_with_users, {}, id="check-user-col-users"),
     pytest.param(
         _check_bad_ids,
         {},
         id="check-bad-ids",
-        marks=pytest.mark.xfail(strict=True, reason=PENDING["frames/ids.py"]),
     ),
     pytest.param(_check_missing_column, {}, id="check-missing-column"),
     pytest.param(_check_unknown_suffix, {}, id="check-unknown-suffix"),
