@@ -21,7 +21,9 @@ from tests.openapi import assert_valid, spec_version
 @pytest.fixture(autouse=True, scope="session")
 def own_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The session's temporary files (also its child processes') in a folder of its own,
-    so that what a test leaves behind is told apart from other programs' files."""
+    so that what a test leaves behind is told apart from other programs' files. Under
+    pytest-xdist each worker is a session with a base folder of its own (``popen-gw0``...),
+    so the workers' files never mix."""
     folder = tmp_path_factory.mktemp("tmp")
     saved = tempfile.tempdir, os.environ.get("TMPDIR")
     tempfile.tempdir = str(folder)
