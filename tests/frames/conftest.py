@@ -3,7 +3,13 @@ for an emulator that knows those events.
 
 The emulator answers in the format of its flow: ``gcs`` writes every event (T_MULTI has
 two: scrub_geo and protected), ``bytepath`` one event per ID (T_MULTI: protected only),
-so what is expected of T_MULTI depends on the flow (see :func:`tweet_events`)."""
+so what is expected of T_MULTI depends on the flow (see :func:`tweet_events`).
+
+Frames are made by a table of constructors (:data:`CONSTRUCTORS`, the ``constructor``
+fixture), each saying what to expect of its kind of frame (``constructor.lazy``,
+``.indexed``...). A dataframe test runs on the bytepath flow unless it is marked
+``@pytest.mark.flow("bytepath", "gcs")``, as those whose expectations depend on the
+results format are (see ``flows_of`` in ``tests/conftest.py``)."""
 
 from __future__ import annotations
 
@@ -204,8 +210,6 @@ class Constructor:
     """The dtype of flag columns that hold nulls (refused IDs skipped), where it is named."""
     accessor: bool = True
     """Has the ``.compliance`` accessor."""
-    ordered: bool = True
-    """Keeps row order (a SQL engine keeps none)."""
 
     def __call__(
         self, data: dict[str, list[Any]] | None = None, index: list[str] | None = None
@@ -224,7 +228,7 @@ PANDAS_PYARROW = Constructor("pandas-pyarrow", _pandas_pyarrow, indexed=True, py
 POLARS = Constructor("polars", _polars)
 POLARS_LAZY = Constructor("polars-lazy", _polars_lazy, lazy=True)
 DASK = Constructor("dask", _dask, lazy=True, indexed=True, nullable_flags="boolean", accessor=False)
-DUCKDB = Constructor("duckdb", _duckdb, lazy=True, accessor=False, ordered=False)
+DUCKDB = Constructor("duckdb", _duckdb, lazy=True, accessor=False)
 
 CONSTRUCTORS = [PANDAS, PANDAS_PYARROW, POLARS, POLARS_LAZY, DASK]
 """The frames every dataframe test runs on (DuckDB, which keeps no row order, has tests
@@ -302,7 +306,8 @@ def client(events_emulator: Any, tmp_path: Path) -> Client:
 @pytest.fixture(params=CONSTRUCTORS, ids=str)
 def constructor(request: pytest.FixtureRequest) -> Constructor:
     """Every kind of frame in :data:`CONSTRUCTORS`, one test each."""
-    return request.param  # type: ignore[no-any-return]
+    constructor: Constructor = request.param
+    return constructor
 
 
 @pytest.fixture
