@@ -21,7 +21,9 @@ from tests.openapi import assert_valid, spec_version
 @pytest.fixture(autouse=True, scope="session")
 def own_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The session's temporary files (also its child processes') in a folder of its own,
-    so that what a test leaves behind is told apart from other programs' files."""
+    so that what a test leaves behind is told apart from other programs' files. Under
+    pytest-xdist each worker is a session with a base folder of its own (``popen-gw0``...),
+    so the workers' files never mix."""
     folder = tmp_path_factory.mktemp("tmp")
     saved = tempfile.tempdir, os.environ.get("TMPDIR")
     tempfile.tempdir = str(folder)
@@ -65,11 +67,25 @@ FLOWS = ("bytepath", "gcs")
 """Both generations of the service: every test that starts an emulator runs on each,
 unless it (or its module) is marked ``@pytest.mark.flow("gcs")`` or ``("bytepath")``."""
 
+FRAMES = Path(__file__).parent / "frames"
+"""The dataframe tests: the flow changes only how the service is spoken to and the format
+of its results, which the client and emulator tests cover on both flows; so a dataframe
+test runs on the current flow, bytepath, unless it is marked to run on both
+(``@pytest.mark.flow(*FLOWS)``): those whose expectations depend on the results format."""
+
+
+def flows_of(definition: pytest.Function) -> tuple[str, ...]:
+    """The flows a test runs on: its (or its module's) ``flow`` marker, else the default of
+    its folder (bytepath for the dataframe tests, both elsewhere)."""
+    marker = definition.get_closest_marker("flow")
+    if marker:
+        return tuple(marker.args)
+    return ("bytepath",) if FRAMES in definition.path.parents else FLOWS
+
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "flow" in metafunc.fixturenames:
-        marker = metafunc.definition.get_closest_marker("flow")
-        metafunc.parametrize("flow", marker.args if marker else FLOWS)
+        metafunc.parametrize("flow", flows_of(metafunc.definition))
 
 
 class EmulatorFactory:

@@ -3,11 +3,19 @@ for an emulator that knows those events.
 
 The emulator answers in the format of its flow: ``gcs`` writes every event (T_MULTI has
 two: scrub_geo and protected), ``bytepath`` one event per ID (T_MULTI: protected only),
-so what is expected of T_MULTI depends on the flow (see :func:`tweet_events`)."""
+so what is expected of T_MULTI depends on the flow (see :func:`tweet_events`).
+
+Frames are made by a table of constructors (:data:`CONSTRUCTORS`, the ``constructor``
+fixture), each saying what to expect of its kind of frame (``constructor.lazy``,
+``.indexed``...). A dataframe test runs on the bytepath flow unless it is marked
+``@pytest.mark.flow("bytepath", "gcs")``, as those whose expectations depend on the
+results format are (see ``flows_of`` in ``tests/conftest.py``)."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +27,6 @@ import pytest
 
 from compliance_frames import Client
 from tests.conftest import EmulatorFactory
-
-BACKENDS = ["pandas", "pandas-pyarrow", "polars", "polars-lazy", "dask"]
 
 T_DELETED = "1265324480517361664"
 T_OK = "1265324480517361665"
@@ -153,25 +159,86 @@ def expected_combined_rows(flow: str) -> list[tuple[Any, ...]]:
     return out
 
 
-def make_frame(
-    backend: str, data: dict[str, list[Any]] | None = None, index: list[str] | None = None
-) -> Any:
-    """The dataset as a frame of ``backend``."""
-    data = DATA if data is None else data
-    index = INDEX if index is None and data is DATA else index
-    if backend == "pandas":
-        return pd.DataFrame(data, index=index)
-    if backend == "pandas-pyarrow":
-        frame = pd.DataFrame(data, index=index)
-        return frame.astype(
-            {name: pd.ArrowDtype(pa.array(values).type) for name, values in data.items()}
-        )
-    if backend in ("polars", "polars-lazy"):
-        frame = pl.DataFrame(data)
-        return frame.lazy() if backend == "polars-lazy" else frame
-    if backend == "dask":
-        return dd.from_pandas(pd.DataFrame(data, index=index), npartitions=3, sort=False)
-    raise ValueError(backend)
+def _pandas(data: dict[str, list[Any]], index: list[str] | None) -> Any:
+    return pd.DataFrame(data, index=index)
+
+
+def _pandas_pyarrow(data: dict[str, list[Any]], index: list[str] | None) -> Any:
+    frame = pd.DataFrame(data, index=index)
+    return frame.astype(
+        {name: pd.ArrowDtype(pa.array(values).type) for name, values in data.items()}
+    )
+
+
+def _polars(data: dict[str, list[Any]], index: list[str] | None) -> Any:
+    return pl.DataFrame(data)
+
+
+def _polars_lazy(data: dict[str, list[Any]], index: list[str] | None) -> Any:
+    return pl.DataFrame(data).lazy()
+
+
+def _dask(data: dict[str, list[Any]], index: list[str] | None) -> Any:
+    return dd.from_pandas(pd.DataFrame(data, index=index), npartitions=3, sort=False)
+
+
+def _duckdb(data: dict[str, list[Any]], index: list[str] | None) -> Any:
+    import duckdb
+
+    return duckdb.from_df(pd.DataFrame(data))
+
+
+@dataclass(frozen=True)
+class Constructor:
+    """How to make the dataset as a frame of one library, and what to expect of that kind
+    of frame (the model is narwhals' ``tests/conftest.py``): tests ask ``constructor.lazy``
+    rather than comparing backend names.
+
+    >>> POLARS_LAZY().collect().height == N
+    True
+    """
+
+    name: str
+    build: Callable[[dict[str, list[Any]], list[str] | None], Any] = field(repr=False)
+    lazy: bool = False
+    """Computed on demand (a polars LazyFrame, Dask, DuckDB): errors name values, not rows."""
+    indexed: bool = False
+    """Has a row index (pandas-like): results keep the input's index labels."""
+    pyarrow_dtypes: bool = False
+    """Holds pyarrow-backed pandas dtypes: flags are ``bool[pyarrow]``, reasons dictionaries."""
+    nullable_flags: str | None = None
+    """The dtype of flag columns that hold nulls (refused IDs skipped), where it is named."""
+    accessor: bool = True
+    """Has the ``.compliance`` accessor."""
+
+    def __call__(
+        self, data: dict[str, list[Any]] | None = None, index: list[str] | None = None
+    ) -> Any:
+        """The dataset (or ``data``) as a frame of this kind; the dataset keeps its index."""
+        data = DATA if data is None else data
+        index = INDEX if index is None and data is DATA else index
+        return self.build(data, index)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+PANDAS = Constructor("pandas", _pandas, indexed=True, nullable_flags="boolean")
+PANDAS_PYARROW = Constructor("pandas-pyarrow", _pandas_pyarrow, indexed=True, pyarrow_dtypes=True)
+POLARS = Constructor("polars", _polars)
+POLARS_LAZY = Constructor("polars-lazy", _polars_lazy, lazy=True)
+DASK = Constructor("dask", _dask, lazy=True, indexed=True, nullable_flags="boolean", accessor=False)
+DUCKDB = Constructor("duckdb", _duckdb, lazy=True, accessor=False)
+
+CONSTRUCTORS = [PANDAS, PANDAS_PYARROW, POLARS, POLARS_LAZY, DASK]
+"""The frames every dataframe test runs on (DuckDB, which keeps no row order, has tests
+of its own)."""
+BY_NAME = {constructor.name: constructor for constructor in [*CONSTRUCTORS, DUCKDB]}
+
+
+def constructors(*names: str) -> list[Any]:
+    """Some constructors, to parametrise a test over: ``constructors("pandas", "dask")``."""
+    return [pytest.param(BY_NAME[name], id=name) for name in names]
 
 
 def materialise(frame: Any) -> pd.DataFrame:
@@ -236,9 +303,11 @@ def client(events_emulator: Any, tmp_path: Path) -> Client:
     )
 
 
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+@pytest.fixture(params=CONSTRUCTORS, ids=str)
+def constructor(request: pytest.FixtureRequest) -> Constructor:
+    """Every kind of frame in :data:`CONSTRUCTORS`, one test each."""
+    constructor: Constructor = request.param
+    return constructor
 
 
 @pytest.fixture

@@ -14,11 +14,14 @@ import compliance_frames
 from compliance_frames import Client, InputError, InvalidIDError
 from tests.frames.conftest import (
     AUTHORS,
-    BACKENDS,
+    CONSTRUCTORS,
     DATA,
     EVENTS,
     FLAGS,
     INDEX,
+    PANDAS,
+    POLARS,
+    POLARS_LAZY,
     T_DELETED,
     T_EDITED,
     T_GEO,
@@ -27,11 +30,12 @@ from tests.frames.conftest import (
     T_OK,
     TWEETS,
     USER_EVENTS,
+    Constructor,
     N,
     assert_unchanged,
+    constructors,
     expected_combined_rows,
     expected_tweet_rows,
-    make_frame,
     materialise,
     plain,
     rows,
@@ -44,7 +48,9 @@ P = "compliance_"
 FLAG_COLUMNS = [P + f for f in FLAGS]
 
 
-def assert_dtypes(result: Any, backend: str, columns: list[str], nullable: bool = False) -> None:
+def assert_dtypes(
+    result: Any, constructor: Constructor, columns: list[str], nullable: bool = False
+) -> None:
     reason, action, redacted = columns[:3]
     flags = columns[3:]
     if isinstance(result, (pl.DataFrame, pl.LazyFrame)):
@@ -55,7 +61,7 @@ def assert_dtypes(result: Any, backend: str, columns: list[str], nullable: bool 
         assert all(schema[f] == pl.Boolean for f in flags)
         return
     dtypes = result.dtypes
-    if backend == "pandas-pyarrow":
+    if constructor.pyarrow_dtypes:
         assert pa.types.is_dictionary(dtypes[reason].pyarrow_dtype)
         assert dtypes[redacted] == pd.ArrowDtype(pa.timestamp("us", tz="UTC"))
         assert all(dtypes[f] == pd.ArrowDtype(pa.bool_()) for f in flags)
@@ -66,10 +72,11 @@ def assert_dtypes(result: Any, backend: str, columns: list[str], nullable: bool 
         assert all(dtypes[f] == ("boolean" if nullable else bool) for f in flags)
 
 
+@pytest.mark.flow("bytepath", "gcs")
 def test_check_flags_every_row(
-    backend: str, client: Client, events_emulator: Any, flow: str
+    constructor: Constructor, client: Client, events_emulator: Any, flow: str
 ) -> None:
-    frame = make_frame(backend)
+    frame = constructor()
     before = snapshot(frame)
     result = compliance_frames.check(
         frame, "tweet_id", type="tweets", client=client, progress=False
@@ -85,7 +92,7 @@ def test_check_flags_every_row(
         *FLAG_COLUMNS,
     ]
     assert list(table["text"]) == DATA["text"]  # the order, and the other columns, as they were
-    if backend in ("pandas", "pandas-pyarrow", "dask"):
+    if constructor.indexed:
         assert list(table.index) == INDEX
     actions = dict(zip(table["tweet_id"], table[P + "action"], strict=True))
     assert {a for a in actions.values() if isinstance(a, str)} == (
@@ -97,18 +104,23 @@ def test_check_flags_every_row(
     assert redacted[T_MULTI] == pd.Timestamp("2022-01-01", tz="UTC")  # the deciding event's
     assert not pd.isna(redacted[T_DELETED])  # bytepath: redacted_at, else its alias deleted_at
     assert pd.isna(redacted[TWEETS[1]])  # no event, no time
-    assert_dtypes(result, backend, [P + "reason", P + "action", P + "redacted_at", *FLAG_COLUMNS])
+    assert_dtypes(
+        result, constructor, [P + "reason", P + "action", P + "redacted_at", *FLAG_COLUMNS]
+    )
     assert_unchanged(frame, before)
     [job] = events_emulator.jobs
     assert job["n_ids"] == len(set(TWEETS))  # each distinct ID uploaded once
 
 
-def test_check_with_user_col(backend: str, client: Client, events_emulator: Any, flow: str) -> None:
-    frame = make_frame(backend)
+@pytest.mark.flow("bytepath", "gcs")
+def test_check_with_user_col(
+    constructor: Constructor, client: Client, events_emulator: Any, flow: str
+) -> None:
+    frame = constructor()
     before = snapshot(frame)
     result = (
         frame.compliance.check("tweet_id", user_col="author_id", client=client, progress=False)
-        if backend in ("pandas", "pandas-pyarrow", "polars", "polars-lazy")
+        if constructor.accessor
         else compliance_frames.check(
             frame, "tweet_id", user_col="author_id", client=client, progress=False
         )
@@ -122,11 +134,11 @@ def test_check_with_user_col(backend: str, client: Client, events_emulator: Any,
         P + "user_action",
         P + "user_redacted_at",
     ]
-    if backend in ("pandas", "pandas-pyarrow", "dask"):
+    if constructor.indexed:
         assert list(table.index) == INDEX
     assert_dtypes(
         result,
-        backend,
+        constructor,
         [P + "user_reason", P + "user_action", P + "user_redacted_at", *FLAG_COLUMNS],
     )
     assert_unchanged(frame, before)
@@ -134,8 +146,9 @@ def test_check_with_user_col(backend: str, client: Client, events_emulator: Any,
     assert types == [("tweets", len(set(TWEETS))), ("users", len(set(AUTHORS)))]
 
 
-def test_results_are_typed(backend: str, client: Client, flow: str) -> None:
-    frame = make_frame(backend)
+@pytest.mark.flow("bytepath", "gcs")
+def test_results_are_typed(constructor: Constructor, client: Client, flow: str) -> None:
+    frame = constructor()
     events = compliance_frames.results(frame, "tweet_id", client=client, progress=False)
     table = materialise(events)
     assert sorted(zip(table["id"], table["reason"].astype(str), strict=True)) == sorted(
@@ -155,9 +168,10 @@ def test_results_are_typed(backend: str, client: Client, flow: str) -> None:
         )
 
 
-def test_filter_drops_and_scrubs(backend: str, client: Client) -> None:
+@pytest.mark.flow("bytepath", "gcs")
+def test_filter_drops_and_scrubs(constructor: Constructor, client: Client) -> None:
     # The same on both flows: T_MULTI, protected, goes whether or not its geo was scrubbed.
-    frame = make_frame(backend)
+    frame = constructor()
     before = snapshot(frame)
     cleaned, report = compliance_frames.filter(
         frame,
@@ -175,7 +189,7 @@ def test_filter_drops_and_scrubs(backend: str, client: Client) -> None:
     assert list(table["tweet_id"]) == [T_GEO, T_OK, T_EDITED, T_GEO_NEW]
     assert [pd.isna(v) for v in table["lat"]] == [True, False, False, True]  # geo emptied
     assert [pd.isna(v) for v in table["lon"]] == [True, False, False, True]  # both spellings
-    if backend in ("pandas", "pandas-pyarrow", "dask"):
+    if constructor.indexed:
         assert list(table.index) == ["r2", "r8", "r9", "r10"]
     # "bounced" goes anyway (its author is deactivated): none goes for an unknown reason alone
     assert (report.rows_in, report.rows_out, report.unknown, report.scrubbed) == (N, 4, 0, 2)
@@ -186,9 +200,9 @@ def test_filter_drops_and_scrubs(backend: str, client: Client) -> None:
     assert_unchanged(frame, before)
 
 
-@pytest.mark.parametrize("backend", ["pandas", "polars-lazy", "dask"])
-def test_filter_can_drop_edited_posts(backend: str, client: Client) -> None:
-    frame = make_frame(backend)
+@pytest.mark.parametrize("constructor", constructors("pandas", "polars-lazy", "dask"))
+def test_filter_can_drop_edited_posts(constructor: Constructor, client: Client) -> None:
+    frame = constructor()
     cleaned, report = compliance_frames.filter(
         frame, "tweet_id", client=client, progress=False, edited="drop", return_report=True
     )
@@ -202,16 +216,14 @@ def test_filter_can_drop_edited_posts(backend: str, client: Client) -> None:
 
 def test_filter_refuses_an_unknown_edited_choice(client: Client, events_emulator: Any) -> None:
     with pytest.raises(InputError, match=r"edited must be 'keep' .* or 'drop' .*not 'remove'"):
-        make_frame("polars").compliance.filter(
-            "tweet_id", client=client, progress=False, edited="remove"
-        )
+        POLARS().compliance.filter("tweet_id", client=client, progress=False, edited="remove")
     assert events_emulator.jobs == []  # refused before any job
 
 
 def test_filter_can_keep_flags_and_unknown_reasons(
     client: Client, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    frame = make_frame("polars")
+    frame = POLARS()
     cleaned = frame.compliance.filter(
         "tweet_id", client=client, progress=False, keep_flags=True, keep_unknown=True
     )
@@ -226,11 +238,9 @@ def test_filter_can_keep_flags_and_unknown_reasons(
 def test_lazy_filter_does_not_print_unless_asked(
     client: Client, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    make_frame("polars-lazy").compliance.filter("tweet_id", client=client, progress=False)
+    POLARS_LAZY().compliance.filter("tweet_id", client=client, progress=False)
     assert capsys.readouterr().out == ""
-    make_frame("polars-lazy").compliance.filter(
-        "tweet_id", client=client, progress=False, report=True
-    )
+    POLARS_LAZY().compliance.filter("tweet_id", client=client, progress=False, report=True)
     assert "Kept" in capsys.readouterr().out
 
 
@@ -242,13 +252,13 @@ def test_the_result_shares_no_column_with_the_input_without_copy_on_write(
     from compliance_frames.frames import attach
 
     monkeypatch.setattr(attach, "_copy_on_write", lambda pd: False)
-    frame = make_frame("pandas")
+    frame = PANDAS()
     flagged = compliance_frames.check(frame, "tweet_id", client=client, progress=False)
     assert not np.shares_memory(flagged["lat"].to_numpy(), frame["lat"].to_numpy())
 
 
 def test_editing_the_result_leaves_the_input_alone(client: Client) -> None:
-    frame = make_frame("pandas")
+    frame = PANDAS()
     before = snapshot(frame)
     flagged = compliance_frames.check(frame, "tweet_id", client=client, progress=False)
     flagged.loc[flagged.index[0], "lat"] = 99.0
@@ -257,18 +267,17 @@ def test_editing_the_result_leaves_the_input_alone(client: Client) -> None:
 
 
 def test_accessor_is_registered_and_stateless(client: Client) -> None:
-    pdf = make_frame("pandas")
+    pdf = PANDAS()
     assert pdf.compliance._frame is pdf
-    assert (
-        make_frame("polars").compliance.check("tweet_id", client=client, progress=False).height == N
-    )
+    assert POLARS().compliance.check("tweet_id", client=client, progress=False).height == N
     assert not hasattr(pdf.compliance, "__dict__") or set(vars(pdf.compliance)) == {"_frame"}
 
 
+@pytest.mark.flow("bytepath", "gcs")
 def test_duckdb_relations_are_checked(client: Client, flow: str) -> None:
     import duckdb
 
-    pdf = make_frame("pandas").reset_index(drop=True)  # noqa: F841 - read by duckdb by name
+    pdf = PANDAS().reset_index(drop=True)  # noqa: F841 - read by duckdb by name
     relation = duckdb.sql("select * from pdf")
     result = compliance_frames.check(
         relation, "tweet_id", user_col="author_id", client=client, progress=False
@@ -280,17 +289,18 @@ def test_duckdb_relations_are_checked(client: Client, flow: str) -> None:
     ) == expected_combined_rows(flow)
 
 
-@pytest.mark.parametrize("backend", [b for b in BACKENDS if b != "dask"])  # no Dask accessor
-def test_results_through_the_accessor(client: Client, backend: str, flow: str) -> None:
-    frame = make_frame(backend)
+@pytest.mark.flow("bytepath", "gcs")
+@pytest.mark.parametrize("constructor", [c for c in CONSTRUCTORS if c.accessor], ids=str)
+def test_results_through_the_accessor(client: Client, constructor: Constructor, flow: str) -> None:
+    frame = constructor()
     events = materialise(frame.compliance.results("tweet_id", client=client, progress=False))
     assert sorted(
         zip(events["id"].astype(str), events["reason"].astype(str), strict=True)
     ) == sorted(tweet_results(flow))
 
 
-def test_a_users_check_on_a_frame_of_accounts(client: Client, backend: str) -> None:
-    accounts = make_frame(backend, {"user_id": [str(u) for u in USER_EVENTS]})
+def test_a_users_check_on_a_frame_of_accounts(client: Client, constructor: Constructor) -> None:
+    accounts = constructor({"user_id": [str(u) for u in USER_EVENTS]})
     flagged = compliance_frames.check(accounts, "user_id", "users", client=client, progress=False)
     assert rows(flagged, ["compliance_reason"]) == [(reason,) for reason in USER_EVENTS.values()]
     assert rows(flagged, ["compliance_suspended"]) == [
@@ -299,9 +309,9 @@ def test_a_users_check_on_a_frame_of_accounts(client: Client, backend: str) -> N
 
 
 @pytest.mark.flow("bytepath")
-@pytest.mark.parametrize("backend", ["pandas", "polars-lazy"])
+@pytest.mark.parametrize("constructor", constructors("pandas", "polars-lazy"))
 def test_an_id_x_answers_invalid_is_named_and_a_rerun_needs_no_new_job(
-    backend: str, make_emulator: Any, tmp_path: Any
+    constructor: Constructor, make_emulator: Any, tmp_path: Any
 ) -> None:
     events = {"tweets": {**EVENTS["tweets"], T_OK: "invalid_id"}, "users": EVENTS["users"]}
     emulator = make_emulator(events=events, rate_window=10.0)
@@ -312,10 +322,10 @@ def test_an_id_x_answers_invalid_is_named_and_a_rerun_needs_no_new_job(
         poll_interval=0.05,
         max_poll_interval=0.5,
     )
-    frame = make_frame(backend)
+    frame = constructor()
     with pytest.raises(InvalidIDError, match="X answered invalid_id for 2 value") as caught:
         materialise(compliance_frames.check(frame, "tweet_id", client=client, progress=False))
-    if backend == "pandas":
+    if constructor.indexed and not constructor.lazy:
         assert f"row 1 (index 'r1'): '{T_OK}'; row 8 (index 'r8')" in str(caught.value)
     assert "cached on disk" in str(caught.value)
     flagged = compliance_frames.check(
@@ -334,7 +344,7 @@ def test_an_id_x_answers_invalid_is_named_and_a_rerun_needs_no_new_job(
     keep = [i for i, tweet in enumerate(TWEETS) if tweet != T_OK]
     data = {name: [values[i] for i in keep] for name, values in DATA.items()}
     fixed = compliance_frames.check(
-        make_frame(backend, data, [INDEX[i] for i in keep]), "tweet_id", client=client,
+        constructor(data, [INDEX[i] for i in keep]), "tweet_id", client=client,
         progress=False,
     )  # fmt: skip
     assert len(emulator.jobs) == 1

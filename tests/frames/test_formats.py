@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import duckdb
 import pandas as pd
 import polars as pl
 import pytest
@@ -20,7 +19,11 @@ import compliance_frames
 from compliance_frames import InputError, InvalidIDError
 from tests.frames.conftest import (
     AUTHORS,
+    DUCKDB,
     FLAGS,
+    PANDAS,
+    POLARS,
+    POLARS_LAZY,
     T_DELETED,
     T_EDITED,
     T_GEO,
@@ -29,11 +32,12 @@ from tests.frames.conftest import (
     TWEETS,
     U_OK,
     USER_EVENTS,
+    Constructor,
     N,
     assert_unchanged,
+    constructors,
     expected_combined_rows,
     expected_tweet_rows,
-    make_frame,
     materialise,
     rows,
     snapshot,
@@ -46,8 +50,7 @@ REFUSED_ROWS = [i for i, tweet in enumerate(TWEETS) if tweet == T_OK]  # rows 1 
 
 
 def duckdb_relation() -> Any:
-    frame = make_frame("pandas").reset_index(drop=True)
-    return duckdb.from_df(frame)
+    return DUCKDB()
 
 
 def in_row_order(result: Any) -> pl.DataFrame:
@@ -55,8 +58,9 @@ def in_row_order(result: Any) -> pl.DataFrame:
     return result.pl().sort(pl.col("text").str.extract(r"(\d+)").cast(pl.Int32))
 
 
-def test_check_reads_both_formats(backend: str, flow: str, events_client: Any) -> None:
-    frame = make_frame(backend)
+@pytest.mark.flow("bytepath", "gcs")
+def test_check_reads_both_formats(constructor: Constructor, flow: str, events_client: Any) -> None:
+    frame = constructor()
     before = snapshot(frame)
     client = events_client()
     result = compliance_frames.check(
@@ -75,6 +79,7 @@ def test_check_reads_both_formats(backend: str, flow: str, events_client: Any) -
     assert_unchanged(frame, before)
 
 
+@pytest.mark.flow("bytepath", "gcs")
 def test_check_of_a_duckdb_relation_reads_both_formats(flow: str, events_client: Any) -> None:
     client = events_client()
     result = compliance_frames.check(duckdb_relation(), "tweet_id", client=client, progress=False)
@@ -83,6 +88,7 @@ def test_check_of_a_duckdb_relation_reads_both_formats(flow: str, events_client:
     )
 
 
+@pytest.mark.flow("bytepath", "gcs")
 def test_authors_never_set_edited(flow: str, events_client: Any) -> None:
     client = events_client()
     accounts = pl.DataFrame({"user_id": [str(u) for u in USER_EVENTS]})
@@ -96,9 +102,9 @@ def test_authors_never_set_edited(flow: str, events_client: Any) -> None:
 
 @pytest.mark.flow("bytepath")
 def test_refused_ids_raise_after_the_job_naming_their_rows(
-    backend: str, events_client: Any
+    constructor: Constructor, events_client: Any
 ) -> None:
-    frame = make_frame(backend)
+    frame = constructor()
     before = snapshot(frame)
     client = events_client(tweets={T_OK: "invalid_id"})
     with pytest.raises(InvalidIDError) as caught:
@@ -106,13 +112,13 @@ def test_refused_ids_raise_after_the_job_naming_their_rows(
     message = str(caught.value)
     assert message.startswith("X answered invalid_id for 2 value(s) of column 'tweet_id'")
     assert caught.value.count == 2
-    if backend in ("pandas", "pandas-pyarrow"):
+    if constructor.indexed and not constructor.lazy:
         assert f"row 1 (index 'r1'): '{T_OK}'; row 8 (index 'r8'): '{T_OK}'" in message
-    elif backend == "polars":
+    elif not constructor.lazy:
         assert f"row 1: '{T_OK}'; row 8: '{T_OK}'" in message
     else:  # a lazy frame names distinct values, not positions
         assert f"such as '{T_OK}'." in message
-    eager = backend in ("pandas", "pandas-pyarrow", "polars")
+    eager = not constructor.lazy
     assert caught.value.examples == ([(1, T_OK), (8, T_OK)] if eager else [(None, T_OK)])
     assert "cached on disk" in message
     assert "errors='skip'" in message
@@ -121,8 +127,8 @@ def test_refused_ids_raise_after_the_job_naming_their_rows(
 
 
 @pytest.mark.flow("bytepath")
-def test_refused_ids_get_null_flags_with_skip(backend: str, events_client: Any) -> None:
-    frame = make_frame(backend)
+def test_refused_ids_get_null_flags_with_skip(constructor: Constructor, events_client: Any) -> None:
+    frame = constructor()
     client = events_client(tweets={T_OK: "invalid_id"})
     result = compliance_frames.check(
         frame, "tweet_id", client=client, progress=False, errors="skip"
@@ -132,22 +138,27 @@ def test_refused_ids_get_null_flags_with_skip(backend: str, events_client: Any) 
         for tweet, row in zip(TWEETS, expected_tweet_rows("bytepath"), strict=True)
     ]
     assert rows(result, ["tweet_id", P + "reason", *FLAG_COLUMNS]) == expected
-    if backend in ("pandas", "dask"):
-        assert all(str(materialise(result)[name].dtype) == "boolean" for name in FLAG_COLUMNS)
+    if constructor.nullable_flags:
+        assert all(
+            str(materialise(result)[name].dtype) == constructor.nullable_flags
+            for name in FLAG_COLUMNS
+        )
 
 
 @pytest.mark.flow("bytepath")
-@pytest.mark.parametrize("backend", ["pandas", "polars", "polars-lazy", "dask"])
-def test_refused_authors_get_null_author_flags(backend: str, events_client: Any) -> None:
+@pytest.mark.parametrize("constructor", constructors("pandas", "polars", "polars-lazy", "dask"))
+def test_refused_authors_get_null_author_flags(
+    constructor: Constructor, events_client: Any
+) -> None:
     client = events_client(users={str(U_OK): "invalid_id"})
     with pytest.raises(InvalidIDError, match=r"invalid_id for 7 value\(s\) of column 'author_id'"):
         materialise(
             compliance_frames.check(
-                make_frame(backend), "tweet_id", user_col="author_id", client=client, progress=False
+                constructor(), "tweet_id", user_col="author_id", client=client, progress=False
             )
         )
     result = compliance_frames.check(
-        make_frame(backend),
+        constructor(),
         "tweet_id",
         user_col="author_id",
         client=client,
@@ -180,7 +191,7 @@ def test_a_duckdb_relation_with_refused_ids(events_client: Any) -> None:
 @pytest.mark.flow("bytepath")
 def test_results_and_filter_with_refused_ids(events_client: Any) -> None:
     client = events_client(tweets={T_OK: "invalid_id"})
-    frame = make_frame("pandas")
+    frame = PANDAS()
     with pytest.raises(InvalidIDError, match=r"row 1 \(index 'r1'\)"):
         compliance_frames.results(frame, "tweet_id", client=client, progress=False)
     events = compliance_frames.results(
@@ -202,13 +213,14 @@ def test_results_and_filter_with_refused_ids(events_client: Any) -> None:
 # -- filter and summary ----------------------------------------------------------------
 
 
+@pytest.mark.flow("bytepath", "gcs")
 @pytest.mark.parametrize("edited", ["keep", "drop"])
 def test_filter_keeps_or_drops_edited_posts(
-    backend: str, flow: str, edited: str, events_client: Any
+    constructor: Constructor, flow: str, edited: str, events_client: Any
 ) -> None:
     client = events_client()
     cleaned, report = compliance_frames.filter(
-        make_frame(backend),
+        constructor(),
         "tweet_id",
         client=client,
         progress=False,
@@ -232,6 +244,7 @@ def test_filter_keeps_or_drops_edited_posts(
     assert report.rows_in == N
 
 
+@pytest.mark.flow("bytepath", "gcs")
 def test_filter_on_a_duckdb_relation_drops_edited_posts(flow: str, events_client: Any) -> None:
     client = events_client()
     cleaned = compliance_frames.filter(
@@ -246,24 +259,23 @@ def test_filter_checks_edited_before_any_job(events_client: Any) -> None:
     client = events_client()
     for value in ("remove", True, None):
         with pytest.raises(InputError, match="edited must be 'keep'"):
-            compliance_frames.filter(make_frame("pandas"), "tweet_id", client=client, edited=value)
+            compliance_frames.filter(PANDAS(), "tweet_id", client=client, edited=value)
     assert client.list_jobs() == []
 
 
 def test_the_accessors_take_edited(events_client: Any) -> None:
     client = events_client()
-    for frame in (make_frame("pandas"), make_frame("polars"), make_frame("polars-lazy")):
+    for frame in (PANDAS(), POLARS(), POLARS_LAZY()):
         cleaned = frame.compliance.filter("tweet_id", client=client, progress=False, edited="drop")
         assert T_EDITED not in list(materialise(cleaned)["tweet_id"])
 
 
+@pytest.mark.flow("bytepath", "gcs")
 def test_summary_counts_the_geo_spellings_as_one_and_edits_apart(
     flow: str, events_client: Any
 ) -> None:
     client = events_client()
-    flagged = compliance_frames.check(
-        make_frame("polars"), "tweet_id", client=client, progress=False
-    )
+    flagged = compliance_frames.check(POLARS(), "tweet_id", client=client, progress=False)
     result = compliance_frames.summary(flagged, as_of="2026-11-23")
     tweet = result.table.filter(pl.col("level") == "tweet")
     assert sorted(tweet["reason"].to_list()) == sorted(
@@ -283,10 +295,8 @@ def test_summary_counts_the_geo_spellings_as_one_and_edits_apart(
 @pytest.mark.flow("bytepath")
 def test_a_refusal_that_names_no_row_changes_nothing(events_client: Any) -> None:
     client = events_client(tweets={"12345": "invalid_id"})
-    for backend in ("pandas", "polars-lazy"):
-        result = compliance_frames.check(
-            make_frame(backend), "tweet_id", client=client, progress=False
-        )
+    for constructor in (PANDAS, POLARS_LAZY):
+        result = compliance_frames.check(constructor(), "tweet_id", client=client, progress=False)
         assert rows(result, ["tweet_id", P + "reason", *FLAG_COLUMNS]) == (
             expected_tweet_rows("bytepath")
         )

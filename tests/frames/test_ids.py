@@ -14,9 +14,10 @@ import pytest
 import compliance_frames
 from compliance_frames import Client, InputError, InvalidIDError
 from tests.conftest import EmulatorFactory
-from tests.frames.conftest import materialise, rows
+from tests.frames.conftest import CONSTRUCTORS, Constructor, constructors, materialise, rows
 
 P = "compliance_"
+LAZY = [pytest.param(c, id=c.name) for c in CONSTRUCTORS if c.lazy]
 NEAR_2_63 = [2**63 - 1, 2**63, 2**63 + 1, 9_999_999_999_999_999_999, 10**18]
 DELETED = str(2**62)  # deleted on both flows
 """On the byte-path flow X answers IDs above 2**63-1 with invalid_id: the expectations of
@@ -87,6 +88,7 @@ IDS_AS = {
 }
 
 
+@pytest.mark.flow("bytepath", "gcs")
 @pytest.mark.parametrize("make", IDS_AS.values(), ids=IDS_AS.keys())
 def test_64_bit_ids_round_trip_and_match(make: Any, exact_client: Client, flow: str) -> None:
     frame = make()
@@ -154,11 +156,11 @@ BAD = {
 
 
 @pytest.mark.parametrize(("values", "count", "shown"), BAD.values(), ids=BAD.keys())
-@pytest.mark.parametrize("kind", ["pandas", "polars"])
+@pytest.mark.parametrize("constructor", constructors("pandas", "polars"))
 def test_values_that_are_not_ids_raise_with_count_and_rows(
-    values: list[Any], count: int, shown: str, kind: str, exact_client: Client
+    values: list[Any], count: int, shown: str, constructor: Constructor, exact_client: Client
 ) -> None:
-    frame = pd.DataFrame({"id": values}) if kind == "pandas" else pl.DataFrame({"id": values})
+    frame = constructor({"id": values})
     with pytest.raises(InvalidIDError) as caught:
         compliance_frames.check(frame, "id", client=exact_client, progress=False)
     message = str(caught.value)
@@ -308,24 +310,16 @@ def test_a_checked_frame_can_be_checked_again_with_overwrite(exact_client: Clien
     assert materialise(twice).equals(materialise(once))
 
 
-def _lazy_kind(kind: str, values: Any) -> Any:
-    import dask.dataframe as dd
-
-    if kind == "dask":
-        return dd.from_pandas(pd.DataFrame({"id": values}), npartitions=2)
-    return pl.LazyFrame({"id": values})
-
-
 @pytest.mark.filterwarnings("ignore::FutureWarning")
 @pytest.mark.parametrize(("values", "count", "shown"), BAD.values(), ids=BAD.keys())
-@pytest.mark.parametrize("kind", ["polars-lazy", "dask"])
+@pytest.mark.parametrize("constructor", LAZY)
 def test_lazy_frames_name_values_that_are_not_ids(
-    values: list[Any], count: int, shown: str, kind: str, exact_client: Client
+    values: list[Any], count: int, shown: str, constructor: Constructor, exact_client: Client
 ) -> None:
     with pytest.raises(InvalidIDError) as caught:
         materialise(
             compliance_frames.check(
-                _lazy_kind(kind, values), "id", client=exact_client, progress=False
+                constructor({"id": values}), "id", client=exact_client, progress=False
             )
         )
     assert f"has {count} value(s) that are not tweet IDs" in str(caught.value)
@@ -333,17 +327,14 @@ def test_lazy_frames_name_values_that_are_not_ids(
     assert caught.value.count == count
 
 
+@pytest.mark.flow("bytepath", "gcs")
 @pytest.mark.filterwarnings("ignore::FutureWarning")
-@pytest.mark.parametrize("kind", ["polars-lazy", "dask"])
+@pytest.mark.parametrize("constructor", LAZY)
 def test_lazy_frames_skip_invalid_rows_and_keep_64_bit_ids_exact(
-    kind: str, exact_client: Client, flow: str
+    constructor: Constructor, exact_client: Client, flow: str
 ) -> None:
     values = [2**63, 10**19, 9_999_999_999_999_999_999, 2**63 - 1]
-    frame = (
-        _lazy_kind(kind, np.array(values, dtype=np.uint64))
-        if kind == "dask"
-        else pl.LazyFrame({"id": pl.Series(values, dtype=pl.UInt64)})
-    )
+    frame = constructor({"id": np.array(values, dtype=np.uint64)})
     result = compliance_frames.check(
         frame, "id", client=exact_client, progress=False, errors="skip"
     )
@@ -355,7 +346,7 @@ def test_lazy_frames_skip_invalid_rows_and_keep_64_bit_ids_exact(
         ("protected", True, False),
     ]
     signed = compliance_frames.check(
-        _lazy_kind(kind, [20, -5]), "id", client=exact_client, progress=False, errors="skip"
+        constructor({"id": [20, -5]}), "id", client=exact_client, progress=False, errors="skip"
     )
     assert rows(signed, [P + "deleted"]) == [(False,), (None,)]
 

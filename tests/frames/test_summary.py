@@ -9,14 +9,15 @@ import pytest
 
 import compliance_frames
 from compliance_frames import Client
-from tests.frames.conftest import N, make_frame
+from tests.frames.conftest import PANDAS, Constructor, N
 
 matplotlib.use("Agg")
 
 
-def test_summary_counts_and_shares(backend: str, client: Client, flow: str) -> None:
+@pytest.mark.flow("bytepath", "gcs")
+def test_summary_counts_and_shares(constructor: Constructor, client: Client, flow: str) -> None:
     flagged = compliance_frames.check(
-        make_frame(backend), "tweet_id", user_col="author_id", client=client, progress=False
+        constructor(), "tweet_id", user_col="author_id", client=client, progress=False
     )
     result = compliance_frames.summary(flagged, as_of="2026-11-23")
     assert (result.rows, result.checked, result.available) == (N, N, 4)  # edited ones too
@@ -43,7 +44,7 @@ def test_summary_counts_and_shares(backend: str, client: Client, flow: str) -> N
 
 
 def test_accessor_summary_and_plot(client: Client) -> None:
-    flagged = make_frame("pandas").compliance.check(
+    flagged = PANDAS().compliance.check(
         "tweet_id", user_col="author_id", client=client, progress=False
     )
     result = flagged.compliance.summary(as_of="2026-01-01")
