@@ -125,21 +125,24 @@ class PollSchedule:
         if budget <= 0:
             return max(delay, until_reset + 1.0)
         horizon = min(until_reset, max(age, self.poll_interval))
-        if self._requests(age, horizon, 1.0) <= budget:
+        if self._fits(age, horizon, 1.0, budget):
             return delay
         low, high = 1.0, max(horizon / delay, 1.0) + 1.0
         for _ in range(30):
             middle = (low + high) / 2
-            if self._requests(age, horizon, middle) <= budget:
+            if self._fits(age, horizon, middle, budget):
                 high = middle
             else:
                 low = middle
         return self.interval(age, high)
 
-    def _requests(self, age: float, horizon: float, stretch: float) -> int:
-        """How many checks the schedule makes in the next ``horizon`` seconds."""
+    def _fits(self, age: float, horizon: float, stretch: float, budget: int) -> bool:
+        """Whether the schedule makes at most ``budget`` checks in the next ``horizon``
+        seconds (counting stops at the first check over the budget)."""
         elapsed, count = 0.0, 0
         while elapsed < horizon:
             elapsed += self.interval(age + elapsed, stretch)
             count += 1
-        return count
+            if count > budget:
+                return False
+        return True

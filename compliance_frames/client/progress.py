@@ -1,7 +1,8 @@
 """Progress that suits where it is shown, chosen once per bar (see :func:`display_kind`).
 
-- In a notebook (a running IPython kernel): tqdm's widget bar where ipywidgets is
-  installed (the ``notebook`` extra), a text bar otherwise.
+- In a notebook (a running IPython kernel) with ipywidgets installed (the ``notebook``
+  extra): tqdm's widget bar. Without ipywidgets, the plain lines below: a notebook's
+  output is no terminal, and text bars of two jobs at once would garble it.
 - On a terminal (standard error is a tty): text bars, each on a line of its own handed
   out by :class:`Slots`, so that two jobs at once are two stable lines; when a bar ends,
   one line says how its phase ended.
@@ -11,8 +12,10 @@
   where the wait ended.
 
 ``progress=False`` shows nothing; so does ``TQDM_DISABLE=1``. ``TERM=dumb`` gets plain
-lines. Nothing here is coloured, so ``NO_COLOR`` is honoured as it is. Bars and lines
-name jobs by their name or id only: no token, no signed URL.
+lines. ``COMPLIANCE_FRAMES_PROGRESS`` (``plain``, ``terminal``, ``notebook`` or ``off``)
+overrides the choice, e.g. for plain lines in a saved notebook. Nothing here is
+coloured, so ``NO_COLOR`` is honoured as it is. Bars and lines name jobs by their name
+or id only: no token, no signed URL.
 
 Example:
     >>> bar = byte_bar(100, "Uploading", enabled=False)
@@ -45,6 +48,7 @@ STATUS_EVERY = 60.0
 
 _WRITE = threading.Lock()
 _FALSE = ("", "0", "false", "no", "off")
+_KINDS = ("off", "notebook", "terminal", "plain")
 
 
 def display_kind(stream: IO[str] | None = None) -> Kind:
@@ -58,8 +62,11 @@ def display_kind(stream: IO[str] | None = None) -> Kind:
     stream = sys.stderr if stream is None else stream
     if stream is None or os.environ.get("TQDM_DISABLE", "").strip().lower() not in _FALSE:
         return "off"
+    chosen = os.environ.get("COMPLIANCE_FRAMES_PROGRESS", "").strip().lower()
+    if chosen in _KINDS:
+        return chosen  # type: ignore[return-value]  # one of Kind's values
     if _in_notebook():
-        return "notebook"
+        return "notebook" if importlib.util.find_spec("ipywidgets") is not None else "plain"
     if _isatty(stream) and os.environ.get("TERM") != "dumb":
         return "terminal"
     return "plain"
@@ -163,7 +170,7 @@ def _progress(
 
 @cache
 def _notebook_bar() -> Any:
-    """Notebook widgets where ipywidgets is installed, text bars elsewhere (no warning)."""
+    """Notebook widgets where ipywidgets is installed (text bars if it is forced without)."""
     if importlib.util.find_spec("ipywidgets") is not None:
         from tqdm.auto import tqdm
 

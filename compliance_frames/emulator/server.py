@@ -43,6 +43,8 @@ __all__ = ["Emulator"]
 
 REAL_API_ORIGINS = ("https://api.x.com", "https://api.twitter.com")
 DEFAULT_FAILURE = "The compliance job failed while processing the uploaded IDs."
+_POLL = 0.01
+"""Seconds between the server loop's looks at a stop request: what stop() waits at most."""
 
 
 class Emulator:
@@ -158,7 +160,7 @@ class Emulator:
             for server in self._servers:
                 thread = threading.Thread(
                     target=server.serve_forever,
-                    kwargs={"poll_interval": 0.05},
+                    kwargs={"poll_interval": _POLL},
                     name=f"emulator-{server.server_port}",
                     daemon=True,
                 )
@@ -172,9 +174,13 @@ class Emulator:
         Runs by itself when the interpreter exits, for an emulator never stopped.
         """
         atexit.unregister(self.stop)
+        if self._threads:  # both servers at once: each waits for its loop to notice
+            stopping = [threading.Thread(target=server.shutdown) for server in self._servers]
+            for thread in stopping:
+                thread.start()
+            for thread in stopping:
+                thread.join()
         for server in self._servers:
-            if self._threads:
-                server.shutdown()
             server.server_close()
         for thread in self._threads:
             thread.join(timeout=5)

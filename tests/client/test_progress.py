@@ -6,6 +6,7 @@ Real jobs against the emulator; only the terminal, the notebook and the clock ar
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import re
 import sys
@@ -234,9 +235,24 @@ def test_a_running_kernel_is_a_notebook(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.delenv("TQDM_DISABLE", raising=False)
     monkeypatch.setitem(sys.modules, "ipykernel", SimpleNamespace())
     monkeypatch.setattr(IPython, "get_ipython", lambda: SimpleNamespace(kernel=object()))
-    assert display_kind(io.StringIO()) == "notebook"
+    widgets = importlib.util.find_spec("ipywidgets") is not None
+    assert display_kind(io.StringIO()) == ("notebook" if widgets else "plain")
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: object())
+    assert display_kind(io.StringIO()) == "notebook"  # with ipywidgets installed
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None)
+    assert display_kind(io.StringIO()) == "plain"  # without: no text bars in a notebook
     monkeypatch.setattr(IPython, "get_ipython", lambda: None)  # a terminal IPython
     assert display_kind(Terminal()) == "terminal"
+
+
+@pytest.mark.parametrize("kind", ["plain", "terminal", "notebook", "off"])
+def test_the_environment_can_choose_the_display(monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    monkeypatch.setenv("COMPLIANCE_FRAMES_PROGRESS", kind)
+    assert display_kind(Terminal()) == kind
+    assert display_kind(io.StringIO()) == kind
+    monkeypatch.setenv("COMPLIANCE_FRAMES_PROGRESS", "sparkles")  # not a kind: chosen as usual
+    assert display_kind(io.StringIO()) == "plain"
 
 
 def test_lines_are_whole_and_printable(mocker: MockerFixture) -> None:
