@@ -50,7 +50,7 @@ from .flags import KEY
 from .ids import id_set, keys_of, nw_key, refused_rows_error, row_keys, to_polars_series
 from .ranges import refused_values_error, stream_id_set
 
-__all__ = ["BACKENDS", "Backend", "backend_of", "quiet_dask"]
+__all__ = ["BACKENDS", "Backend", "backend_of", "collected", "quiet_dask"]
 
 Frame = nw.DataFrame[Any] | nw.LazyFrame[Any]
 
@@ -67,6 +67,8 @@ class Backend(Protocol):
     """What a check does differently for one kind of frame."""
 
     name: str
+    lazy: bool
+    """Whether the frame is a plan: computing it is the user's call (a report needs it)."""
 
     def ids(self, frame: Any, column: str, *, errors: str, what: str) -> IdSet:
         """The distinct valid IDs of ``column``, as the file to upload (or an error naming
@@ -97,6 +99,7 @@ class _Eager:
     """Eager frames: IDs in memory, refused IDs named by row."""
 
     name = "eager"
+    lazy = False
 
     def ids(self, frame: nw.DataFrame[Any], column: str, *, errors: str, what: str) -> IdSet:
         with phase("extract and validate IDs"):
@@ -148,6 +151,7 @@ class _Lazy:
     the flags joined with narwhals expressions."""
 
     name = "lazy"
+    lazy = True
 
     def ids(self, frame: nw.LazyFrame[Any], column: str, *, errors: str, what: str) -> IdSet:
         with phase("extract, validate and serialise IDs"), quiet_dask():
@@ -232,3 +236,17 @@ def backend_of(frame: Frame) -> Backend:
     """The entry of :data:`BACKENDS` for a narwhals frame: the one place a kind is chosen."""
     lazy = isinstance(frame, nw.LazyFrame)
     return BACKENDS.get((frame.implementation, lazy), _LAZY if lazy else _EAGER)
+
+
+def collected(frame: Frame) -> pl.DataFrame:
+    """A small frame (counts, a summary's table) as a polars DataFrame, computed if lazy.
+
+    Example:
+        >>> import polars as pl
+        >>> collected(nw.from_native(pl.LazyFrame({"rows": [3]}))).item()
+        3
+    """
+    if backend_of(frame).lazy:
+        frame = frame.collect(backend="polars")  # type: ignore[union-attr]
+    result: pl.DataFrame = frame.to_polars()  # type: ignore[union-attr]
+    return result
