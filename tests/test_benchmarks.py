@@ -65,3 +65,33 @@ def test_bench_out_of_core_runs_both_engines(tmp_path: Path) -> None:
         assert run["jobs"] == 3  # split by max_ids_per_job
         assert 0 < run["kept"] < 30_000
     assert len({(run["deleted"], run["kept"]) for run in runs}) == 1  # every engine agrees
+
+
+def test_bench_ids_runs_every_entry_point(tmp_path: Path) -> None:
+    import bench_ids
+
+    out = tmp_path / "ids.json"
+    report = bench_ids.main(["--ids", "5000", "--repeat", "1", "--out", str(out)])
+    assert report["ids"] == 5_000
+    assert report["distinct"] == 4_500  # a tenth are repeats
+    assert set(report["seconds"]) >= {bench_ids.POLARS, "polars Series (check)", "ID file"}
+    assert report["ratio_to_polars"][bench_ids.POLARS] == 1.0
+    assert json.loads(out.read_text())["ids"] == 5_000
+    assert not (tmp_path / "bench-ids-input.txt").exists()  # the work file is removed
+
+
+def test_bench_cli_startup_runs_and_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import bench_cli_startup
+
+    # Its results go next to the script: here, into tmp_path.
+    monkeypatch.setattr(bench_cli_startup, "__file__", str(tmp_path / "bench_cli_startup.py"))
+    monkeypatch.setattr(sys, "argv", ["bench_cli_startup.py", "--runs", "1"])
+    bench_cli_startup.main()
+    report = json.loads((tmp_path / "results" / "cli_startup.json").read_text())
+    assert set(report["seconds"]) >= {"python -c pass", "compliance-frames --help"}
+    assert all(run["wall"] > 0 for run in report["seconds"].values())
+    assert report["heavy_modules"]["as installed"] == []  # --help imports no dataframe library
+    assert report["slowest_imports"]
+    assert "Heavy modules imported by --help" in capsys.readouterr().out

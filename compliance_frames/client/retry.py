@@ -34,6 +34,7 @@ import requests
 from urllib3.exceptions import NewConnectionError
 
 from ..errors import NetworkError
+from ..hints import Argument, Choice, Environment, Hint
 from . import clock
 from .polling import reset_epoch
 from .servertime import skew_from_date
@@ -175,7 +176,9 @@ class RetryPolicy:
                     raise AmbiguousRequest(f"{what}: {_describe(exc)}") from exc
                 if not _retriable(exc):
                     # Not chained: requests' message holds the URL, a credential when signed.
-                    raise NetworkError(_network_message(what, exc, retries)) from None
+                    raise NetworkError(
+                        _network_message(what, exc, retries), hint=NETWORK_HINT
+                    ) from None
                 failures.append(exc)
                 raise Retry(f"failed ({_describe(exc)})") from None
             self._check_response(response, retries, idempotent, what)
@@ -184,7 +187,9 @@ class RetryPolicy:
         def give_up(retry: Retry, attempts: int) -> requests.Response:
             if retry.response is not None:
                 return retry.response
-            raise NetworkError(_network_message(what, failures[-1], attempts - 1)) from None
+            raise NetworkError(
+                _network_message(what, failures[-1], attempts - 1), hint=NETWORK_HINT
+            ) from None
 
         return self.run(attempt, what=what, give_up=give_up)
 
@@ -267,7 +272,17 @@ def _describe(exc: BaseException) -> str:
 def _network_message(what: str, exc: requests.RequestException, attempt: int) -> str:
     tries = f" after {attempt + 1} attempts" if attempt else ""
     return (
-        f"Could not reach the server for {what}{tries} ({_describe(exc)}). Check your "
-        "network and, for API calls, the base URL (X_API_BASE_URL); if you use the emulator, "
-        "is it running?"
+        f"Could not reach the server for {what}{tries} ({_describe(exc)}). If you use the "
+        "emulator, is it running?"
     )
+
+
+NETWORK_HINT = Hint(
+    Choice("check your network"),
+    Choice(
+        "check the API root that API calls go to, set by ",
+        Argument("base_url", python="Client(base_url=...)"),
+    ),
+    Choice("by the ", Environment("X_API_BASE_URL"), " environment variable"),
+)
+"""What to do when the server cannot be reached: the API root is set in two places."""

@@ -177,7 +177,7 @@ def _row_keys(frame: nw.DataFrame[Any], join: Join) -> dict[Source, pl.Series]:
     """Every row's key per source, null where not an ID or refused by X."""
 
     def keys(column: str, refused: pl.Series | None) -> pl.Series:
-        found = keys_of(frame, column)
+        found = keys_of(frame, column, warn=False)  # (said once, as the IDs were taken out)
         if refused is None or not refused.len():
             return found
         return found.to_frame(KEY).select(unrefused(pl.col(KEY), refused)).to_series()

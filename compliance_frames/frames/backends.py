@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from typing import Any, Protocol
 
 import narwhals.stable.v2 as nw
+import numpy as np
 import polars as pl
 
 from ..client import IdSet
@@ -47,10 +48,19 @@ from .attach import (
     attach_polars_lazy,
 )
 from .flags import KEY
-from .ids import id_set, keys_of, nw_key, refused_rows_error, row_keys, to_polars_series
+from .ids import (
+    TRIMMED,
+    id_set,
+    nw_key,
+    nw_trimmed,
+    refused_rows_error,
+    row_keys,
+    to_polars_series,
+    trimmed_keys_of,
+)
 from .ranges import refused_values_error, stream_id_set
 
-__all__ = ["BACKENDS", "Backend", "backend_of", "quiet_dask"]
+__all__ = ["BACKENDS", "Backend", "backend_of", "collected", "quiet_dask"]
 
 Frame = nw.DataFrame[Any] | nw.LazyFrame[Any]
 
@@ -67,6 +77,8 @@ class Backend(Protocol):
     """What a check does differently for one kind of frame."""
 
     name: str
+    lazy: bool
+    """Whether the frame is a plan: computing it is the user's call (a report needs it)."""
 
     def ids(self, frame: Any, column: str, *, errors: str, what: str) -> IdSet:
         """The distinct valid IDs of ``column``, as the file to upload (or an error naming
@@ -80,8 +92,10 @@ class Backend(Protocol):
         ...
 
     def keyed(self, frame: Any, column: str, dtype: Any) -> nw.LazyFrame[Any]:
-        """``column`` and its key (``KEY``: UInt64, null where not an ID), row by row, as a
-        lazy frame: what :mod:`~compliance_frames.frames.ranges` streams IDs out of."""
+        """``column``, its key (``KEY``: UInt64, null where not an ID) and whether the ID had
+        spaces or tabs around it (``TRIMMED``), row by row, as a lazy frame: what
+        :mod:`~compliance_frames.frames.ranges` streams IDs out of (no warning here: it
+        warns once, with the count)."""
         ...
 
     def attach(self, frame: Any, join: Join) -> Any:
@@ -97,6 +111,7 @@ class _Eager:
     """Eager frames: IDs in memory, refused IDs named by row."""
 
     name = "eager"
+    lazy = False
 
     def ids(self, frame: nw.DataFrame[Any], column: str, *, errors: str, what: str) -> IdSet:
         with phase("extract and validate IDs"):
@@ -111,7 +126,10 @@ class _Eager:
 
     def keyed(self, frame: nw.DataFrame[Any], column: str, dtype: Any) -> nw.LazyFrame[Any]:
         values = to_polars_series(frame, column)
-        keyed = pl.LazyFrame([values, keys_of(frame, column).alias(KEY)])
+        keys, trimmed = trimmed_keys_of(frame, column)
+        if trimmed is None:
+            trimmed = pl.repeat(False, keys.len(), eager=True)
+        keyed = pl.LazyFrame([values, keys.alias(KEY), trimmed.alias(TRIMMED)])
         return nw.from_native(keyed)
 
     def attach(self, frame: nw.DataFrame[Any], join: Join) -> Any:
@@ -148,6 +166,7 @@ class _Lazy:
     the flags joined with narwhals expressions."""
 
     name = "lazy"
+    lazy = True
 
     def ids(self, frame: nw.LazyFrame[Any], column: str, *, errors: str, what: str) -> IdSet:
         with phase("extract, validate and serialise IDs"), quiet_dask():
@@ -160,7 +179,11 @@ class _Lazy:
             return refused_values_error(frame, column, refused, what, answer)
 
     def keyed(self, frame: nw.LazyFrame[Any], column: str, dtype: Any) -> nw.LazyFrame[Any]:
-        return frame.select(nw.col(column), nw_key(column, dtype).alias(KEY))
+        return frame.select(
+            nw.col(column),
+            nw_key(column, dtype).alias(KEY),
+            nw_trimmed(column, dtype).alias(TRIMMED),
+        )
 
     def attach(self, frame: nw.LazyFrame[Any], join: Join) -> Any:
         return attach_narwhals(frame, join)
@@ -194,10 +217,11 @@ class _Dask(_Lazy):
         import pandas as pd
 
         def partition(pdf: Any) -> Any:
-            keys = keys_of(nw.from_native(pdf[[column]], eager_only=True), column)
+            keys, trimmed = trimmed_keys_of(nw.from_native(pdf[[column]], eager_only=True), column)
             values = keys.fill_null(0).to_numpy()
             array = pd.arrays.IntegerArray(values, keys.is_null().to_numpy())
-            return pd.DataFrame({column: pdf[column], KEY: array}, index=pdf.index)
+            spaced = np.zeros(len(pdf), dtype=bool) if trimmed is None else trimmed.to_numpy()
+            return pd.DataFrame({column: pdf[column], KEY: array, TRIMMED: spaced}, index=pdf.index)
 
         native = frame.to_native()
         keyed: nw.LazyFrame[Any] = nw.from_native(
@@ -232,3 +256,17 @@ def backend_of(frame: Frame) -> Backend:
     """The entry of :data:`BACKENDS` for a narwhals frame: the one place a kind is chosen."""
     lazy = isinstance(frame, nw.LazyFrame)
     return BACKENDS.get((frame.implementation, lazy), _LAZY if lazy else _EAGER)
+
+
+def collected(frame: Frame) -> pl.DataFrame:
+    """A small frame (counts, a summary's table) as a polars DataFrame, computed if lazy.
+
+    Example:
+        >>> import polars as pl
+        >>> collected(nw.from_native(pl.LazyFrame({"rows": [3]}))).item()
+        3
+    """
+    if backend_of(frame).lazy:
+        frame = frame.collect(backend="polars")  # type: ignore[union-attr]
+    result: pl.DataFrame = frame.to_polars()  # type: ignore[union-attr]
+    return result

@@ -25,6 +25,15 @@ from typing import Any
 import polars as pl
 
 from ..client.records import FIELDS, first_bad_line, read_bytes
+from .flags import (
+    FLAG_ACTIONS,
+    FLAG_REASONS,
+    FLAGS,
+    KNOWN_REASONS,
+    REASON_FLAGS,
+    REMOVAL_REASONS,
+    flag_expressions,
+)
 
 __all__ = [
     "FLAGS",
@@ -56,32 +65,6 @@ RESULTS_SCHEMA: dict[str, pl.DataType] = {
 for an ID that X refused (a malformed line) it holds X's answer (``invalid_id``), and
 that record has no action, reason or times."""
 
-FLAG_REASONS: dict[str, tuple[str, ...]] = {
-    "deleted": ("deleted",),
-    "suspended": ("suspended",),
-    "protected": ("protected",),
-    "scrub_geo": ("scrub_geo", "geo_scrubbed"),
-    "deactivated": ("deactivated",),
-    "edited": ("tweet_edited",),
-}
-"""The flag rule: each flag, and the reasons that set it (both spellings of geo scrubbing).
-An event also sets a flag by its action (see :data:`FLAG_ACTIONS`)."""
-
-FLAG_ACTIONS: dict[str, tuple[str, ...]] = {"scrub_geo": ("scrub_geo",), "edited": ("rehydrate",)}
-"""The actions that set a flag whatever the reason: ``rehydrate`` means the post was edited
-(fetch it again to hold its current version)."""
-
-FLAGS = tuple(FLAG_REASONS)
-"""The boolean flag columns, in order: deleted, suspended, protected, scrub_geo,
-deactivated, edited."""
-
-KNOWN_REASONS = tuple(reason for reasons in FLAG_REASONS.values() for reason in reasons)
-"""The reasons this version knows; any other is kept, and filtered out to be safe."""
-
-REMOVAL_REASONS = ("deleted", "suspended", "protected", "deactivated")
-"""The flags that oblige a researcher to remove the post (scrub_geo only strips geo data;
-an edited post is kept, and should be fetched again)."""
-
 PRECEDENCE = {
     "deleted": 0,
     "suspended": 1,
@@ -95,24 +78,6 @@ PRECEDENCE = {
 here (a reason this version does not know ranks 4, after protected and before
 tweet_edited); among equals, the latest ``redacted_at``. Flags are set for every event."""
 _UNKNOWN_RANK = 4
-
-REASON_FLAGS = {reason: flag for flag, reasons in FLAG_REASONS.items() for reason in reasons}
-"""Each known reason and the flag it sets: ``geo_scrubbed`` and ``scrub_geo`` set ``scrub_geo``,
-``tweet_edited`` sets ``edited``, the others the flag of their name."""
-
-
-def flag_expressions(reason: pl.Expr, action: pl.Expr) -> list[pl.Expr]:
-    """Each flag of :data:`FLAGS` as a boolean expression (never null) of an event's
-    ``reason`` and ``action`` (strings or categoricals): the one place where the flag
-    rule is applied."""
-    flags = []
-    for flag, reasons in FLAG_REASONS.items():
-        expression = reason.is_in(reasons)
-        if flag in FLAG_ACTIONS:
-            expression = expression | action.is_in(FLAG_ACTIONS[flag])
-        flags.append(expression.fill_null(False).alias(flag))
-    return flags
-
 
 _RAW = {name: pl.String() for name in FIELDS}
 

@@ -19,9 +19,9 @@ import narwhals.stable.v2 as nw
 from ..client import Client
 from ..errors import InputError
 from ..models import JobType
-from .attach import Layout, unknown_reason
+from .backends import backend_of, collected
 from .checking import check, frame_of, quiet_dask
-from .events import REMOVAL_REASONS
+from .flags import REMOVAL_REASONS, Layout, unknown_reason
 from .ids import require_columns
 
 log = logging.getLogger("compliance_frames")
@@ -163,7 +163,7 @@ def filter(
         if not keep_flags:
             cleaned = cleaned.drop(layout.names())
         result = cleaned.to_native()
-    show = report if report is not None else isinstance(flagged, nw.DataFrame)
+    show = report if report is not None else not backend_of(flagged).lazy
     if summary is not None:
         log.info("%s", summary)
         if show:
@@ -193,7 +193,7 @@ def _report(
         (edited & ~remove).cast(nw.Int64).sum().alias("kept_edited"),
     ]
     counts = flagged.select(*sums)
-    row = (counts.collect() if isinstance(counts, nw.LazyFrame) else counts).rows(named=True)[0]
+    row = collected(counts).rows(named=True)[0]
     return FilterReport(
         rows_in=int(row["rows"]),
         rows_out=int(row["rows"]) - int(row["removed_rows"] or 0),

@@ -1,16 +1,17 @@
-"""The flag rule: which columns a check adds, and what each holds, said once.
+"""The flag rule, said once: which reasons and actions set which flag, which columns a
+check adds, and what each holds.
 
-Every row is joined with the per-ID events of its tweet (and, with ``user_col``, of its
-author): one row per ID with an event, made by
-:func:`~compliance_frames.frames.events.per_id` (which reasons and actions set which
-flag is :data:`~compliance_frames.frames.events.FLAG_REASONS` and
-:data:`~compliance_frames.frames.events.FLAG_ACTIONS`). From those joined columns:
+An event (a line of the results) sets flags by its reason (:data:`FLAG_REASONS`) and by
+its action (:data:`FLAG_ACTIONS`): :func:`flag_expressions` applies that to the results.
+Every row is then joined with the per-ID events of its tweet (and, with ``user_col``, of
+its author): one row per ID with an event, made by
+:func:`~compliance_frames.frames.events.per_id`. From those joined columns:
 
 - ``{prefix}reason``, ``{prefix}action``, ``{prefix}redacted_at`` are the tweet's
   deciding event (null where it has none), and with ``user_col``
   ``{prefix}user_reason``, ``{prefix}user_action``, ``{prefix}user_redacted_at`` the
   author's;
-- each flag of :data:`~compliance_frames.frames.events.FLAGS` is set when the tweet's
+- each flag of :data:`FLAGS` is set when the tweet's
   events set it or (with ``user_col``) its author's: False where there is no event, and
   null (only with ``errors="skip"``) where the row's ID was not an ID or X refused it,
   unless the other ID's events set it (Kleene ``or``).
@@ -34,13 +35,18 @@ from functools import reduce
 from typing import Any
 
 import narwhals.stable.v2 as nw
-
-from .events import FLAGS, KNOWN_REASONS
+import polars as pl
 
 __all__ = [
     "AUTHOR",
     "EVENT",
+    "FLAGS",
+    "FLAG_ACTIONS",
+    "FLAG_REASONS",
     "KEY",
+    "KNOWN_REASONS",
+    "REASON_FLAGS",
+    "REMOVAL_REASONS",
     "TWEET",
     "USER_KEY",
     "Event",
@@ -48,9 +54,54 @@ __all__ = [
     "Layout",
     "Source",
     "expressions",
+    "flag_expressions",
     "rule",
     "unknown_reason",
 ]
+
+FLAG_REASONS: dict[str, tuple[str, ...]] = {
+    "deleted": ("deleted",),
+    "suspended": ("suspended",),
+    "protected": ("protected",),
+    "scrub_geo": ("scrub_geo", "geo_scrubbed"),
+    "deactivated": ("deactivated",),
+    "edited": ("tweet_edited",),
+}
+"""The flag rule: each flag, and the reasons that set it (both spellings of geo scrubbing).
+An event also sets a flag by its action (see :data:`FLAG_ACTIONS`)."""
+
+FLAG_ACTIONS: dict[str, tuple[str, ...]] = {"scrub_geo": ("scrub_geo",), "edited": ("rehydrate",)}
+"""The actions that set a flag whatever the reason: ``rehydrate`` means the post was edited
+(fetch it again to hold its current version)."""
+
+FLAGS = tuple(FLAG_REASONS)
+"""The boolean flag columns, in order: deleted, suspended, protected, scrub_geo,
+deactivated, edited."""
+
+KNOWN_REASONS = tuple(reason for reasons in FLAG_REASONS.values() for reason in reasons)
+"""The reasons this version knows; any other is kept, and filtered out to be safe."""
+
+REMOVAL_REASONS = ("deleted", "suspended", "protected", "deactivated")
+"""The flags that oblige a researcher to remove the post (scrub_geo only strips geo data;
+an edited post is kept, and should be fetched again)."""
+
+REASON_FLAGS = {reason: flag for flag, reasons in FLAG_REASONS.items() for reason in reasons}
+"""Each known reason and the flag it sets: ``geo_scrubbed`` and ``scrub_geo`` set ``scrub_geo``,
+``tweet_edited`` sets ``edited``, the others the flag of their name."""
+
+
+def flag_expressions(reason: pl.Expr, action: pl.Expr) -> list[pl.Expr]:
+    """Each flag of :data:`FLAGS` as a boolean expression (never null) of an event's
+    ``reason`` and ``action`` (strings or categoricals): the one place where the flag
+    rule is applied."""
+    flags = []
+    for flag, reasons in FLAG_REASONS.items():
+        expression = reason.is_in(reasons)
+        if flag in FLAG_ACTIONS:
+            expression = expression | action.is_in(FLAG_ACTIONS[flag])
+        flags.append(expression.fill_null(False).alias(flag))
+    return flags
+
 
 KEY = "__compliance_key"
 """The rows' tweet (or user) ID key: UInt64, null where not an ID or refused by X."""
@@ -111,7 +162,7 @@ class Layout:
     """The names of the added columns.
 
     ``{prefix}reason``, ``{prefix}action``, ``{prefix}redacted_at`` (the tweet's own
-    event), the flags of :data:`~compliance_frames.frames.events.FLAGS` (set by the
+    event), the flags of :data:`FLAGS` (set by the
     tweet's events or, with ``user_col``, its author's), then ``{prefix}user_reason``,
     ``{prefix}user_action`` and ``{prefix}user_redacted_at`` with ``user_col``.
     ``nullable`` (``errors="skip"``): rows without a valid ID get null flags.
@@ -183,7 +234,7 @@ def _known(ns: Any, source: Source, flag: str, nullable: bool) -> Any:
 
 def unknown_reason(column: str) -> Any:
     """Narwhals: True where ``column`` holds a reason this version does not know (see
-    :data:`~compliance_frames.frames.events.KNOWN_REASONS`).
+    :data:`KNOWN_REASONS`).
 
     Example:
         >>> import polars as pl

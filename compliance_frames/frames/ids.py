@@ -26,7 +26,10 @@ from ..hints import Argument, Choice, Hint, Spelled
 from ..idlines import classify, fix_choices, kind_notes, user_stacklevel
 
 MAX_ID = 10**19
+TRIMMED = "__compliance_trimmed"
+"""Beside the key of a lazy frame's rows: True where the ID had spaces or tabs around it."""
 _EXAMPLES = 5
+_BLANKS = " \t"
 
 
 def float_error(column: str, dtype: object) -> InvalidIDError:
@@ -58,10 +61,13 @@ def float_error(column: str, dtype: object) -> InvalidIDError:
     )
 
 
-def key_expression(column: str, dtype: pl.DataType, shown: object = None) -> pl.Expr:
+def key_expression(
+    column: str, dtype: pl.DataType, shown: object = None, *, trim: bool = True
+) -> pl.Expr:
     """A polars expression: the column as UInt64 IDs, null where not a valid ID.
 
-    ``shown`` is the dtype as the user's frame names it, for error messages.
+    ``shown`` is the dtype as the user's frame names it, for error messages. With
+    ``trim``, spaces and tabs around a text ID are ignored (the frame keeps them).
     """
     col = pl.col(column)
     shown = dtype if shown is None else shown
@@ -73,6 +79,8 @@ def key_expression(column: str, dtype: pl.DataType, shown: object = None) -> pl.
         return pl.when(col < pl.lit(MAX_ID, dtype=pl.UInt64)).then(col.cast(pl.UInt64))
     if isinstance(dtype, (pl.String, pl.Categorical, pl.Enum, pl.Decimal, pl.Null)):
         text = col.cast(pl.String)
+        if trim:
+            text = text.str.strip_chars(_BLANKS)
         number = text.str.to_integer(dtype=pl.UInt64, strict=False)
         # Digits only: to_integer also takes a leading '+', which is not an ID.
         valid = (text.str.len_bytes() <= 19) & ~text.str.starts_with("+")
@@ -84,7 +92,7 @@ def key_expression(column: str, dtype: pl.DataType, shown: object = None) -> pl.
     )
 
 
-def nw_key(column: str, dtype: Any) -> Any:
+def nw_key(column: str, dtype: Any, *, trim: bool = True) -> Any:
     """:func:`key_expression` in narwhals terms, for engines other than polars."""
     col = nw.col(column)
     if dtype.is_integer():
@@ -92,7 +100,25 @@ def nw_key(column: str, dtype: Any) -> Any:
             return nw.when(col >= 0).then(col.cast(nw.UInt64))
         return nw.when(col < nw.lit(MAX_ID, dtype=nw.UInt64)).then(col.cast(nw.UInt64))
     text = col.cast(nw.String)
-    return nw.when(text.str.contains(r"^[0-9]{1,19}$")).then(text.cast(nw.UInt64))
+    if trim:
+        text = text.str.strip_chars(_BLANKS)
+    # Only the digits are cast (the others are null first): a strict cast refuses the rest.
+    return nw.when(text.str.contains(r"^[0-9]{1,19}$")).then(text).cast(nw.UInt64)
+
+
+def nw_trimmed(column: str, dtype: Any) -> Any:
+    """Narwhals: True where the value is an ID only once the spaces or tabs around it are
+    ignored (what :func:`nw_key` trims), False elsewhere.
+
+    Example:
+        >>> frame = nw.from_native(pl.LazyFrame({"id": [" 7", "8", " x", None]}))
+        >>> frame.select(nw_trimmed("id", nw.String())).collect()["id"].to_list()
+        [True, False, False, False]
+    """
+    if dtype.is_integer():
+        return nw.lit(False).alias(column)
+    untrimmed = nw_key(column, dtype, trim=False)
+    return (untrimmed.is_null() & ~nw_key(column, dtype).is_null()).fill_null(False).alias(column)
 
 
 def to_polars_series(frame: nw.DataFrame[Any], column: str) -> pl.Series:
@@ -103,40 +129,77 @@ def to_polars_series(frame: nw.DataFrame[Any], column: str) -> pl.Series:
     return series.to_polars().rename(column)
 
 
-def keys_of(frame: nw.DataFrame[Any], column: str) -> pl.Series:
-    """The key (UInt64, null where invalid) of every row of an eager frame's ID column."""
-    source = to_polars_series(frame, column)
-    if _all_in_range(source):  # the usual integer column: nothing to null out
-        if source.dtype == pl.Int64 and not source.null_count():
-            return source.reinterpret(signed=False)  # non-negative: the same bits, no copy
-        keys: pl.Series = source.cast(pl.UInt64)
-        return keys
-    native_dtype = getattr(frame.to_native()[column], "dtype", source.dtype)
-    keys = source.to_frame().select(key_expression(column, source.dtype, native_dtype)).to_series()
-    if keys.null_count() > source.null_count() and source.dtype == pl.String:
-        keys = _trimmed_keys(source, keys, column)
+def keys_of(frame: nw.DataFrame[Any], column: str, *, warn: bool = True) -> pl.Series:
+    """The key (UInt64, null where invalid) of every row of an eager frame's ID column.
+
+    IDs with spaces or tabs around them get their key, with a warning (unless ``warn`` is
+    False: the caller says it once for the whole frame, see :func:`trimmed_warning`).
+    """
+    keys, trimmed = trimmed_keys_of(frame, column)
+    if warn and trimmed is not None:
+        n_trimmed = int(trimmed.sum())
+        warnings.warn(
+            trimmed_warning(column, n_trimmed, trimmed.arg_true()[:_EXAMPLES].to_list()),
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
     return keys
 
 
-def _trimmed_keys(source: pl.Series, keys: pl.Series, column: str) -> pl.Series:
-    """The keys, with those of IDs that have spaces or tabs around them filled in (with a
-    warning): only the rows that are not IDs as they stand are looked at again."""
-    stripped = source.str.strip_chars(" \t")
-    again = stripped.to_frame(column).select(key_expression(column, pl.String())).to_series()
-    fixed = keys.is_null() & again.is_not_null()
-    n_fixed = int(fixed.sum())
-    if not n_fixed:
-        return keys
-    rows = fixed.arg_true()[:_EXAMPLES].to_list()
-    more = ", ..." if n_fixed > len(rows) else ""
-    warnings.warn(
-        f"Column {column!r}: {n_fixed:,} ID(s) had spaces or tabs around them, which were "
-        f"ignored (rows {', '.join(map(str, rows))}{more}); the frame itself is unchanged.",
-        UserWarning,
-        stacklevel=user_stacklevel(),
+def trimmed_keys_of(frame: nw.DataFrame[Any], column: str) -> tuple[pl.Series, pl.Series | None]:
+    """The keys of :func:`keys_of`, and which rows had spaces or tabs around their ID
+    (None when none had: the usual case costs nothing more)."""
+    source = to_polars_series(frame, column)
+    if _all_in_range(source):  # the usual integer column: nothing to null out
+        if source.dtype == pl.Int64 and not source.null_count():
+            return source.reinterpret(signed=False), None  # non-negative: same bits, no copy
+        keys: pl.Series = source.cast(pl.UInt64)
+        return keys, None
+    native_dtype = getattr(frame.to_native()[column], "dtype", source.dtype)
+    keys = (
+        source.to_frame()
+        .select(key_expression(column, source.dtype, native_dtype, trim=False))
+        .to_series()
     )
+    if keys.null_count() > source.null_count() and source.dtype == pl.String:
+        return _trimmed_keys(source, keys, column)
+    return keys, None
+
+
+def trimmed_warning(column: str, count: int, rows: list[int] | None = None) -> str:
+    """The warning that ``count`` IDs of ``column`` had spaces or tabs around them (and
+    were used without them), naming the first few ``rows`` where there are row numbers.
+
+    Example:
+        >>> trimmed_warning("id", 7, [0, 3])
+        "Column 'id': 7 ID(s) had spaces or tabs around them, which were ignored (rows 0, 3, ...); the frame itself is unchanged."
+    """  # noqa: E501
+    where = ""
+    if rows:
+        more = ", ..." if count > len(rows) else ""
+        where = f" (rows {', '.join(map(str, rows))}{more})"
+    return (
+        f"Column {column!r}: {count:,} ID(s) had spaces or tabs around them, which were "
+        f"ignored{where}; the frame itself is unchanged."
+    )
+
+
+def _trimmed_keys(
+    source: pl.Series, keys: pl.Series, column: str
+) -> tuple[pl.Series, pl.Series | None]:
+    """The keys, with those of IDs that have spaces or tabs around them filled in, and
+    which rows those are: only the rows that are not IDs as they stand are looked at again."""
+    stripped = source.str.strip_chars(_BLANKS)
+    again = (
+        stripped.to_frame(column)
+        .select(key_expression(column, pl.String(), trim=False))
+        .to_series()
+    )
+    fixed = keys.is_null() & again.is_not_null()
+    if not fixed.any():
+        return keys, None
     filled: pl.Series = keys.zip_with(~fixed, again)
-    return filled
+    return filled, fixed
 
 
 def _all_in_range(source: pl.Series) -> bool:
@@ -203,13 +266,52 @@ def invalid_rows_error(
     shown, examples = _named_rows(frame, column, bad, n_invalid)
     values = to_polars_series(frame, column)
     first_bad = bool(values.len()) and bool(bad[0]) and values[0] is not None
-    kinds = _kinds(values.filter(bad), header=first_bad)
-    notes = kind_notes(kinds, str(values[0]) if first_bad else "", unit="row")
+    return invalid_error(
+        column,
+        n_invalid,
+        f": {shown}",
+        what,
+        values.filter(bad),
+        header=values[0] if first_bad else None,
+        examples=examples,
+    )
+
+
+CLASSIFIED = 1_000
+"""How many values that are not IDs are looked at to say what kind they are."""
+
+
+def invalid_error(
+    column: str,
+    count: int,
+    shown: str,
+    what: str,
+    values: pl.Series,
+    *,
+    header: object,
+    examples: list[tuple[object, object]],
+) -> InvalidIDError:
+    """The error of a column whose ``count`` values are not IDs, eager or lazy: ``shown``
+    names some of them, ``values`` (up to :data:`CLASSIFIED` of them) say what kind they
+    are (floats' ``1.23E+18`` or ``.0``, a header read as data: ``header`` is the first
+    row's value when that row is one of them, else None), and the hint what to do.
+
+    Example:
+        >>> values = pl.Series(["tweet_id", "1.23E+18"])
+        >>> error = invalid_error("id", 2, ", such as 'tweet_id'", "tweet", values,
+        ...                       header="tweet_id", examples=[])
+        >>> print(error.problem)  # doctest: +ELLIPSIS
+        Column 'id' has 2 value(s) ... such as 'tweet_id'. Of these, the first row ('tweet_id') ...
+        >>> print(error.hint.render())  # doctest: +ELLIPSIS
+        Drop the first row (a header read as data), or export or load the IDs again as text, ...
+    """
+    kinds = _kinds(values, header)
+    notes = kind_notes(kinds, "" if header is None else str(header), unit="row")
     said = f" Of these, {'; '.join(notes)}." if notes else ""
     return InvalidIDError(
-        f"Column {column!r} has {n_invalid} value(s) that are not {what} IDs (1-19 decimal "
-        f"digits): {shown}.{said}",
-        count=n_invalid,
+        f"Column {column!r} has {count} value(s) that are not {what} IDs (1-19 decimal "
+        f"digits){shown}.{said}",
+        count=count,
         examples=examples,
         hint=Hint(
             *fix_choices(kinds, column),
@@ -219,14 +321,18 @@ def invalid_rows_error(
     )
 
 
-def _kinds(values: pl.Series, header: bool) -> dict[str, int]:
+def _kinds(values: pl.Series, header: object) -> dict[str, int]:
     """How many values that are not IDs are of each kind (see :func:`classify`), the
-    first 1,000 of them; "header" only for a column name as the very first value."""
+    first :data:`CLASSIFIED` of them; "header" only for ``header``, the frame's first value
+    (once: the same text further down is not a header)."""
     if values.dtype != pl.String:
         return {}
     counts: dict[str, int] = {}
-    for index, text in enumerate(values.drop_nulls().head(1_000).to_list()):
-        kind = classify(text, first=header and index == 0)
+    seen_header = header is None
+    for text in values.drop_nulls().head(CLASSIFIED).to_list():
+        first = not seen_header and text == header
+        seen_header = seen_header or first
+        kind = classify(text, first=first)
         counts[kind] = counts.get(kind, 0) + 1
     return counts
 

@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import narwhals.stable.v2 as nw
@@ -27,9 +28,17 @@ import polars as pl
 
 from ..client import IdSet
 from ..errors import InvalidIDError
-from ..hints import Argument, Choice, Hint
+from ..idlines import user_stacklevel
 from .flags import KEY
-from .ids import REFUSED_HINT, float_error, refused_message
+from .ids import (
+    CLASSIFIED,
+    REFUSED_HINT,
+    TRIMMED,
+    float_error,
+    invalid_error,
+    refused_message,
+    trimmed_warning,
+)
 
 DEFAULT_BUDGET = 20_000_000
 """IDs held in memory at a time (8 bytes each, a few times over while sorting)."""
@@ -51,10 +60,17 @@ def stream_id_set(
             nw.col(KEY).min().alias("low"),
             nw.col(KEY).max().alias("high"),
             nw.col(KEY).is_null().sum().alias("invalid"),
+            nw.col(TRIMMED).cast(nw.Int64).sum().alias("trimmed"),
             nw.len().alias("rows"),
         )
     )
     invalid, rows = int(stats["invalid"] or 0), int(stats["rows"] or 0)
+    if stats["trimmed"]:
+        warnings.warn(
+            trimmed_warning(column, int(stats["trimmed"])),
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
     if invalid and errors == "raise":
         raise _invalid(keyed, column, invalid, what)
     digest = IdSet.hasher()
@@ -135,23 +151,27 @@ def _keyed(frame: nw.LazyFrame[Any], column: str, dtype: Any) -> nw.LazyFrame[An
 
 
 def _invalid(keyed: nw.LazyFrame[Any], column: str, count: int, what: str) -> InvalidIDError:
-    examples = [
-        value
-        for (value,) in keyed.filter(nw.col(KEY).is_null())
+    """The error of a lazy frame's values that are not IDs: a few of them (a lazy frame has
+    no row positions to name), and what kind they are, as an eager frame's error says it
+    (the first :data:`~compliance_frames.frames.ids.CLASSIFIED` of them are looked at)."""
+    values = (
+        keyed.filter(nw.col(KEY).is_null())
         .select(column)
-        .head(_EXAMPLES)
+        .head(CLASSIFIED)
         .collect(backend="polars")
-        .iter_rows()
-    ]
+        .to_native()[column]
+    )
+    first = keyed.select(column, KEY).head(1).collect(backend="polars").rows()
+    header = first[0][0] if first and first[0][1] is None else None
+    examples = values.head(_EXAMPLES).to_list()
     shown = ", ".join("null" if v is None else repr(v) for v in examples)
-    return InvalidIDError(
-        f"Column {column!r} has {count} value(s) that are not {what} IDs (1-19 decimal digits), "
-        f"such as {shown}.",
-        hint=Hint(
-            "fix or drop these rows",
-            Choice("pass ", Argument("errors", "skip"), " to keep them with null flags"),
-        ),
-        count=count,
+    return invalid_error(
+        column,
+        count,
+        f", such as {shown}",
+        what,
+        values,
+        header=header,
         examples=[(None, value) for value in examples],
     )
 

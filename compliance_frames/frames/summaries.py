@@ -27,9 +27,9 @@ import polars as pl
 
 from ..errors import InputError
 from ..hints import Choice, Hint, Spelled
-from .attach import unknown_reason
+from .backends import collected
 from .checking import frame_of, quiet_dask
-from .events import FLAGS, REASON_FLAGS, REMOVAL_REASONS
+from .flags import FLAGS, REASON_FLAGS, REMOVAL_REASONS, unknown_reason
 
 __all__ = ["ComplianceSummary", "plot_summary", "summary"]
 
@@ -137,9 +137,9 @@ def summary(
         .alias("available"),
     ]
     with quiet_dask():
-        totals = _collect(frame.select(*aggregates)).row(0, named=True)
+        totals = collected(frame.select(*aggregates)).row(0, named=True)
         counts = [
-            _collect(
+            collected(
                 frame.select(nw.col(column).cast(nw.String).alias("reason"))
                 .filter(~nw.col("reason").is_null())
                 .group_by("reason")
@@ -178,13 +178,6 @@ def summary(
         available=int(totals["available"] or 0),
         as_of=when or datetime.now(timezone.utc).date(),
     )
-
-
-def _collect(frame: Any) -> pl.DataFrame:
-    if isinstance(frame, nw.LazyFrame):
-        frame = frame.collect(backend="polars")
-    result: pl.DataFrame = frame.to_polars()
-    return result
 
 
 def plot_summary(data: Any, *, ax: Any = None, prefix: str = "compliance_") -> Any:
