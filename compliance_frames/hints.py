@@ -201,4 +201,4 @@ class Hint:
             return ""
         sentence = ", or ".join(shown)
         sentence = sentence[0].upper() + sentence[1:]
-        return sentence if sentence.endswith((".", "?", "!", ")")) else sentence + "."
+        return sentence if sentence.endswith((".", "?", "!", ".)")) else sentence + "."

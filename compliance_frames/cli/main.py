@@ -26,9 +26,10 @@ import argparse
 import contextlib
 import functools
 import io
+import logging
 import sys
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from .._version import __version__
@@ -153,7 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _exit_code(exc)
             terms = cli_terms(parser, args.command)  # hints in this subcommand's options
             warnings.showwarning = functools.partial(_show_warning, terms=terms)
-            code = _run(args, terms)
+            with _library_log():
+                code = _run(args, terms)
             sys.stdout.flush()  # the same: a closed pipe is found inside this try
             return code
     except BrokenPipeError:
@@ -163,6 +165,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     finally:
         escaping()
+
+
+class _LogLines(logging.Handler):
+    """The library's log records of warning level (a retry, a job skipped) as lines in the
+    command line's voice on standard error, not Python's bare last-resort output."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = printable(record.getMessage(), lines=True)
+        except Exception:  # a record that cannot be formatted is no reason to fail
+            return
+        err(f"compliance-frames: {text}")
+
+
+@contextlib.contextmanager
+def _library_log() -> Iterator[None]:
+    """Show the library's warnings as :class:`_LogLines` while a command runs."""
+    logger = logging.getLogger("compliance_frames")
+    handler = _LogLines(logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
 
 
 def _exit_code(exc: SystemExit) -> int:

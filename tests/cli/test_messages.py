@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import ast
 import functools
+import logging
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -579,3 +580,26 @@ def test_python_renders_the_same_hints_in_python(setup: Callable[..., Setup]) ->
     assert "Pass Client(bearer_token=...), or set the BEARER_TOKEN environment" in str(
         no_token.value
     )
+
+
+def test_retries_are_told_in_the_command_lines_voice(
+    capsys: pytest.CaptureFixture[str],
+    mocker: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """The library's warnings (a retry) are lines of the command line, not Python's bare
+    last-resort log output; and main() leaves no handler behind."""
+    mocker.patch("compliance_frames.client.clock.sleep")
+    monkeypatch.setenv("BEARER_TOKEN", "a-token")
+    monkeypatch.setenv("COMPLIANCE_FRAMES_CACHE", str(tmp_path / "cache"))
+    logger = logging.getLogger("compliance_frames")
+    handlers = list(logger.handlers)
+    argv = ["list", "--base-url", "http://127.0.0.1:9", "--max-retries", "2"]
+    assert main(argv) == EXIT_SERVICE
+    lines = capsys.readouterr().err.splitlines()
+    retries = [line for line in lines if "retrying in" in line]
+    assert len(retries) == 2, lines
+    assert all(line.startswith("compliance-frames: GET /2/compliance/jobs") for line in retries)
+    assert lines[-1].startswith("compliance-frames: error: Could not reach the server")
+    assert logger.handlers == handlers
