@@ -31,7 +31,7 @@ from .shapes import is_account
 
 __all__ = ["BLOCK", "Found", "IdBlocks", "NotAnId", "add_line", "as_id"]
 
-BLOCK = 1_000_000
+BLOCK = 250_000
 """IDs held as text before they are merged into the unique array."""
 
 _MAX_DIGITS = 19
