@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from .frames import (
         filter as filter,  # public (explicit re-export), but not in __all__: see below
     )
+    from .jsonl import clean_jsonl
 
 _LAZY = {
     "Client": "client",
@@ -70,6 +71,7 @@ _LAZY = {
     "read_results": "frames",
     "results": "frames",
     "summary": "frames",
+    "clean_jsonl": "jsonl",
 }
 """Names imported from a subpackage when first used (PEP 562)."""
 
@@ -126,6 +128,7 @@ __all__ = [
     "__version__",
     "accessors",
     "check",
+    "clean_jsonl",
     "plot_summary",
     "read_results",
     "results",

@@ -91,7 +91,13 @@ def test_the_notebook_runs_top_to_bottom_and_shows_what_is_saved(tmp_path: Path)
 
 
 @pytest.mark.parametrize(
-    "script", ["filter_dataset.py", "tweets_and_authors.py", "client_lifecycle.py"]
+    "script",
+    [
+        "filter_dataset.py",
+        "tweets_and_authors.py",
+        "client_lifecycle.py",
+        "clean_twarc_collection.py",
+    ],
 )
 def test_the_python_examples_run_offline(script: str, tmp_path: Path) -> None:
     result = subprocess.run(

@@ -50,7 +50,7 @@ from ..errors import (
     URLExpiredError,
 )
 from ..hints import CLI_EMPTY, Terms
-from . import checkcmd, democmd, jobs, serve
+from . import checkcmd, cleancmd, democmd, jobs, serve
 from .common import (
     HelpFormatter,
     UsageError,
@@ -129,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     jobs.register(commands)
     checkcmd.register(commands)
+    cleancmd.register(commands)
     serve.register(commands)
     democmd.register(commands)
     return parser

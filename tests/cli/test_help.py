@@ -24,10 +24,10 @@ from tests.cli.conftest import Run, command, environment, out, run_in_process, s
 
 HEAVY = ("pandas", "polars", "numpy", "narwhals", "pyarrow")
 
-WAITING = {"download", "all", "check"}
+WAITING = {"download", "all", "check", "clean-jsonl"}
 """The commands that wait for X: the only ones with --poll-interval."""
 
-DRAWING = {"upload", "download", "all", "check", "demo"}
+DRAWING = {"upload", "download", "all", "check", "clean-jsonl", "demo"}
 """The commands that draw progress bars: the only ones with --no-progress."""
 
 
