@@ -238,7 +238,7 @@ def rule(layout: Layout) -> list[Event | Flag | Removal]:
     Example:
         >>> rule(Layout("c_", users=False))[0]  # doctest: +NORMALIZE_WHITESPACE
         Event(name='c_reason', source=Source(key='__compliance_key',
-              prefix='__compliance_t_'), field='reason')
+              prefix='__compliance_t_', listed=False), field='reason')
     """
     sources = (TWEET, AUTHOR) if layout.users else (TWEET,)
     columns: list[Event | Flag | Removal] = [

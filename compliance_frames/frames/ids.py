@@ -321,14 +321,14 @@ def row_keys(frame: nw.DataFrame[Any], column: str, *, errors: str, what: str = 
 def column_keys(
     frame: nw.DataFrame[Any], column: IdColumn, *, errors: str, what: str = "tweet"
 ) -> pl.Series:
-    """Every key a column of an eager frame holds (a list column's flattened), null where
-    not an ID; raise :class:`InvalidIDError` naming the rows unless skipping. In a
-    reference column a null is no reference, not a value that is not an ID.
+    """The keys a column of an eager frame holds (a list column's flattened), for the job;
+    raise :class:`InvalidIDError` naming the rows unless skipping. In a reference column
+    a null is no reference, not a value that is not an ID.
 
     Example:
         >>> frame = nw.from_native(pl.DataFrame({"refs": [["5", "x"], None]}))
         >>> column_keys(frame, IdColumn("refs", listed=True, ref=True), errors="skip").to_list()
-        [5, None]
+        [5]
     """
     if not column.ref:
         return row_keys(frame, column.name, errors=errors, what=what).keys
