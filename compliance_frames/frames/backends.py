@@ -81,6 +81,8 @@ class Backend(Protocol):
     name: str
     lazy: bool
     """Whether the frame is a plan: computing it is the user's call (a report needs it)."""
+    lists: bool
+    """Whether reference columns holding lists of IDs can be mapped back to their rows."""
 
     def ids(self, frame: Any, columns: list[IdColumn], *, errors: str, what: str) -> IdSet:
         """The distinct valid IDs of ``columns`` (each ID once), as the file to upload (or
@@ -117,6 +119,7 @@ class _Eager:
 
     name = "eager"
     lazy = False
+    lists = True
 
     def ids(
         self, frame: nw.DataFrame[Any], columns: list[IdColumn], *, errors: str, what: str
@@ -176,6 +179,7 @@ class _Lazy:
 
     name = "lazy"
     lazy = True
+    lists = False  # (SQL engines keep no row order to gather a list's reasons back by)
 
     def ids(
         self, frame: nw.LazyFrame[Any], columns: list[IdColumn], *, errors: str, what: str
@@ -214,6 +218,7 @@ class _Lazy:
 
 class _PolarsLazy(_Lazy):
     name = "polars-lazy"
+    lists = True
 
     def attach(self, frame: nw.LazyFrame[Any], join: Join) -> Any:
         return attach_polars_lazy(frame.to_native(), join)
@@ -227,6 +232,7 @@ class _Dask(_Lazy):
     order kept)."""
 
     name = "dask"
+    lists = True
 
     def keyed(
         self, frame: nw.LazyFrame[Any], column: str, dtype: Any, *, listed: bool = False

@@ -22,7 +22,7 @@ import polars as pl
 
 from ..client import Client, IdSet, JobResult
 from ..errors import InputError
-from ..hints import Argument, Choice, Hint
+from ..hints import Argument, Choice, Hint, Spelled
 from ..models import JobType
 from ..timing import phase
 from . import attach
@@ -181,6 +181,21 @@ def _plan(
                 Ref(name, users=users, listed=is_listed(frame, name), retweet=name in retweet_of)
                 for names, users in ((tweet_refs, False), (user_refs, True))
                 for name in names
+            ),
+        )
+    listed = [ref.column for ref in layout.refs if ref.listed]
+    if listed and not backend.lists:
+        raise InputError(
+            f"Column {listed[0]!r} holds lists of IDs, and this kind of frame "
+            f"({frame.implementation}) keeps no row order to bring each list's reasons back "
+            "to its row.",
+            hint=Hint(
+                Choice("unnest the column first (one ID per row)"),
+                Choice(
+                    Spelled(
+                        "check the frame as a polars LazyFrame (for DuckDB: relation.pl())", None
+                    )
+                ),
             ),
         )
     replace = attach.check_clash(columns, layout, overwrite)

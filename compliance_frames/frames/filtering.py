@@ -156,7 +156,7 @@ def filter(
             **job_options,
         )
     )
-    layout = _layout(flagged, prefix, user_col, tweet_refs, retweet_of, errors)
+    layout = _layout(flagged, prefix, user_col, (tweet_refs, user_refs, retweet_of), errors)
     reason_columns = [prefix + "reason"] + ([f"{prefix}user_reason"] if user_col else [])
     removed_flags = [*REMOVAL_REASONS, *(["edited"] if edited == "drop" else [])]
     rolled_up = nw.col(layout.flag("remove")).fill_null(False)
@@ -200,19 +200,25 @@ def _layout(
     flagged: nw.DataFrame[Any] | nw.LazyFrame[Any],
     prefix: str,
     user_col: str | None,
-    tweet_refs: str | list[str] | tuple[str, ...] | None,
-    retweet_of: str | list[str] | tuple[str, ...] | None,
+    refs: tuple[Any, Any, Any],
     errors: str,
 ) -> Layout:
-    """The layout of the checked frame, as far as the filter reads it: the flags, and the
-    reason columns of the ``retweet_of`` references (lists or not, as check made them)."""
-    retweets = [retweet_of] if isinstance(retweet_of, str) else list(retweet_of or ())
+    """The layout of the checked frame: its added columns, and which reference reason
+    columns are lists (as check made them)."""
+    tweets, users, retweets = ([r] if isinstance(r, str) else list(r or ()) for r in refs)
     schema = flagged.collect_schema()
-    refs = tuple(
-        Ref(name, listed=isinstance(schema[f"{prefix}{name}_reason"], nw.List), retweet=True)
-        for name in retweets
+
+    def ref(name: str, of_users: bool) -> Ref:
+        dtype = schema[f"{prefix}{name}_reason"]  # (pandas lists: an object column)
+        listed = isinstance(dtype, nw.List) or dtype == nw.Object
+        return Ref(name, users=of_users, listed=listed, retweet=name in retweets)
+
+    return Layout(
+        prefix,
+        users=user_col is not None,
+        nullable=errors == "skip",
+        refs=tuple(ref(name, False) for name in tweets) + tuple(ref(name, True) for name in users),
     )
-    return Layout(prefix, users=user_col is not None, nullable=errors == "skip", refs=refs)
 
 
 def _with_rules(
@@ -220,11 +226,21 @@ def _with_rules(
 ) -> FilterReport:
     """The report with the rows removed under each rule (one more aggregation)."""
     rules = removed_by(layout)
+    if isinstance(flagged, nw.DataFrame):  # pandas lists are objects: read them in polars
+        flagged = nw.from_native(
+            flagged.select(layout.prefix + "reason", *_ref_reasons(layout, flagged)).to_polars()
+        )
     counts = flagged.select(
         *[rule.cast(nw.Int64).sum().alias(name) for name, rule in rules.items()]
     )
     row = collected(counts).rows(named=True)[0]
     return replace(summary, rules={name: int(row[name] or 0) for name in rules})
+
+
+def _ref_reasons(layout: Layout, flagged: nw.DataFrame[Any]) -> list[str]:
+    """The reason columns the rules read, besides the post's own."""
+    names = [f"{layout.prefix}user_reason"] if layout.users else []
+    return names + [f"{layout.prefix}{ref.column}_reason" for ref in layout.refs if ref.retweet]
 
 
 def _report(
