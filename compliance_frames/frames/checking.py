@@ -226,9 +226,10 @@ class _Refs:
         stray = [name for name in retweets if name not in tweets]
         if stray:
             raise InputError(
-                f"retweet_of names {stray[0]!r}, which is not one of the columns of post IDs "
-                f"given as tweet_refs ({', '.join(map(repr, tweets)) or 'none'}): a retweet's "
-                "original is looked up in the posts job.",
+                f"Column {stray[0]!r} is named as holding the posts that rows retweet, but it is "
+                "not among the further columns of post IDs "
+                f"({', '.join(map(repr, tweets)) or 'none given'}): a retweet's original is "
+                "looked up in the posts job.",
                 hint=Hint(
                     Choice("add ", Argument("tweet_refs", stray[0]), " too"),
                     Choice("name one of the tweet_refs in ", Argument("retweet_of")),

@@ -185,7 +185,7 @@ def test_retweet_of_must_be_one_of_the_tweet_refs(client: Client, events_emulato
         compliance_frames.check(
             frame, "id", tweet_refs=QUOTED, retweet_of=RT, client=client, progress=False
         )
-    assert f"retweet_of names {RT!r}" in caught.value.problem
+    assert f"Column {RT!r} is named as holding the posts that rows retweet" in caught.value.problem
     assert f"tweet_refs={RT!r}" in str(caught.value)  # the hint, in Python
     cli = caught.value.render(
         Terms(options={"tweet_refs": "--tweet-refs", "retweet_of": "--retweet-of"}, commands={})
