@@ -24,8 +24,14 @@ def _frames() -> Any:
 class ComplianceNamespace:
     """``df.compliance``: check, results, filter and summary of a frame.
 
+    Every method takes the options of its function, such as ``user_col=``, ``tweet_refs=``,
+    ``user_refs=`` and ``retweet_of=``.
+
     Example:
         >>> flagged = df.compliance.check("tweet_id", type="tweets")  # doctest: +SKIP
+        >>> kept = df.compliance.filter(  # doctest: +SKIP
+        ...     "id", user_col="author_id", tweet_refs="referenced_tweets.retweeted.id",
+        ...     retweet_of="referenced_tweets.retweeted.id")
     """
 
     def __init__(self, frame: Any) -> None:

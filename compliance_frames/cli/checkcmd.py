@@ -39,6 +39,10 @@ def register(commands: Any) -> None:
             "compliance-frames check tweets.parquet --id-col id --user-col author_id \\",
             "    --filtered kept.parquet --geo-columns lat,lon --edited drop",
             "compliance-frames check accounts.csv --id-col user_id --type users --errors skip",
+            "compliance-frames check twarc.parquet --id-col id --user-col author_id \\",
+            "    --tweet-refs referenced_tweets.retweeted.id referenced_tweets.quoted.id \\",
+            "    --retweet-of referenced_tweets.retweeted.id --user-refs entities.mentions \\",
+            "    --filtered kept.parquet",
         ),
     )
     parser.add_argument(
@@ -56,6 +60,27 @@ def register(commands: Any) -> None:
         "--user-col",
         metavar="COLUMN",
         help="also check the authors in this column (a users job; default: none)",
+    )
+    parser.add_argument(
+        "--tweet-refs",
+        nargs="+",
+        metavar="COLUMN",
+        help="further columns of post IDs (quoted, retweeted, replied-to posts), one ID or a "
+        "list per row: checked in the same posts job (default: none)",
+    )
+    parser.add_argument(
+        "--user-refs",
+        nargs="+",
+        metavar="COLUMN",
+        help="further columns of account IDs (mentioned accounts, ...), one ID or a list per "
+        "row: checked in the same accounts job (default: none)",
+    )
+    parser.add_argument(
+        "--retweet-of",
+        nargs="+",
+        metavar="COLUMN",
+        help="those of --tweet-refs that hold the post a row retweets: the row goes when that "
+        "post was removed (default: none)",
     )
     parser.add_argument(
         "--output",
@@ -117,7 +142,8 @@ def run(args: argparse.Namespace) -> int:
     frame = read_table(args.input, id_columns)
     err(f"Read {frame.height:,} rows from {args.input}.")
     geo = [c.strip() for c in args.geo_columns.split(",")] if args.geo_columns else None
-    missing = [name for name in [*id_columns, *(geo or [])] if name not in frame.columns]
+    refs = [*(args.tweet_refs or []), *(args.user_refs or [])]
+    missing = [name for name in [*id_columns, *refs, *(geo or [])] if name not in frame.columns]
     if missing:  # before any job runs or any file is written
         raise InputError(
             f"No column {missing[0]!r} in {args.input}; its columns are "
@@ -131,6 +157,9 @@ def run(args: argparse.Namespace) -> int:
         args.id_col,
         args.type,
         user_col=args.user_col,
+        tweet_refs=args.tweet_refs,
+        user_refs=args.user_refs,
+        retweet_of=args.retweet_of,
         client=client,
         errors=args.errors,
         progress=progress(args),
@@ -144,6 +173,9 @@ def run(args: argparse.Namespace) -> int:
             args.id_col,
             args.type,
             user_col=args.user_col,
+            tweet_refs=args.tweet_refs,
+            user_refs=args.user_refs,
+            retweet_of=args.retweet_of,
             client=client,
             errors=args.errors,
             geo_columns=geo,

@@ -16,6 +16,11 @@ in :mod:`~compliance_frames.frames.backends`):
 IDs that X refused (``invalid_id``, with ``errors="skip"``) get null flags, like values
 that are not IDs: every path nulls their rows' keys before the join.
 
+A reference column holding a list of IDs per row (:class:`~compliance_frames.frames.flags.Ref`
+``listed``) is not joined: its keys are mapped through the per-ID table inside the list
+(:func:`listed_columns`), which gives the same joined columns (a list of reasons, and
+each flag set when any ID's events set it).
+
 The user's frame is never modified: every path returns a new frame.
 """
 
@@ -34,9 +39,21 @@ import polars as pl
 from ..errors import InputError
 from ..hints import Argument, Choice, Hint, Spelled
 from .events import FLAGS
-from .flags import AUTHOR, KEY, TWEET, USER_KEY, Event, Layout, Source, expressions, rule
+from .flags import (
+    AUTHOR,
+    KEY,
+    REMOVAL_REASONS,
+    TWEET,
+    USER_KEY,
+    Event,
+    Layout,
+    Removal,
+    Source,
+    expressions,
+    rule,
+)
 from .flags import unknown_reason as unknown_reason
-from .ids import key_expression, keys_of, nw_key
+from .ids import column_key, keys_of, nw_key
 
 __all__ = [
     "KEY",
@@ -49,6 +66,7 @@ __all__ = [
     "attach_polars",
     "attach_polars_lazy",
     "check_clash",
+    "listed_columns",
     "numpy_columns",
     "polars_columns",
     "unknown_reason",
@@ -94,6 +112,8 @@ class Join:
     an event, see :func:`~compliance_frames.frames.events.per_id`); ``replace`` names the
     existing columns the added ones replace (``overwrite=True``); ``refused`` (and
     ``refused_users``) the keys X refused (UInt64), whose rows get null flags.
+    ``refs`` holds, for each reference column of the layout, the per-ID table of its
+    job and the keys X refused in that job.
     """
 
     id_col: str
@@ -104,6 +124,7 @@ class Join:
     replace: list[str]
     refused: pl.Series | None = None
     refused_users: pl.Series | None = None
+    refs: tuple[tuple[pl.DataFrame, pl.Series | None], ...] = ()
 
     def sources(self) -> list[tuple[Source, str, pl.DataFrame, pl.Series | None]]:
         """Each source of events: its ID column, per-ID table and refused keys."""
@@ -111,6 +132,10 @@ class Join:
         if self.user_col is not None:
             users = self.users if self.users is not None else self.tweets.clear()
             sources.append((AUTHOR, self.user_col, users, self.refused_users))
+        for index, (ref, (table, refused)) in enumerate(
+            zip(self.layout.refs, self.refs, strict=True)
+        ):
+            sources.append((self.layout.source(index), ref.column, table, refused))
         return sources
 
 
@@ -127,7 +152,9 @@ def attach_polars_lazy(native: pl.LazyFrame, join: Join) -> pl.LazyFrame:
     """A polars LazyFrame with the join and the rule in its plan: it stays lazy."""
     schema = native.collect_schema()  # keys first: the ID column may be one replaced
     keyed = native.with_columns(
-        unrefused(key_expression(column, schema[column]), refused).alias(source.key)
+        unrefused(column_key(column, schema[column], source.listed), refused, source.listed).alias(
+            source.key
+        )
         for source, column, _, refused in join.sources()
     ).drop(join.replace)
     joined = _joined(keyed, join)
@@ -147,6 +174,9 @@ def _joined(rows: Frame, join: Join) -> Frame:
     Eager rows get eager joins: faster than a lazy plan for a frame of keys alone.
     """
     for source, _, table, _ in join.sources():
+        if source.listed:
+            rows = rows.with_columns(listed_columns(source, table))
+            continue
         prefixed = table.rename({name: source.column(name) for name in table.columns})
         rows = rows.join(
             prefixed if isinstance(rows, pl.DataFrame) else prefixed.lazy(),
@@ -166,23 +196,58 @@ def _temporary(names: list[str], join: Join) -> list[str]:
     return [name for name in names if name in keys or name.startswith(prefixes)]
 
 
-def unrefused(key: pl.Expr, refused: pl.Series | None) -> pl.Expr:
-    """The key, null where X refused the ID (nothing to do when it refused none)."""
+def listed_columns(source: Source, table: pl.DataFrame) -> list[pl.Expr]:
+    """The joined columns of a list of keys per row (``source.key``): ``reason``, the
+    deciding reason of each ID (a list, null where an ID has no event), and each flag of
+    :data:`~compliance_frames.flags.REMOVAL_REASONS`, set when any ID's events set it.
+
+    Example:
+        >>> from compliance_frames.frames.events import per_id, read_results
+        >>> table = per_id(read_results(b'{"id":"5","reason":"deleted"}\\n'))
+        >>> source = Source("k", "r_", listed=True)
+        >>> rows = pl.DataFrame({"k": [[5, 6], [], None]}, schema={"k": pl.List(pl.UInt64)})
+        >>> rows.select(listed_columns(source, table)).rows()[:2]
+        [(['deleted', None], True, False, False, False), ([], False, False, False, False)]
+    """
+    keys = pl.col(source.key)
+    reasons = keys.list.eval(
+        pl.element().replace_strict(
+            table["key"], table["reason"].cast(pl.String), default=None, return_dtype=pl.String
+        )
+    )
+    added = [reasons.alias(source.column("reason"))]
+    for flag in REMOVAL_REASONS:
+        hit = table.filter(pl.col(flag))["key"]
+        found = keys.list.eval(pl.element().is_in(hit.implode())).list.any()
+        added.append(found.fill_null(False).alias(source.column(flag)))
+    return added
+
+
+def unrefused(key: pl.Expr, refused: pl.Series | None, listed: bool = False) -> pl.Expr:
+    """The key, null where X refused the ID (nothing to do when it refused none); in a
+    list of keys, each refused key is null."""
     if refused is None or not refused.len():
         return key
+    if listed:
+        element = pl.element()
+        return key.list.eval(pl.when(~element.is_in(refused.implode())).then(element))
     return pl.when(~key.is_in(refused.implode())).then(key)
 
 
 def _row_keys(frame: nw.DataFrame[Any], join: Join) -> dict[Source, pl.Series]:
     """Every row's key per source, null where not an ID or refused by X."""
 
-    def keys(column: str, refused: pl.Series | None) -> pl.Series:
-        found = keys_of(frame, column, warn=False)  # (said once, as the IDs were taken out)
+    def keys(column: str, refused: pl.Series | None, listed: bool) -> pl.Series:
+        # (spaces around IDs: said once, as the IDs were taken out)
+        found = keys_of(frame, column, warn=False, listed=listed)
         if refused is None or not refused.len():
             return found
-        return found.to_frame(KEY).select(unrefused(pl.col(KEY), refused)).to_series()
+        return found.to_frame(KEY).select(unrefused(pl.col(KEY), refused, listed)).to_series()
 
-    return {source: keys(column, refused) for source, column, _, refused in join.sources()}
+    return {
+        source: keys(column, refused, source.listed)
+        for source, column, _, refused in join.sources()
+    }
 
 
 # -- pandas ----------------------------------------------------------------------------------
@@ -240,19 +305,34 @@ def numpy_columns(keys: dict[Source, pl.Series], join: Join, index: Any) -> dict
     """
     import pandas as pd
 
-    found = {source: _Codes.join(keys[source], table) for source, _, table, _ in join.sources()}
+    found: dict[Source, _Codes | _Listed] = {
+        source: (_Listed if source.listed else _Codes).join(keys[source], table)
+        for source, _, table, _ in join.sources()
+    }
     valid = {source: row_keys.is_not_null().to_numpy() for source, row_keys in keys.items()}
 
-    def flag(source: Source, name: str, nullable: bool) -> Any:
-        values = (found[source].flags & np.uint8(1 << FLAGS.index(name))) != 0
+    def known(source: Source, values: Any, nullable: bool) -> Any:
         return pd.arrays.BooleanArray(values, ~valid[source]) if nullable else values
 
     columns: dict[str, Any] = {}
     for column in rule(join.layout):
         if isinstance(column, Event):
             values, dtype = found[column.source].values(column.field)
+        elif isinstance(column, Removal):
+            each = [
+                known(
+                    source,
+                    reduce(operator.or_, [found[source].flag(f) for f in REMOVAL_REASONS]),
+                    source in column.nullable,
+                )
+                for source in column.sources
+            ]
+            values, dtype = reduce(operator.or_, each), "boolean" if column.nullable else bool
         else:
-            each = [flag(source, column.flag, column.nullable) for source in column.sources]
+            each = [
+                known(source, found[source].flag(column.flag), column.nullable)
+                for source in column.sources
+            ]
             values, dtype = reduce(operator.or_, each), "boolean" if column.nullable else bool
         columns[column.name] = pd.Series(values, index=index, dtype=dtype, copy=False)
     return columns
@@ -293,6 +373,11 @@ class _Codes:
             joined["micros"].fill_null(_NAT).to_numpy(),
         )
 
+    def flag(self, name: str) -> npt.NDArray[np.bool_]:
+        """Each row's flag ``name``."""
+        found: npt.NDArray[np.bool_] = (self.flags & np.uint8(1 << FLAGS.index(name))) != 0
+        return found
+
     def values(self, field: str) -> tuple[Any, Any]:
         """An event field's values for every row, and its pandas dtype."""
         if field == "redacted_at":
@@ -302,6 +387,31 @@ class _Codes:
         categories = pd.Index(self.categories[field])
         codes = self.codes[field]
         return pd.Categorical.from_codes(codes, categories=categories, validate=False), None
+
+
+@dataclass(frozen=True)
+class _Listed:
+    """A list of keys per row, mapped through a per-ID table (:func:`listed_columns`):
+    the reasons (lists) and the removal flags, as numpy arrays."""
+
+    joined: pl.DataFrame
+
+    @classmethod
+    def join(cls, row_keys: pl.Series, table: pl.DataFrame) -> _Listed:
+        source = Source(KEY, "", listed=True)
+        return cls(row_keys.alias(KEY).to_frame().select(listed_columns(source, table)))
+
+    def flag(self, name: str) -> npt.NDArray[np.bool_]:
+        """Each row's flag ``name``: set when any of its IDs' events set it."""
+        found: npt.NDArray[np.bool_] = self.joined[name].to_numpy()
+        return found
+
+    def values(self, field: str) -> tuple[Any, Any]:
+        """Each row's list of reasons (a Python list, None where the row has none)."""
+        values = np.empty(self.joined.height, dtype=object)
+        for position, reasons in enumerate(self.joined[field].to_list()):
+            values[position] = reasons
+        return values, object
 
 
 def _codes(values: pl.Series) -> tuple[npt.NDArray[np.int16], list[str]]:

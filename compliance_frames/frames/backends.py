@@ -50,11 +50,13 @@ from .attach import (
 from .flags import KEY
 from .ids import (
     TRIMMED,
+    IdColumn,
+    column_keys,
     id_set,
+    list_series,
     nw_key,
     nw_trimmed,
     refused_rows_error,
-    row_keys,
     to_polars_series,
     trimmed_keys_of,
 )
@@ -79,23 +81,28 @@ class Backend(Protocol):
     name: str
     lazy: bool
     """Whether the frame is a plan: computing it is the user's call (a report needs it)."""
+    lists: bool
+    """Whether reference columns holding lists of IDs can be mapped back to their rows."""
 
-    def ids(self, frame: Any, column: str, *, errors: str, what: str) -> IdSet:
-        """The distinct valid IDs of ``column``, as the file to upload (or an error naming
-        the values that are not IDs, unless ``errors="skip"``)."""
+    def ids(self, frame: Any, columns: list[IdColumn], *, errors: str, what: str) -> IdSet:
+        """The distinct valid IDs of ``columns`` (each ID once), as the file to upload (or
+        an error naming the values that are not IDs, unless ``errors="skip"``)."""
         ...
 
     def refused_error(
-        self, frame: Any, column: str, refused: pl.Series, what: str, answer: str
+        self, frame: Any, column: IdColumn, refused: pl.Series, what: str, answer: str
     ) -> InvalidIDError:
         """The error naming the rows (or values) whose IDs X refused (``refused``: keys)."""
         ...
 
-    def keyed(self, frame: Any, column: str, dtype: Any) -> nw.LazyFrame[Any]:
+    def keyed(
+        self, frame: Any, column: str, dtype: Any, *, listed: bool = False
+    ) -> nw.LazyFrame[Any]:
         """``column``, its key (``KEY``: UInt64, null where not an ID) and whether the ID had
         spaces or tabs around it (``TRIMMED``), row by row, as a lazy frame: what
         :mod:`~compliance_frames.frames.ranges` streams IDs out of (no warning here: it
-        warns once, with the count)."""
+        warns once, with the count). A list column (``listed``) is exploded first: one
+        row per ID, ``column`` holding the ID."""
         ...
 
     def attach(self, frame: Any, join: Join) -> Any:
@@ -112,19 +119,24 @@ class _Eager:
 
     name = "eager"
     lazy = False
+    lists = True
 
-    def ids(self, frame: nw.DataFrame[Any], column: str, *, errors: str, what: str) -> IdSet:
+    def ids(
+        self, frame: nw.DataFrame[Any], columns: list[IdColumn], *, errors: str, what: str
+    ) -> IdSet:
         with phase("extract and validate IDs"):
-            keys = row_keys(frame, column, errors=errors, what=what).keys
+            keys = [column_keys(frame, column, errors=errors, what=what) for column in columns]
         with phase("serialise IDs"):
-            return id_set(keys)
+            return id_set(keys[0] if len(keys) == 1 else pl.concat(keys))
 
     def refused_error(
-        self, frame: nw.DataFrame[Any], column: str, refused: pl.Series, what: str, answer: str
+        self, frame: nw.DataFrame[Any], column: IdColumn, refused: pl.Series, what: str, answer: str
     ) -> InvalidIDError:
-        return refused_rows_error(frame, column, refused, what, answer)
+        return refused_rows_error(frame, column.name, refused, what, answer, column.listed)
 
-    def keyed(self, frame: nw.DataFrame[Any], column: str, dtype: Any) -> nw.LazyFrame[Any]:
+    def keyed(
+        self, frame: nw.DataFrame[Any], column: str, dtype: Any, *, listed: bool = False
+    ) -> nw.LazyFrame[Any]:
         values = to_polars_series(frame, column)
         keys, trimmed = trimmed_keys_of(frame, column)
         if trimmed is None:
@@ -167,18 +179,25 @@ class _Lazy:
 
     name = "lazy"
     lazy = True
+    lists = False  # (SQL engines keep no row order to gather a list's reasons back by)
 
-    def ids(self, frame: nw.LazyFrame[Any], column: str, *, errors: str, what: str) -> IdSet:
+    def ids(
+        self, frame: nw.LazyFrame[Any], columns: list[IdColumn], *, errors: str, what: str
+    ) -> IdSet:
         with phase("extract, validate and serialise IDs"), quiet_dask():
-            return stream_id_set(frame, column, errors=errors, what=what)
+            return stream_id_set(frame, columns, errors=errors, what=what)
 
     def refused_error(
-        self, frame: nw.LazyFrame[Any], column: str, refused: pl.Series, what: str, answer: str
+        self, frame: nw.LazyFrame[Any], column: IdColumn, refused: pl.Series, what: str, answer: str
     ) -> InvalidIDError:
         with quiet_dask():
-            return refused_values_error(frame, column, refused, what, answer)
+            return refused_values_error(frame, column.name, refused, what, answer, column.listed)
 
-    def keyed(self, frame: nw.LazyFrame[Any], column: str, dtype: Any) -> nw.LazyFrame[Any]:
+    def keyed(
+        self, frame: nw.LazyFrame[Any], column: str, dtype: Any, *, listed: bool = False
+    ) -> nw.LazyFrame[Any]:
+        if listed:
+            frame, dtype = frame.select(column).explode(column), dtype.inner
         return frame.select(
             nw.col(column),
             nw_key(column, dtype).alias(KEY),
@@ -199,6 +218,7 @@ class _Lazy:
 
 class _PolarsLazy(_Lazy):
     name = "polars-lazy"
+    lists = True
 
     def attach(self, frame: nw.LazyFrame[Any], join: Join) -> Any:
         return attach_polars_lazy(frame.to_native(), join)
@@ -212,11 +232,16 @@ class _Dask(_Lazy):
     order kept)."""
 
     name = "dask"
+    lists = True
 
-    def keyed(self, frame: nw.LazyFrame[Any], column: str, dtype: Any) -> nw.LazyFrame[Any]:
+    def keyed(
+        self, frame: nw.LazyFrame[Any], column: str, dtype: Any, *, listed: bool = False
+    ) -> nw.LazyFrame[Any]:
         import pandas as pd
 
         def partition(pdf: Any) -> Any:
+            if listed:
+                pdf = _exploded(pdf[[column]], column)
             keys, trimmed = trimmed_keys_of(nw.from_native(pdf[[column]], eager_only=True), column)
             values = keys.fill_null(0).to_numpy()
             array = pd.arrays.IntegerArray(values, keys.is_null().to_numpy())
@@ -236,6 +261,14 @@ class _Dask(_Lazy):
         native = frame.to_native()
         with quiet_dask():
             return native.map_partitions(partition, meta=partition(native._meta))
+
+
+def _exploded(pdf: Any, column: str) -> Any:
+    """A pandas frame's list column, one row per ID (as text: an arrow list's IDs too)."""
+    import pandas as pd
+
+    flat = list_series(nw.from_native(pdf, eager_only=True), column).explode()
+    return pd.DataFrame({column: pd.array(flat.cast(pl.String).to_list(), dtype=object)})
 
 
 _EAGER, _LAZY = _Eager(), _Lazy()

@@ -22,14 +22,15 @@ import polars as pl
 
 from ..client import Client, IdSet, JobResult
 from ..errors import InputError
-from ..hints import Argument, Choice, Hint
+from ..hints import Argument, Choice, Hint, Spelled
 from ..models import JobType
 from ..timing import phase
 from . import attach
 from .backends import Backend, backend_of
 from .backends import quiet_dask as quiet_dask  # (filtering and summaries use it)
 from .events import per_id, read_events, read_results, refused
-from .ids import check_errors_argument, require_columns
+from .flags import Ref
+from .ids import IdColumn, check_errors_argument, is_listed, require_columns
 
 __all__ = ["check", "results"]
 
@@ -66,6 +67,19 @@ class _Plan:
     job_type: JobType
     layout: attach.Layout
     replace: list[str]
+
+    def jobs(self) -> list[tuple[JobType, list[IdColumn]]]:
+        """The jobs to run, at most one of each type, and the columns whose IDs go into
+        each: the row's own ID column and the references of its type; with ``user_col``
+        or account references, a users job beside a tweets check."""
+        own = IdColumn(self.id_col)
+        columns: dict[JobType, list[IdColumn]] = {self.job_type: [own]}
+        if self.user_col is not None:
+            columns[JobType.USERS] = [IdColumn(self.user_col)]
+        for ref in self.layout.refs:
+            job_type = JobType.USERS if ref.users else JobType.TWEETS
+            columns.setdefault(job_type, []).append(IdColumn(ref.column, ref.listed, ref=True))
+        return list(columns.items())
 
 
 @dataclass
@@ -111,24 +125,25 @@ def _running(
 def _refusals(
     frame: nw.DataFrame[Any] | nw.LazyFrame[Any],
     backend: Backend,
-    tables: list[tuple[pl.DataFrame, str, str]],
+    tables: list[tuple[pl.DataFrame, list[IdColumn], str]],
     errors: str,
     ran: _Ran,
 ) -> list[pl.Series]:
-    """The keys X refused in each results table (``(results, column, what)``); with
-    ``errors="raise"``, an :class:`InvalidIDError` naming the rows of the first refused.
-    Results with refusals are first made to answer for the other IDs alone too."""
+    """The keys X refused in each results table (``(results, columns, what)``); with
+    ``errors="raise"``, an :class:`InvalidIDError` naming the rows of the first column
+    refused. Results with refusals are first made to answer for the other IDs alone too."""
     refusals = [refused(table) for table, _, _ in tables]
     for index, refusal in enumerate(refusals):
         if refusal.height:
             ran.cover(index, refusal["key"])
     keys = []
-    for (_, column, what), refusal in zip(tables, refusals, strict=True):
+    for (_, columns, what), refusal in zip(tables, refusals, strict=True):
         if refusal.height and errors == "raise":
             answer = " or ".join(sorted(refusal["error"].unique().to_list()))
-            error = backend.refused_error(frame, column, refusal["key"], what, answer)
-            if error.count:  # (a refusal that names no row of the frame changes nothing)
-                raise error
+            for column in columns:
+                error = backend.refused_error(frame, column, refusal["key"], what, answer)
+                if error.count:  # (a refusal that names no row of the frame changes nothing)
+                    raise error
         keys.append(refusal["key"])
     return keys
 
@@ -141,6 +156,7 @@ def _plan(
     prefix: str,
     errors: str,
     overwrite: bool,
+    refs: _Refs,
 ) -> _Plan:
     check_errors_argument(errors)
     job_type = job_type_of(type)
@@ -153,10 +169,89 @@ def _plan(
                 Choice("leave out ", Argument("user_col")),
             ),
         )
-    frame, backend, columns = _opened(df, [id_col] + ([user_col] if user_col else []))
-    layout = attach.Layout(prefix, users=user_col is not None, nullable=errors == "skip")
+    tweet_refs, user_refs, retweet_of = refs.checked(id_col, user_col, job_type)
+    wanted = [id_col, *([user_col] if user_col else []), *tweet_refs, *user_refs]
+    frame, backend, columns = _opened(df, wanted)
+    with quiet_dask():
+        layout = attach.Layout(
+            prefix,
+            users=user_col is not None,
+            nullable=errors == "skip",
+            refs=tuple(
+                Ref(name, users=users, listed=is_listed(frame, name), retweet=name in retweet_of)
+                for names, users in ((tweet_refs, False), (user_refs, True))
+                for name in names
+            ),
+        )
+    listed = [ref.column for ref in layout.refs if ref.listed]
+    if listed and not backend.lists:
+        raise InputError(
+            f"Column {listed[0]!r} holds lists of IDs, and this kind of frame "
+            f"({frame.implementation}) keeps no row order to bring each list's reasons back "
+            "to its row.",
+            hint=Hint(
+                Choice("unnest the column first (one ID per row)"),
+                Choice(
+                    Spelled(
+                        "check the frame as a polars LazyFrame (for DuckDB: relation.pl())", None
+                    )
+                ),
+            ),
+        )
     replace = attach.check_clash(columns, layout, overwrite)
     return _Plan(frame, backend, id_col, user_col, job_type, layout, replace)
+
+
+def _names(value: str | list[str] | tuple[str, ...] | None) -> list[str]:
+    """A column name or several as a list."""
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+@dataclass(frozen=True)
+class _Refs:
+    """``tweet_refs=``, ``user_refs=`` and ``retweet_of=`` as given."""
+
+    tweet_refs: str | list[str] | tuple[str, ...] | None = None
+    user_refs: str | list[str] | tuple[str, ...] | None = None
+    retweet_of: str | list[str] | tuple[str, ...] | None = None
+
+    def checked(
+        self, id_col: str, user_col: str | None, job_type: JobType
+    ) -> tuple[list[str], list[str], list[str]]:
+        """The three as lists of names, or a clear error."""
+        tweets, users = _names(self.tweet_refs), _names(self.user_refs)
+        retweets = _names(self.retweet_of)
+        stray = [name for name in retweets if name not in tweets]
+        if stray:
+            raise InputError(
+                f"Column {stray[0]!r} is named as holding the posts that rows retweet, but it is "
+                "not among the further columns of post IDs "
+                f"({', '.join(map(repr, tweets)) or 'none given'}): a retweet's original is "
+                "looked up in the posts job.",
+                hint=Hint(
+                    Choice("add ", Argument("tweet_refs", stray[0]), " too"),
+                    Choice("name one of the tweet_refs in ", Argument("retweet_of")),
+                ),
+            )
+        if tweets and job_type is not JobType.TWEETS:
+            raise InputError(
+                "Columns of post IDs add them to a posts job, and this check is of users.",
+                hint=Hint(
+                    Choice("use ", Argument("type", "tweets")),
+                    Choice("leave out ", Argument("tweet_refs")),
+                ),
+            )
+        named = [id_col, *([user_col] if user_col else []), *tweets, *users]
+        twice = sorted({name for name in named if named.count(name) > 1})
+        if twice:
+            raise InputError(
+                f"Column {twice[0]!r} is named twice among the ID columns and references; each "
+                "column is checked once.",
+                hint=Hint(Choice("name each column once")),
+            )
+        return tweets, users, retweets
 
 
 def _opened(
@@ -177,6 +272,9 @@ def check(
     type: JobType | str = "tweets",
     *,
     user_col: str | None = None,
+    tweet_refs: str | list[str] | tuple[str, ...] | None = None,
+    user_refs: str | list[str] | tuple[str, ...] | None = None,
+    retweet_of: str | list[str] | tuple[str, ...] | None = None,
     client: Client | None = None,
     prefix: str = "compliance_",
     errors: str = "raise",
@@ -197,7 +295,18 @@ def check(
     :data:`~compliance_frames.frames.events.FLAG_REASONS`). With ``user_col``, a users
     job runs on the author IDs at the same time; flags then cover what happened to the
     tweet or to its author, and ``{prefix}user_reason`` (with ``user_action``,
-    ``user_redacted_at``) says what happened to the author.
+    ``user_redacted_at``) says what happened to the author. ``{prefix}remove`` says
+    whether the row must go under X's rules: its post (or account) deleted, suspended,
+    protected or deactivated, its author too, or the post named by a ``retweet_of``
+    column (deleting an original deletes its retweets).
+
+    ``tweet_refs`` and ``user_refs`` name further columns of post IDs and account IDs
+    (quoted or retweeted posts, mentioned accounts...), each holding one ID per row or a
+    list of IDs per row (polars ``List``, pandas lists, arrow lists); a null there is no
+    reference. Their IDs go into the same jobs: still at most one of each type, each
+    distinct ID uploaded once. Each gets ``{prefix}{column}_reason`` (for a list column,
+    the reasons of its IDs as a list, null where an ID has no event). ``retweet_of``
+    names those of ``tweet_refs`` that hold the post the row retweets.
 
     IDs may be integers or strings (including categorical and pyarrow types); floats
     are refused. Values that are not IDs raise :class:`InvalidIDError` before any job
@@ -213,46 +322,65 @@ def check(
     Example:
         >>> flagged = compliance_frames.check(df, "tweet_id", type="tweets")  # doctest: +SKIP
         >>> flagged[flagged["compliance_deleted"]]  # doctest: +SKIP
+        >>> flagged = compliance_frames.check(  # twarc-csv's columns  # doctest: +SKIP
+        ...     df, "id", user_col="author_id", user_refs="entities.mentions",
+        ...     tweet_refs=["referenced_tweets.retweeted.id", "referenced_tweets.quoted.id"],
+        ...     retweet_of="referenced_tweets.retweeted.id")
     """
-    plan = _plan(df, id_col, type, user_col, prefix, errors, overwrite)
-    what = "tweet" if plan.job_type is JobType.TWEETS else "user"
+    refs = _Refs(tweet_refs, user_refs, retweet_of)
+    plan = _plan(df, id_col, type, user_col, prefix, errors, overwrite, refs)
     frame, backend = plan.frame, plan.backend
-    jobs = [(backend.ids(frame, id_col, errors=errors, what=what), plan.job_type)]
-    if user_col is not None:
-        try:
-            jobs.append((backend.ids(frame, user_col, errors=errors, what="user"), JobType.USERS))
-        except BaseException:
-            jobs[0][0].discard()  # the author IDs were refused: nothing runs
-            raise
-    columns = [(id_col, what)] + ([(user_col, "user")] if user_col is not None else [])
+    planned = plan.jobs()
+    jobs: list[tuple[IdSet, JobType]] = []
+    try:
+        for job_type, columns in planned:
+            what = _what(job_type)
+            jobs.append((backend.ids(frame, columns, errors=errors, what=what), job_type))
+    except BaseException:
+        for ids, _ in jobs:
+            ids.discard()  # some IDs were refused: nothing runs
+        raise
     with _running(client, jobs, progress, job_options) as ran:
         with phase("parse results"):  # created_at is not part of the flags: left unparsed
             tables = [read_events(result, created_at=False) for result in ran.results]
         refusals = _refusals(
             frame,
             backend,
-            [(table, column, kind) for table, (column, kind) in zip(tables, columns, strict=True)],
+            [
+                (table, columns, _what(job_type))
+                for table, (job_type, columns) in zip(tables, planned, strict=True)
+            ],
             errors,
             ran,
         )
     with phase("join"):
-        tweets = per_id(tables[0])
-        users = per_id(tables[1]) if user_col is not None else None
-        return _attach(plan, tweets, users, refusals)
+        per_type = {
+            job_type: (per_id(table), refusal)
+            for (job_type, _), table, refusal in zip(planned, tables, refusals, strict=True)
+        }
+        return _attach(plan, per_type)
 
 
-def _attach(
-    plan: _Plan, tweets: pl.DataFrame, users: pl.DataFrame | None, refusals: list[pl.Series]
-) -> Any:
+def _what(job_type: JobType) -> str:
+    return "tweet" if job_type is JobType.TWEETS else "user"
+
+
+def _attach(plan: _Plan, per_type: dict[JobType, tuple[pl.DataFrame, pl.Series]]) -> Any:
+    """The flags joined back: each source with the per-ID table of its job."""
+    own, refused_own = per_type[plan.job_type]
+    users, refused_users = per_type.get(JobType.USERS, (None, None))
     join = attach.Join(
         plan.id_col,
         plan.user_col,
-        tweets,
-        users,
+        own,
+        users if plan.user_col is not None else None,
         plan.layout,
         plan.replace,
-        refused=refusals[0],
-        refused_users=refusals[1] if len(refusals) > 1 else None,
+        refused=refused_own,
+        refused_users=refused_users if plan.user_col is not None else None,
+        refs=tuple(
+            per_type[JobType.USERS if ref.users else JobType.TWEETS] for ref in plan.layout.refs
+        ),
     )
     return plan.backend.attach(plan.frame, join)
 
@@ -262,6 +390,8 @@ def results(
     id_col: str,
     type: JobType | str = "tweets",
     *,
+    tweet_refs: str | list[str] | tuple[str, ...] | None = None,
+    user_refs: str | list[str] | tuple[str, ...] | None = None,
     client: Client | None = None,
     errors: str = "raise",
     progress: bool = True,
@@ -276,17 +406,45 @@ def results(
     :class:`InvalidIDError` naming their rows, or with ``errors="skip"`` keep X's record
     (``error`` set, no action or reason). Returned as a polars DataFrame for polars
     input (LazyFrame for LazyFrame), pandas for pandas, and in the input's engine
-    otherwise.
+    otherwise. ``tweet_refs`` and ``user_refs`` (see :func:`check`) add their IDs to the
+    jobs; when both a posts job and an accounts job run, a last column ``type``
+    (``tweets`` or ``users``) says which job each event came from.
 
     Example:
         >>> events = df.compliance.results("tweet_id")  # doctest: +SKIP
     """
     check_errors_argument(errors)
     job_type = job_type_of(type)
-    frame, backend, _ = _opened(df, [id_col])
-    what = "tweet" if job_type is JobType.TWEETS else "user"
-    jobs = [(backend.ids(frame, id_col, errors=errors, what=what), job_type)]
+    tweets, users, _ = _Refs(tweet_refs, user_refs).checked(id_col, None, job_type)
+    frame, backend, _ = _opened(df, [id_col, *tweets, *users])
+    columns: dict[JobType, list[IdColumn]] = {job_type: [IdColumn(id_col)]}
+    with quiet_dask():
+        for names, ref_type in ((tweets, JobType.TWEETS), (users, JobType.USERS)):
+            for name in names:
+                ref = IdColumn(name, is_listed(frame, name), ref=True)
+                columns.setdefault(ref_type, []).append(ref)
+    planned = list(columns.items())
+    jobs: list[tuple[IdSet, JobType]] = []
+    try:
+        for each_type, each in planned:
+            jobs.append((backend.ids(frame, each, errors=errors, what=_what(each_type)), each_type))
+    except BaseException:
+        for ids, _ in jobs:
+            ids.discard()
+        raise
     with _running(client, jobs, progress, job_options) as ran:
-        table = read_results(ran.results[0])
-        _refusals(frame, backend, [(table, id_col, what)], errors, ran)
-    return backend.results(frame, table)
+        tables = [read_results(result) for result in ran.results]
+        _refusals(
+            frame,
+            backend,
+            [(table, each, _what(t)) for table, (t, each) in zip(tables, planned, strict=True)],
+            errors,
+            ran,
+        )
+    if len(tables) == 1:
+        return backend.results(frame, tables[0])
+    typed = [
+        table.with_columns(pl.lit(each_type.value).alias("type"))
+        for table, (each_type, _) in zip(tables, planned, strict=True)
+    ]
+    return backend.results(frame, pl.concat(typed))

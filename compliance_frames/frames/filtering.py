@@ -10,7 +10,7 @@ again), or dropped with ``edited="drop"``. What was done is reported.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import reduce
 from typing import Any
 
@@ -21,7 +21,7 @@ from ..errors import InputError
 from ..models import JobType
 from .backends import backend_of, collected
 from .checking import check, frame_of, quiet_dask
-from .flags import REMOVAL_REASONS, Layout, unknown_reason
+from .flags import REMOVAL_REASONS, Layout, Ref, removed_by, unknown_reason
 from .ids import require_columns
 
 log = logging.getLogger("compliance_frames")
@@ -48,6 +48,11 @@ class FilterReport:
     """Kept rows whose post was edited (action ``rehydrate``): fetch them again to hold
     their current version. With ``edited="drop"`` they are removed instead, and counted
     in ``removed["edited"]``."""
+    rules: dict[str, int] = field(default_factory=dict)
+    """Rows removed under each rule of X's (see :data:`~compliance_frames.frames.flags.RULES`):
+    ``post`` (the post itself was removed), ``author`` (with ``user_col``), ``retweeted``
+    (with ``retweet_of``: the original was removed). A row counts under each rule that
+    applies."""
 
     def __str__(self) -> str:
         removed = self.rows_in - self.rows_out
@@ -56,6 +61,10 @@ class FilterReport:
             f"Kept {self.rows_out:,} of {self.rows_in:,} rows; removed {removed:,}"
             + (f" ({why})." if why else ".")
         ]
+        if len(self.rules) > 1:
+            said = {"post": "the post itself", "author": "its author", "retweeted": "the original"}
+            each = ", ".join(f"{said[rule]} {count:,}" for rule, count in self.rules.items())
+            lines.append(f"Removed by rule: {each} (a row counts under each rule that applies).")
         if self.unknown:
             lines.append(
                 f"{self.unknown:,} of them had an event of a reason this version does not know "
@@ -85,6 +94,9 @@ def filter(
     type: JobType | str = "tweets",
     *,
     user_col: str | None = None,
+    tweet_refs: str | list[str] | tuple[str, ...] | None = None,
+    user_refs: str | list[str] | tuple[str, ...] | None = None,
+    retweet_of: str | list[str] | tuple[str, ...] | None = None,
     geo_columns: list[str] | tuple[str, ...] | None = None,
     client: Client | None = None,
     prefix: str = "compliance_",
@@ -99,8 +111,10 @@ def filter(
 ) -> Any:
     """Check a frame and return it cleaned: removed rows dropped, scrubbed geo emptied.
 
-    Runs :func:`check` (with ``user_col``, authors too), drops rows whose tweet or
-    author was deleted, suspended, protected or deactivated (and, unless
+    Runs :func:`check` (with ``user_col``, authors too; with ``tweet_refs``,
+    ``user_refs`` and ``retweet_of``, the referenced posts and accounts too), drops the
+    rows whose ``{prefix}remove`` is set: the tweet or its author deleted, suspended,
+    protected or deactivated, or the post named by a ``retweet_of`` column removed (and, unless
     ``keep_unknown``, rows with an event of an unknown reason), sets ``geo_columns``
     to null on scrub_geo rows, and drops the compliance columns unless ``keep_flags``.
     Edited posts are kept and counted in the report (fetch them again to hold their
@@ -108,6 +122,9 @@ def filter(
     The report is printed (``report=True``; by default for eager frames only, since a
     lazy frame would have to be computed for it) and logged; ``return_report=True``
     returns ``(frame, report)``.
+
+    The report counts the rows removed under each rule (the post itself, its author, the
+    retweeted original), a row under each rule that applies.
 
     Example:
         >>> clean = df.compliance.filter("tweet_id", user_col="author_id",
@@ -123,13 +140,15 @@ def filter(
     geo = tuple(geo_columns or ())
     with quiet_dask():
         require_columns(frame.collect_schema().names(), list(geo))
-    layout = Layout(prefix, users=user_col is not None, nullable=errors == "skip")
     flagged = frame_of(
         check(
             df,
             id_col,
             type,
             user_col=user_col,
+            tweet_refs=tweet_refs,
+            user_refs=user_refs,
+            retweet_of=retweet_of,
             client=client,
             prefix=prefix,
             errors=errors,
@@ -137,9 +156,13 @@ def filter(
             **job_options,
         )
     )
+    layout = _layout(flagged, prefix, user_col, (tweet_refs, user_refs, retweet_of), errors)
     reason_columns = [prefix + "reason"] + ([f"{prefix}user_reason"] if user_col else [])
     removed_flags = [*REMOVAL_REASONS, *(["edited"] if edited == "drop" else [])]
-    removal = [nw.col(layout.flag(reason)).fill_null(False) for reason in removed_flags]
+    rolled_up = nw.col(layout.flag("remove")).fill_null(False)
+    removal = [rolled_up]
+    if edited == "drop":
+        removal.append(nw.col(layout.flag("edited")).fill_null(False))
     unknown = reduce(lambda a, b: a | b, [unknown_reason(column) for column in reason_columns])
     remove = reduce(lambda a, b: a | b, removal)
     if not keep_unknown:
@@ -155,6 +178,8 @@ def filter(
             geo,
             removed_flags,
         )
+        if summary is not None:
+            summary = _with_rules(summary, flagged, layout)
         cleaned = flagged.filter(~remove)
         if geo:
             cleaned = cleaned.with_columns(
@@ -169,6 +194,53 @@ def filter(
         if show:
             print(summary)
     return (result, summary) if return_report else result
+
+
+def _layout(
+    flagged: nw.DataFrame[Any] | nw.LazyFrame[Any],
+    prefix: str,
+    user_col: str | None,
+    refs: tuple[Any, Any, Any],
+    errors: str,
+) -> Layout:
+    """The layout of the checked frame: its added columns, and which reference reason
+    columns are lists (as check made them)."""
+    tweets, users, retweets = ([r] if isinstance(r, str) else list(r or ()) for r in refs)
+    schema = flagged.collect_schema()
+
+    def ref(name: str, of_users: bool) -> Ref:
+        dtype = schema[f"{prefix}{name}_reason"]  # (pandas lists: an object column)
+        listed = isinstance(dtype, nw.List) or dtype == nw.Object
+        return Ref(name, users=of_users, listed=listed, retweet=name in retweets)
+
+    return Layout(
+        prefix,
+        users=user_col is not None,
+        nullable=errors == "skip",
+        refs=tuple(ref(name, False) for name in tweets) + tuple(ref(name, True) for name in users),
+    )
+
+
+def _with_rules(
+    summary: FilterReport, flagged: nw.DataFrame[Any] | nw.LazyFrame[Any], layout: Layout
+) -> FilterReport:
+    """The report with the rows removed under each rule (one more aggregation)."""
+    rules = removed_by(layout)
+    if isinstance(flagged, nw.DataFrame):  # pandas lists are objects: read them in polars
+        flagged = nw.from_native(
+            flagged.select(layout.prefix + "reason", *_ref_reasons(layout, flagged)).to_polars()
+        )
+    counts = flagged.select(
+        *[rule.cast(nw.Int64).sum().alias(name) for name, rule in rules.items()]
+    )
+    row = collected(counts).rows(named=True)[0]
+    return replace(summary, rules={name: int(row[name] or 0) for name in rules})
+
+
+def _ref_reasons(layout: Layout, flagged: nw.DataFrame[Any]) -> list[str]:
+    """The reason columns the rules read, besides the post's own."""
+    names = [f"{layout.prefix}user_reason"] if layout.users else []
+    return names + [f"{layout.prefix}{ref.column}_reason" for ref in layout.refs if ref.retweet]
 
 
 def _report(

@@ -14,7 +14,13 @@ its author): one row per ID with an event, made by
 - each flag of :data:`FLAGS` is set when the tweet's
   events set it or (with ``user_col``) its author's: False where there is no event, and
   null (only with ``errors="skip"``) where the row's ID was not an ID or X refused it,
-  unless the other ID's events set it (Kleene ``or``).
+  unless the other ID's events set it (Kleene ``or``);
+- ``{prefix}remove``, the roll-up: the row must go under X's rules (a
+  :data:`REMOVAL_REASONS` flag of the post itself, of its author, or of a post that a
+  ``retweet_of`` column names: deleting an original deletes its retweets);
+- with reference columns (``tweet_refs``, ``user_refs``: :class:`Ref`),
+  ``{prefix}{column}_reason`` for each: the deciding reason of the ID it holds, or for
+  a list column the reasons of its IDs, as a list aligned with the IDs.
 
 :func:`rule` says this as data; :func:`expressions` in polars or narwhals expressions.
 Each backend makes its columns from one or the other (see
@@ -25,6 +31,9 @@ Example:
     ['c_deleted', 'c_suspended', 'c_protected', 'c_scrub_geo', 'c_deactivated', 'c_edited']
     >>> rule(Layout("c_", users=True))[3].sources == (TWEET, AUTHOR)
     True
+    >>> refs = (Ref("referenced_tweets.retweeted.id", retweet=True),)
+    >>> Layout("c_", users=False, refs=refs).names()[-2:]
+    ['c_remove', 'c_referenced_tweets.retweeted.id_reason']
 """
 
 from __future__ import annotations
@@ -47,14 +56,18 @@ __all__ = [
     "KNOWN_REASONS",
     "REASON_FLAGS",
     "REMOVAL_REASONS",
+    "RULES",
     "TWEET",
     "USER_KEY",
     "Event",
     "Flag",
     "Layout",
+    "Ref",
+    "Removal",
     "Source",
     "expressions",
     "flag_expressions",
+    "removed_by",
     "rule",
     "unknown_reason",
 ]
@@ -121,6 +134,9 @@ class Source:
 
     key: str
     prefix: str
+    listed: bool = False
+    """The key column holds a list of IDs per row: its ``reason`` is a list (one reason per
+    ID, null where none) and each flag is set when any of its IDs' events set it."""
 
     def column(self, field: str) -> str:
         """The joined column holding ``field``."""
@@ -158,6 +174,30 @@ class Flag:
 
 
 @dataclass(frozen=True)
+class Removal:
+    """The roll-up ``{prefix}remove``: True when the events of any of ``sources`` set a flag
+    of :data:`REMOVAL_REASONS`. Per source, False where there is no event; for the sources
+    in ``nullable`` (the row's own IDs, with ``errors="skip"``), null where the row's key
+    is null. Sources combine with Kleene ``or``, as flags do."""
+
+    name: str
+    sources: tuple[Source, ...]
+    nullable: tuple[Source, ...]
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference column: more post IDs (or, with ``users``, account IDs) of the row, one
+    per row or (``listed``) a list per row. ``retweet``: it names the post the row retweets,
+    so the row goes when that post is removed (``retweet_of=``)."""
+
+    column: str
+    users: bool = False
+    listed: bool = False
+    retweet: bool = False
+
+
+@dataclass(frozen=True)
 class Layout:
     """The names of the added columns.
 
@@ -165,7 +205,9 @@ class Layout:
     event), the flags of :data:`FLAGS` (set by the
     tweet's events or, with ``user_col``, its author's), then ``{prefix}user_reason``,
     ``{prefix}user_action`` and ``{prefix}user_redacted_at`` with ``user_col``.
-    ``nullable`` (``errors="skip"``): rows without a valid ID get null flags.
+    ``nullable`` (``errors="skip"``): rows without a valid ID get null flags. The roll-up
+    ``{prefix}remove`` follows the flags; ``{prefix}{column}_reason`` for each of ``refs``
+    comes last.
 
     Example:
         >>> Layout("c_", users=False).names()[:4]
@@ -175,6 +217,11 @@ class Layout:
     prefix: str
     users: bool
     nullable: bool = False
+    refs: tuple[Ref, ...] = ()
+
+    def source(self, index: int) -> Source:
+        """The events of ``refs[index]``, joined under a temporary name of their own."""
+        return Source(f"__compliance_k{index}", f"__compliance_r{index}_", self.refs[index].listed)
 
     def names(self) -> list[str]:
         """Every added column, in order."""
@@ -185,19 +232,29 @@ class Layout:
         return self.prefix + reason
 
 
-def rule(layout: Layout) -> list[Event | Flag]:
+def rule(layout: Layout) -> list[Event | Flag | Removal]:
     """Every added column, in order, and where its values come from.
 
     Example:
         >>> rule(Layout("c_", users=False))[0]  # doctest: +NORMALIZE_WHITESPACE
         Event(name='c_reason', source=Source(key='__compliance_key',
-              prefix='__compliance_t_'), field='reason')
+              prefix='__compliance_t_', listed=False), field='reason')
     """
     sources = (TWEET, AUTHOR) if layout.users else (TWEET,)
-    columns: list[Event | Flag] = [Event(layout.prefix + field, TWEET, field) for field in EVENT]
+    columns: list[Event | Flag | Removal] = [
+        Event(layout.prefix + field, TWEET, field) for field in EVENT
+    ]
     columns += [Flag(layout.flag(flag), flag, sources, layout.nullable) for flag in FLAGS]
+    retweets = tuple(layout.source(i) for i, ref in enumerate(layout.refs) if ref.retweet)
+    columns.append(
+        Removal(layout.flag("remove"), sources + retweets, sources if layout.nullable else ())
+    )
     if layout.users:
         columns += [Event(f"{layout.prefix}user_{field}", AUTHOR, field) for field in EVENT]
+    columns += [
+        Event(f"{layout.prefix}{ref.column}_reason", layout.source(i), "reason")
+        for i, ref in enumerate(layout.refs)
+    ]
     return columns
 
 
@@ -221,7 +278,16 @@ def expressions(layout: Layout, ns: Any) -> list[Any]:
         if isinstance(column, Event):
             added.append(ns.col(column.source.column(column.field)).alias(column.name))
             continue
-        each = [_known(ns, source, column.flag, column.nullable) for source in column.sources]
+        if isinstance(column, Removal):
+            each = [
+                reduce(
+                    operator.or_,
+                    [_known(ns, s, f, s in column.nullable) for f in REMOVAL_REASONS],
+                )
+                for s in column.sources
+            ]
+        else:
+            each = [_known(ns, source, column.flag, column.nullable) for source in column.sources]
         added.append(reduce(operator.or_, each).alias(column.name))
     return added
 
@@ -244,3 +310,44 @@ def unknown_reason(column: str) -> Any:
     """
     text = nw.col(column).cast(nw.String)
     return (~text.is_null() & ~text.is_in(list(KNOWN_REASONS))).fill_null(False)
+
+
+RULES = ("post", "author", "retweeted")
+"""The rules of :class:`Removal`, as :func:`filter`'s report counts them: the post itself
+was removed, its author was, or the post it retweets was."""
+
+
+def removed_by(layout: Layout) -> dict[str, Any]:
+    """Narwhals, over a checked frame: for each rule of :data:`RULES` that ``layout`` has,
+    whether it removes the row (read from the added reason columns: an ID's deciding
+    reason is one of :data:`REMOVAL_REASONS` exactly when one of its events sets such a
+    flag, see :data:`~compliance_frames.frames.events.PRECEDENCE`).
+
+    Example:
+        >>> import polars as pl
+        >>> layout = Layout("c_", users=False, refs=(Ref("rt", listed=True, retweet=True),))
+        >>> frame = nw.from_native(pl.DataFrame(
+        ...     {"c_reason": [None, "deleted"], "c_rt_reason": [["suspended", None], None]}))
+        >>> frame.select(**removed_by(layout)).rows()
+        [(False, True), (True, False)]
+    """
+    removal = list(REMOVAL_REASONS)
+
+    def scalar(column: str) -> Any:
+        return nw.col(column).cast(nw.String).is_in(removal).fill_null(False)
+
+    def listed(column: str) -> Any:
+        found = [nw.col(column).list.contains(reason) for reason in removal]
+        return reduce(operator.or_, found).fill_null(False)
+
+    rules = {"post": scalar(layout.prefix + "reason")}
+    if layout.users:
+        rules["author"] = scalar(f"{layout.prefix}user_reason")
+    retweets = [
+        (listed if ref.listed else scalar)(f"{layout.prefix}{ref.column}_reason")
+        for ref in layout.refs
+        if ref.retweet
+    ]
+    if retweets:
+        rules["retweeted"] = reduce(operator.or_, retweets)
+    return rules

@@ -92,6 +92,64 @@ def key_expression(
     )
 
 
+def column_key(column: str, dtype: pl.DataType, listed: bool = False) -> pl.Expr:
+    """:func:`key_expression` of a column, or with ``listed`` of each ID of a list column
+    (a list of keys per row, null where an element is not an ID).
+
+    Example:
+        >>> frame = pl.DataFrame({"refs": [["5", "x"], [], None]})
+        >>> frame.select(column_key("refs", frame.schema["refs"], listed=True)).rows()
+        [([5, None],), ([],), (None,)]
+    """
+    if not listed:
+        return key_expression(column, dtype)
+    inner = dtype.inner  # type: ignore[attr-defined]
+    key_expression(column, inner)  # refuses floats and other types, naming the column
+    values = pl.col(column)
+    if isinstance(dtype, pl.Array):
+        values = values.cast(pl.List(inner))
+    return values.list.eval(key_expression("", inner))  # (pl.element() is pl.col(""))
+
+
+@dataclass(frozen=True)
+class IdColumn:
+    """A column of IDs that goes into a job: the row's own ID column, or (``ref``) a
+    column of references, where a null means "none" rather than a value that is not an
+    ID; ``listed``: a list of IDs per row."""
+
+    name: str
+    listed: bool = False
+    ref: bool = False
+
+
+def is_listed(frame: nw.DataFrame[Any] | nw.LazyFrame[Any], column: str) -> bool:
+    """Whether a column holds a list of IDs per row: a list or array type, or a pandas
+    object column whose first value is a list, tuple or array."""
+    dtype = frame.collect_schema()[column]
+    if isinstance(dtype, (nw.List, nw.Array)):
+        return True
+    if dtype != nw.Object or not isinstance(frame, nw.DataFrame):
+        return False
+    values = frame[column].drop_nulls()
+    if not len(values):
+        return False
+    first = values[0]
+    return isinstance(first, (list, tuple)) or type(first).__name__ == "ndarray"
+
+
+def list_series(frame: nw.DataFrame[Any], column: str) -> pl.Series:
+    """A list column of an eager frame as a polars List Series (a pandas object column of
+    lists becomes lists of text, checked like any other text IDs)."""
+    series = frame[column]
+    if series.dtype != nw.Object:
+        return series.to_polars().rename(column)
+    rows = [
+        None if _missing_as_none(row) is None else [_text(value) for value in row]
+        for row in series.to_list()
+    ]
+    return pl.Series(column, rows, dtype=pl.List(pl.String))
+
+
 def nw_key(column: str, dtype: Any, *, trim: bool = True) -> Any:
     """:func:`key_expression` in narwhals terms, for engines other than polars."""
     col = nw.col(column)
@@ -129,12 +187,18 @@ def to_polars_series(frame: nw.DataFrame[Any], column: str) -> pl.Series:
     return series.to_polars().rename(column)
 
 
-def keys_of(frame: nw.DataFrame[Any], column: str, *, warn: bool = True) -> pl.Series:
+def keys_of(
+    frame: nw.DataFrame[Any], column: str, *, warn: bool = True, listed: bool = False
+) -> pl.Series:
     """The key (UInt64, null where invalid) of every row of an eager frame's ID column.
 
     IDs with spaces or tabs around them get their key, with a warning (unless ``warn`` is
     False: the caller says it once for the whole frame, see :func:`trimmed_warning`).
+    With ``listed``, each row's list of keys (the spaces ignored without a word).
     """
+    if listed:
+        values = list_series(frame, column)
+        return values.to_frame().select(column_key(column, values.dtype, True)).to_series()
     keys, trimmed = trimmed_keys_of(frame, column)
     if warn and trimmed is not None:
         n_trimmed = int(trimmed.sum())
@@ -215,27 +279,25 @@ def _all_in_range(source: pl.Series) -> bool:
 def _from_objects(values: list[Any]) -> pl.Series:
     """A pandas object column (ints, strings, None, anything) as strings; odd values become
     a marker that fails validation."""
+    return pl.Series([_text(value) for value in values], dtype=pl.String)
 
-    def text(value: Any) -> str | None:
-        if value is None or (isinstance(value, float) and value != value):
-            return None
-        if isinstance(value, bool):
-            return "!"  # booleans are not IDs
-        if isinstance(value, float):
-            return repr(value)  # never an ID, but says what it is (1.2653244805174405e+18)
-        if isinstance(value, int):
-            return str(value) if value >= 0 else "!"
-        if isinstance(value, str):
-            return value
-        if (
-            type(value).__module__ == "numpy"
-            and hasattr(value, "dtype")
-            and value.dtype.kind in "iu"
-        ):
-            return str(int(value)) if int(value) >= 0 else "!"
-        return "!"
 
-    return pl.Series([text(value) for value in values], dtype=pl.String)
+def _text(value: Any) -> str | None:
+    """A value of a pandas object column as the text of an ID (a marker that fails
+    validation for what is not one)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, bool):
+        return "!"  # booleans are not IDs
+    if isinstance(value, float):
+        return repr(value)  # never an ID, but says what it is (1.2653244805174405e+18)
+    if isinstance(value, int):
+        return str(value) if value >= 0 else "!"
+    if isinstance(value, str):
+        return value
+    if type(value).__module__ == "numpy" and hasattr(value, "dtype") and value.dtype.kind in "iu":
+        return str(int(value)) if int(value) >= 0 else "!"
+    return "!"
 
 
 @dataclass
@@ -254,6 +316,43 @@ def row_keys(frame: nw.DataFrame[Any], column: str, *, errors: str, what: str = 
     if n_invalid and errors == "raise":
         raise invalid_rows_error(frame, column, keys, n_invalid, what)
     return RowKeys(keys, n_invalid)
+
+
+def column_keys(
+    frame: nw.DataFrame[Any], column: IdColumn, *, errors: str, what: str = "tweet"
+) -> pl.Series:
+    """The keys a column of an eager frame holds (a list column's flattened), for the job;
+    raise :class:`InvalidIDError` naming the rows unless skipping. In a reference column
+    a null is no reference, not a value that is not an ID.
+
+    Example:
+        >>> frame = nw.from_native(pl.DataFrame({"refs": [["5", "x"], None]}))
+        >>> column_keys(frame, IdColumn("refs", listed=True, ref=True), errors="skip").to_list()
+        [5]
+    """
+    if not column.ref:
+        return row_keys(frame, column.name, errors=errors, what=what).keys
+    keys = keys_of(frame, column.name, listed=column.listed)
+    values = (
+        list_series(frame, column.name) if column.listed else to_polars_series(frame, column.name)
+    )
+    table = pl.DataFrame({"value": values, "key": keys}).with_row_index("row")
+    if column.listed:
+        table = table.explode(["value", "key"])
+    bad = table.filter(pl.col("value").is_not_null() & pl.col("key").is_null())
+    if bad.height and errors == "raise":
+        rows = pl.Series(range(len(frame))).is_in(bad["row"].implode())
+        shown, examples = _named_rows(frame, column.name, rows, int(rows.sum()))
+        raise invalid_error(
+            column.name,
+            bad.height,
+            f": {shown}",
+            what,
+            bad["value"].cast(pl.String),
+            header=None,
+            examples=examples,
+        )
+    return table["key"].drop_nulls()
 
 
 def invalid_rows_error(
@@ -338,7 +437,12 @@ def _kinds(values: pl.Series, header: object) -> dict[str, int]:
 
 
 def refused_rows_error(
-    frame: nw.DataFrame[Any], column: str, refused: pl.Series, what: str, answer: str
+    frame: nw.DataFrame[Any],
+    column: str,
+    refused: pl.Series,
+    what: str,
+    answer: str,
+    listed: bool = False,
 ) -> InvalidIDError:
     """Which rows hold IDs that X refused (``refused``: their keys), named like
     :func:`invalid_rows_error` names values that are not IDs.
@@ -350,7 +454,13 @@ def refused_rows_error(
         ... # doctest: +ELLIPSIS
         X answered invalid_id for 1 value(s) of column 'id': row 1: '9999999999999999999'. ...
     """
-    bad = keys_of(frame, column).is_in(refused.implode()).fill_null(False)
+    keys = keys_of(frame, column, warn=False, listed=listed)
+    if listed:
+        hit = pl.element().is_in(refused.implode())
+        bad = keys.to_frame().select(pl.col(column).list.eval(hit).list.any()).to_series()
+    else:
+        bad = keys.is_in(refused.implode())
+    bad = bad.fill_null(False)
     count = int(bad.sum())
     shown, examples = _named_rows(frame, column, bad, count)
     return InvalidIDError(
@@ -404,6 +514,8 @@ def _named_rows(
 
 def _missing_as_none(value: Any) -> Any:
     """The value as plain Python, None for every kind of missing (None, NaN, pd.NA, NaT)."""
+    if isinstance(value, pl.Series) or (type(value).__name__ == "ndarray" and value.ndim):
+        return value.to_list() if isinstance(value, pl.Series) else value.tolist()
     if type(value).__module__ == "numpy" and hasattr(value, "item"):
         value = value.item()
     try:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import narwhals.stable.v2 as nw
@@ -34,6 +35,7 @@ from .ids import (
     CLASSIFIED,
     REFUSED_HINT,
     TRIMMED,
+    IdColumn,
     float_error,
     invalid_error,
     refused_message,
@@ -48,13 +50,54 @@ _EXAMPLES = 5
 
 
 def stream_id_set(
-    frame: nw.LazyFrame[Any], column: str, *, errors: str, what: str, budget: int = DEFAULT_BUDGET
+    frame: nw.LazyFrame[Any],
+    column: str | Sequence[IdColumn],
+    *,
+    errors: str,
+    what: str,
+    budget: int = DEFAULT_BUDGET,
 ) -> IdSet:
-    """The distinct valid IDs of a lazy frame's column, as the canonical file to upload."""
-    dtype = frame.collect_schema()[column]
-    if dtype.is_float():
-        raise float_error(column, dtype)
-    keyed = _keyed(frame, column, dtype)
+    """The distinct valid IDs of a lazy frame's column (or of several: each ID once), as the
+    canonical file to upload. A list column is exploded in the frame's engine."""
+    columns = [IdColumn(column)] if isinstance(column, str) else list(column)
+    parts = [_checked(frame, each, errors=errors, what=what) for each in columns]
+    counted = [(keyed, stats) for keyed, stats in parts if stats["valid"]]
+    digest = IdSet.hasher()
+    count = 0
+    with IdSet.new_file() as path, open(path, "wb") as sink:
+        if counted:
+            keys = [keyed.filter(~nw.col(KEY).is_null()).select(KEY) for keyed, _ in counted]
+            valid = keys[0] if len(keys) == 1 else nw.concat(keys, how="vertical")
+            low = min(int(stats["low"]) for _, stats in counted)
+            high = max(int(stats["high"]) for _, stats in counted)
+            rows = sum(stats["valid"] for _, stats in counted)
+            for start, stop in _ranges(valid, low, high + 1, rows, budget):
+                part = (
+                    valid.filter(_within(start, stop))
+                    .collect(backend="polars")
+                    .to_native()[KEY]
+                    .unique()
+                    .sort()
+                )
+                part.to_frame().write_csv(sink, include_header=False)
+                digest.update(np.ascontiguousarray(part.to_numpy(), dtype="<u8").tobytes())
+                count += part.len()
+    return IdSet.from_canonical(path, count=count, digest=digest.hexdigest())
+
+
+def _checked(
+    frame: nw.LazyFrame[Any], column: IdColumn, *, errors: str, what: str
+) -> tuple[nw.LazyFrame[Any], dict[str, Any]]:
+    """One column's keys (exploded for a list column; a reference column's nulls left out)
+    and their statistics (``low``, ``high``, ``valid``), once its values that are not IDs
+    are refused (unless skipping) and its IDs with spaces around them said."""
+    dtype = frame.collect_schema()[column.name]
+    element = dtype.inner if column.listed else dtype  # type: ignore[attr-defined]
+    if element.is_float():
+        raise float_error(column.name, dtype)
+    keyed = _keyed(frame, column.name, dtype, listed=column.listed)
+    if column.ref:
+        keyed = keyed.filter(~nw.col(column.name).is_null())
     stats = _one_row(
         keyed.select(
             nw.col(KEY).min().alias("low"),
@@ -67,30 +110,14 @@ def stream_id_set(
     invalid, rows = int(stats["invalid"] or 0), int(stats["rows"] or 0)
     if stats["trimmed"]:
         warnings.warn(
-            trimmed_warning(column, int(stats["trimmed"])),
+            trimmed_warning(column.name, int(stats["trimmed"])),
             UserWarning,
             stacklevel=user_stacklevel(),
         )
     if invalid and errors == "raise":
-        raise _invalid(keyed, column, invalid, what)
-    digest = IdSet.hasher()
-    count = 0
-    with IdSet.new_file() as path, open(path, "wb") as sink:
-        if rows > invalid:
-            valid = keyed.filter(~nw.col(KEY).is_null()).select(KEY)
-            low, high = int(stats["low"]), int(stats["high"])
-            for start, stop in _ranges(valid, low, high + 1, rows - invalid, budget):
-                part = (
-                    valid.filter(_within(start, stop))
-                    .collect(backend="polars")
-                    .to_native()[KEY]
-                    .unique()
-                    .sort()
-                )
-                part.to_frame().write_csv(sink, include_header=False)
-                digest.update(np.ascontiguousarray(part.to_numpy(), dtype="<u8").tobytes())
-                count += part.len()
-    return IdSet.from_canonical(path, count=count, digest=digest.hexdigest())
+        raise _invalid(keyed, column.name, invalid, what)
+    stats["valid"] = rows - invalid
+    return keyed, stats
 
 
 def _within(start: int, stop: int) -> Any:
@@ -142,12 +169,15 @@ def _one_table(frame: nw.LazyFrame[Any]) -> list[tuple[int, int]]:
     return [(int(b), int(r)) for b, r in frame.collect(backend="polars").iter_rows()]
 
 
-def _keyed(frame: nw.LazyFrame[Any], column: str, dtype: Any) -> nw.LazyFrame[Any]:
-    """The column and its key (UInt64, null where not an ID), row by row, as the frame's
-    backend makes them (see :meth:`~compliance_frames.frames.backends.Backend.keyed`)."""
+def _keyed(
+    frame: nw.LazyFrame[Any], column: str, dtype: Any, *, listed: bool = False
+) -> nw.LazyFrame[Any]:
+    """The column and its key (UInt64, null where not an ID), row by row (ID by ID for a
+    list column), as the frame's backend makes them (see
+    :meth:`~compliance_frames.frames.backends.Backend.keyed`)."""
     from .backends import backend_of  # (the backends' table uses this module)
 
-    return backend_of(frame).keyed(frame, column, dtype)
+    return backend_of(frame).keyed(frame, column, dtype, listed=listed)
 
 
 def _invalid(keyed: nw.LazyFrame[Any], column: str, count: int, what: str) -> InvalidIDError:
@@ -177,11 +207,16 @@ def _invalid(keyed: nw.LazyFrame[Any], column: str, count: int, what: str) -> In
 
 
 def refused_values_error(
-    frame: nw.LazyFrame[Any], column: str, refused: pl.Series, what: str, answer: str
+    frame: nw.LazyFrame[Any],
+    column: str,
+    refused: pl.Series,
+    what: str,
+    answer: str,
+    listed: bool = False,
 ) -> InvalidIDError:
     """Which values of a lazy frame's column X refused (``refused``: their keys): how many
     rows hold them, and a few distinct ones (a lazy frame has no row positions to name)."""
-    keyed = _keyed(frame, column, frame.collect_schema()[column])
+    keyed = _keyed(frame, column, frame.collect_schema()[column], listed=listed)
     hit = keyed.filter(nw.col(KEY).is_in(refused.to_list()))
     count = int(_one_row(hit.select(nw.len().alias("rows")))["rows"] or 0)
     distinct = hit.select(column).unique().sort(column).head(_EXAMPLES)

@@ -90,6 +90,7 @@ def test_check_flags_every_row(
         P + "action",
         P + "redacted_at",
         *FLAG_COLUMNS,
+        P + "remove",
     ]
     assert list(table["text"]) == DATA["text"]  # the order, and the other columns, as they were
     if constructor.indexed:

@@ -82,7 +82,8 @@ def test_the_layout_names_the_rule_columns_in_order() -> None:
     assert layout.names()[-3:] == ["c_user_reason", "c_user_action", "c_user_redacted_at"]
     alone = rule(Layout("c_", users=False))
     assert all(column.sources == (TWEET,) for column in alone if isinstance(column, Flag))
-    assert len(alone) == 3 + len(FLAGS)
+    assert len(alone) == 3 + len(FLAGS) + 1  # the roll-up, {prefix}remove
+    assert alone[-1].name == "c_remove"
 
 
 def test_flags_combine_the_tweet_and_its_author_with_kleene_or() -> None:
