@@ -13,8 +13,10 @@ Example:
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -92,3 +94,46 @@ if __name__ == "__main__":  # python -m compliance_frames.sample: rewrite the sh
     SAMPLE_PATH.parent.mkdir(parents=True, exist_ok=True)
     sample_tweets().write_parquet(SAMPLE_PATH, compression="zstd", statistics=False)
     print(f"wrote {SAMPLE_PATH}")
+
+
+def sample_collection(path: str | Path, pages: int = 10) -> Path:
+    """A twarc2-like collection made from the sample: ``pages`` search pages of 100 posts
+    (a third of them retweets of the post before), with ``includes.users`` and
+    ``includes.tweets`` beside them, one page a line as ``twarc2 search`` writes them.
+
+    Example:
+        >>> import tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> first = sample_collection(Path(folder) / "tweets.jsonl", pages=2).open().readline()
+        >>> sorted(json.loads(first))
+        ['__twarc', 'data', 'includes', 'meta']
+    """
+    tweets = load_sample().head(pages * 100).to_dicts()
+    path = Path(path)
+    with open(path, "w", encoding="utf-8") as sink:
+        for start in range(0, len(tweets), 100):
+            data: list[dict[str, Any]] = []
+            for index, row in enumerate(tweets[start : start + 100]):
+                post = {
+                    "id": str(row["tweet_id"]),
+                    "text": row["text"],
+                    "author_id": str(row["author_id"]),
+                }
+                if index % 3 == 1:  # a retweet of the post before it
+                    post["referenced_tweets"] = [{"type": "retweeted", "id": data[-1]["id"]}]
+                data.append(post)
+            authors = sorted({post["author_id"] for post in data})
+            page = {
+                "data": data,
+                "includes": {
+                    "users": [{"id": author, "username": f"user{author}"} for author in authors],
+                    "tweets": [dict(post) for post in data if "referenced_tweets" not in post][:20],
+                },
+                "meta": {"result_count": len(data), "newest_id": data[0]["id"]},
+                "__twarc": {
+                    "url": "https://api.twitter.com/2/tweets/search/all",
+                    "version": "2.14.0",
+                },
+            }
+            sink.write(json.dumps(page) + "\n")
+    return path

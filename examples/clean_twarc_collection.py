@@ -16,48 +16,13 @@ a third of them retweets) and, without $BEARER_TOKEN, cleaned on the embedded em
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 import compliance_frames
 from compliance_frames.emulator import Emulator
-from compliance_frames.sample import load_sample
-
-
-def sample_collection(path: Path, pages: int = 10) -> Path:
-    """A twarc2-like collection of ``pages`` search pages from the bundled sample."""
-    tweets = load_sample().head(pages * 100).to_dicts()
-    with open(path, "w", encoding="utf-8") as sink:
-        for start in range(0, len(tweets), 100):
-            rows = tweets[start : start + 100]
-            data: list[dict[str, Any]] = []
-            for index, row in enumerate(rows):
-                post = {
-                    "id": str(row["tweet_id"]),
-                    "text": row["text"],
-                    "author_id": str(row["author_id"]),
-                }
-                if index % 3 == 1:  # a retweet of the post before it
-                    post["referenced_tweets"] = [{"type": "retweeted", "id": data[-1]["id"]}]
-                data.append(post)
-            authors = sorted({post["author_id"] for post in data})
-            page = {
-                "data": data,
-                "includes": {
-                    "users": [{"id": author, "username": f"user{author}"} for author in authors],
-                    "tweets": [dict(post) for post in data if "referenced_tweets" not in post][:20],
-                },
-                "meta": {"result_count": len(data), "newest_id": data[0]["id"]},
-                "__twarc": {
-                    "url": "https://api.twitter.com/2/tweets/search/all",
-                    "version": "2.14.0",
-                },
-            }
-            sink.write(json.dumps(page) + "\n")
-    return path
+from compliance_frames.sample import sample_collection
 
 
 def main() -> None:

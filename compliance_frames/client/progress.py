@@ -336,15 +336,26 @@ def ending(desc: str, n: int, total: int | None, seconds: float, *, failed: bool
     Example:
         >>> ending("Downloading cf-tweets-3", 1500, 1500, 12.0, failed=False)
         'Downloaded cf-tweets-3: 1.5 kB in 12 s'
+        >>> ending("Writing clean.jsonl", 1500, 1500, 0.4, failed=False)
+        'Wrote clean.jsonl: 1.5 kB in 0.4 s'
         >>> ending("Uploading to cf-tweets-3", 1500, 1500, 0.4, failed=True)
         'Uploading to cf-tweets-3 stopped at 1.5 kB of 1.5 kB after 0.4 s'
     """
     if not failed and (total is None or n >= total):
-        past, found = re.subn(r"^(\w+?)ing\b", r"\1ed", desc, count=1)
+        past, found = re.subn(r"^(\w+?)ing\b", _past, desc, count=1)
         head = past if found else f"{desc}: done,"
         return f"{head}{':' if found else ''} {_size(n)} in {_seconds(seconds)}"
     of = f" of {_size(total)}" if total is not None else ""
     return f"{desc} stopped at {_size(n)}{of} after {_seconds(seconds)}"
+
+
+_IRREGULAR = {"Writ": "Wrote", "Read": "Read", "Send": "Sent", "Gett": "Got", "Mak": "Made"}
+
+
+def _past(match: re.Match[str]) -> str:
+    """The past tense of a bar's first word ending in -ing (``Uploading`` -> ``Uploaded``)."""
+    stem = match.group(1)
+    return _IRREGULAR.get(stem, stem + "ed")
 
 
 def emit(stream: IO[str], text: str) -> None:

@@ -46,6 +46,15 @@ from typing import Any
 import narwhals.stable.v2 as nw
 import polars as pl
 
+from ..reasons import (
+    FLAG_ACTIONS,
+    FLAG_REASONS,
+    FLAGS,
+    KNOWN_REASONS,
+    REASON_FLAGS,
+    REMOVAL_REASONS,
+)
+
 __all__ = [
     "AUTHOR",
     "EVENT",
@@ -72,37 +81,9 @@ __all__ = [
     "unknown_reason",
 ]
 
-FLAG_REASONS: dict[str, tuple[str, ...]] = {
-    "deleted": ("deleted",),
-    "suspended": ("suspended",),
-    "protected": ("protected",),
-    "scrub_geo": ("scrub_geo", "geo_scrubbed"),
-    "deactivated": ("deactivated",),
-    "edited": ("tweet_edited",),
-}
-"""The flag rule: each flag, and the reasons that set it (both spellings of geo scrubbing).
-An event also sets a flag by its action (see :data:`FLAG_ACTIONS`)."""
 
-FLAG_ACTIONS: dict[str, tuple[str, ...]] = {"scrub_geo": ("scrub_geo",), "edited": ("rehydrate",)}
-"""The actions that set a flag whatever the reason: ``rehydrate`` means the post was edited
-(fetch it again to hold its current version)."""
-
-FLAGS = tuple(FLAG_REASONS)
-"""The boolean flag columns, in order: deleted, suspended, protected, scrub_geo,
-deactivated, edited."""
-
-KNOWN_REASONS = tuple(reason for reasons in FLAG_REASONS.values() for reason in reasons)
-"""The reasons this version knows; any other is kept, and filtered out to be safe."""
-
-REMOVAL_REASONS = ("deleted", "suspended", "protected", "deactivated")
-"""The flags that oblige a researcher to remove the post (scrub_geo only strips geo data;
-an edited post is kept, and should be fetched again)."""
-
-REASON_FLAGS = {reason: flag for flag, reasons in FLAG_REASONS.items() for reason in reasons}
-"""Each known reason and the flag it sets: ``geo_scrubbed`` and ``scrub_geo`` set ``scrub_geo``,
-``tweet_edited`` sets ``edited``, the others the flag of their name."""
-
-
+# The data of the rule (which reasons and actions set which flag) is plain Python, shared
+# with clean_jsonl; this module makes the columns of it.
 def flag_expressions(reason: pl.Expr, action: pl.Expr) -> list[pl.Expr]:
     """Each flag of :data:`FLAGS` as a boolean expression (never null) of an event's
     ``reason`` and ``action`` (strings or categoricals): the one place where the flag

@@ -1,13 +1,13 @@
 """What the results say must happen to each ID: removed (and why), geo scrubbed, edited.
 
 Results hold only the IDs with an event, so these sets are small whatever the file.
-The rule is the frames layer's (:data:`~compliance_frames.frames.events.FLAG_REASONS`),
-spelled here without polars: reasons ``scrub_geo``/``geo_scrubbed`` (or action
+The rule is the frames layer's, read from :mod:`compliance_frames.reasons`: an event
+whose flags include a removal (``deleted``, ``protected``, ``suspended``,
+``deactivated``) removes the post or account; ``scrub_geo``/``geo_scrubbed`` (or action
 ``scrub_geo``) scrub the post's geo data; ``tweet_edited`` (or action ``rehydrate``)
-marks an edited post; an ID X refused (``error``) is counted and left alone; any other
-reason (``deleted``, ``protected``, ``suspended``, ``deactivated``, and one this version
-does not know, to be safe) removes the post or account. Where an ID has several events
-(older results files), removal wins over the others.
+marks an edited post; an ID X refused (``error``) is counted and left alone; an event
+that sets no flag (a reason this version does not know) removes, to be safe. Where an ID
+has several events (older results files), removal wins over the others.
 
 Example:
     >>> verdicts = Verdicts.of(
@@ -26,13 +26,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..reasons import REMOVAL_REASONS, flags_of
+
 __all__ = ["REMOVAL_REASONS", "Verdicts"]
 
-REMOVAL_REASONS = ("deleted", "protected", "suspended", "deactivated")
-"""The reasons X's guidance names for removing a post or account; others are "other"."""
-
-_SCRUB = ("scrub_geo", "geo_scrubbed")
-_EDITED = ("tweet_edited",)
 _GRAVITY = {"deleted": 0, "suspended": 1, "deactivated": 2, "protected": 3}
 
 
@@ -71,11 +68,11 @@ class Verdicts:
             self.refused += 1
             return
         reason = str(record.get("reason") or "")
-        action = str(record.get("action") or "")
-        unknown = reason not in _GRAVITY
-        if posts and (reason in _SCRUB or (unknown and action == "scrub_geo")):
+        flags = flags_of(reason, str(record.get("action") or ""))
+        removal = not flags or bool(flags.intersection(REMOVAL_REASONS))
+        if posts and not removal and "scrub_geo" in flags:
             self.scrubbed.add(key)
-        elif posts and (reason in _EDITED or (unknown and action == "rehydrate")):
+        elif posts and not removal and "edited" in flags:
             self.edited.add(key)
         else:
             reason = reason or "other"

@@ -14,7 +14,9 @@ import pytest
 
 from compliance_frames import Client, clean_jsonl
 from compliance_frames.errors import InputError
+from tests.cli.test_hostile_cli import limited
 from tests.jsonl.conftest import (
+    EVENTS,
     P_BY_SUSPENDED,
     P_DELETED,
     P_EDITED,
@@ -260,15 +262,20 @@ def test_the_source_is_never_the_destination(tmp_path: Path) -> None:
         clean_jsonl(source, tmp_path / "out.jsonl", edited="maybe", progress=False)
 
 
-def test_a_failed_run_leaves_no_half_file(tmp_path: Path, client: Client, mocker: Any) -> None:
+def test_a_failed_run_leaves_no_half_file(tmp_path: Path, make_emulator: Any) -> None:
+    """A disk that fills while the output is written (a file size limit on the process:
+    the write fails with EFBIG, as it would with ENOSPC): the previous output stays whole
+    and no part file is left."""
+    emulator = make_emulator(events=EVENTS, processing_seconds=0)
     destination = tmp_path / "clean.jsonl"
     destination.write_text("the previous version\n")
-    source = write_lines(tmp_path / "tweets.jsonl", [page_one(), page_two()])
-    mocker.patch(
-        "compliance_frames.jsonl.cleaning.clean_line",
-        side_effect=[page_one(), OSError(28, "No space left on device")],
-    )
-    with pytest.raises(OSError, match="No space left"):
-        clean_jsonl(source, destination, client=client, progress=False)
+    source = write_lines(tmp_path / "tweets.jsonl", [page_one(), page_two()] * 200)
+    assert source.stat().st_size > 200_000  # the output is about as large
+    run = limited(emulator, tmp_path, max_file_bytes=100_000)  # results and IDs fit
+    result = run("clean-jsonl", str(source), str(destination), "--poll-interval", "0.05")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "File too large" in result.stderr, result.stderr
+    assert "is left as it was before" in result.stderr
+    assert "Traceback" not in result.stderr
     assert destination.read_text() == "the previous version\n"
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
