@@ -42,7 +42,7 @@ from ..errors import (
 from ..files import cache_dir, usable_folder
 from ..hints import Argument, Choice, Command, Hint, Spelled
 from ..models import ComplianceJob, JobStatus, JobType, is_job_id, shown
-from . import clock, integrity, lifecycle
+from . import clock, freshness, integrity, lifecycle
 from .downloads import download_file
 from .guards import TransferLimits
 from .handle import JobHandle, SeenJobs
@@ -117,6 +117,11 @@ class Client:
         stall_timeout, stall_bytes: an upload or download that moves fewer than
             ``stall_bytes`` bytes in ``stall_timeout`` seconds (or nothing at all) is
             given up on: a download resumes where it stopped, ``max_retries`` times.
+        max_age: how old (seconds or a :class:`~datetime.timedelta`) the answer of an
+            earlier job may be for :meth:`run_job` to use it again (found by name, or in
+            the cache); an older one makes a new job. Default 24 hours; ``None``: any
+            age; ``0``: always a new job. ``run_job(max_age=...)`` overrides it (see
+            :mod:`~compliance_frames.client.freshness`).
 
     Runs that share a results folder take a lock per set of IDs, so that processes and
     threads of this machine running the same IDs wait for one job instead of creating
@@ -145,7 +150,10 @@ class Client:
         stall_bytes: int = 1024,
         cache_dir: str | os.PathLike[str] | None = None,
         transport: Transport | None = None,
+        max_age: freshness.MaxAge = freshness.DEFAULT_MAX_AGE,
     ) -> None:
+        self.max_age: float | None = freshness.max_age_seconds(max_age, error=ConfigurationError)
+        """The default ``max_age`` of :meth:`run_job`, in seconds (None: any age)."""
         if not isinstance(max_upload_bytes, int) or max_upload_bytes < MIN_UPLOAD_BYTES:
             raise ConfigurationError(
                 f"max_upload_bytes must be a whole number of bytes, at least {MIN_UPLOAD_BYTES} "
@@ -760,6 +768,7 @@ class Client:
         max_ids_per_job: int | None = None,
         timeout: float | None = None,
         retry_failed: bool = False,
+        max_age: freshness.MaxAge | freshness.Default = freshness.CLIENT_DEFAULT,
     ) -> lifecycle.JobResult:
         """Create, upload, wait and download, idempotently; return the results files.
 
@@ -771,6 +780,11 @@ class Client:
         new one), unless this machine cancelled it. IDs over ``max_upload_bytes`` (or
         ``max_ids_per_job``) are split into several jobs, run one after the other and
         returned as one result.
+
+        An earlier job's answer is used again only if the job was created less than
+        ``max_age`` ago (seconds or a timedelta; default: the client's, 24 hours; None:
+        any age; 0: always a new job); an older one makes a new job of the same name.
+        ``result.created_at`` says when X's answer was made.
 
         Example:
             >>> result = client.run_job([1265324480517361664], "tweets")  # doctest: +SKIP
@@ -787,6 +801,7 @@ class Client:
             max_ids_per_job=max_ids_per_job,
             timeout=timeout,
             retry_failed=retry_failed,
+            max_age=max_age,
         )
 
     def submit(
@@ -798,7 +813,8 @@ class Client:
         """Start :meth:`run_job` in the background and return a handle to it at once.
 
         The handle has ``.job`` (the current job), ``.status()``, ``.done()``,
-        ``.wait(timeout)``, ``.result()``, and can be awaited.
+        ``.wait(timeout)``, ``.result()``, and can be awaited. ``options`` are
+        :meth:`run_job`'s (``max_age`` included).
 
         Example:
             >>> handle = client.submit(ids, "tweets", progress=False)  # doctest: +SKIP
@@ -807,6 +823,8 @@ class Client:
         job_type = _job_type(type)
         # Mistakes show here and now, not at .wait(): options, then the IDs themselves.
         inspect.signature(lifecycle.run_job).bind(self, ids, job_type, **options)
+        if options.get("max_age", freshness.CLIENT_DEFAULT) is not freshness.CLIENT_DEFAULT:
+            freshness.max_age_seconds(options["max_age"])
         idset = IdSet.coerce(ids)
         future: Future[lifecycle.JobResult] = Future()
         seen = SeenJobs()
