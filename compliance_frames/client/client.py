@@ -46,9 +46,10 @@ from . import clock, freshness, integrity, lifecycle
 from .downloads import download_file
 from .guards import TransferLimits
 from .handle import JobHandle, SeenJobs
+from .history import JobHistory, app_key
 from .idsets import MIN_UPLOAD_BYTES, IdSet
 from .ledger import Ledger
-from .polling import PollSchedule, RateState
+from .polling import Forecast, PollSchedule, RateState
 from .problems import api_error, json_body, masked, not_found_in_body
 from .retry import AmbiguousRequest, Retry, RetryPolicy
 from .servertime import skew_from_date
@@ -169,9 +170,12 @@ class Client:
             self.base_url = resolve_base_url(base_url)
             token = resolve_token(bearer_token)
             self.transport = HTTPTransport(self.base_url, token, timeout=timeout)
+            self._app = app_key(self.base_url, token.reveal())
         else:
             self.base_url = _transport_base_url(transport, base_url)
             self.transport = transport
+            self._app = app_key(self.base_url, None)
+        self._uploaded: dict[str, int] = {}
         self._results_dir = None if results_dir is None else Path(results_dir)
         self._cache_dir = None if cache_dir is None else Path(cache_dir)
         self._rates: dict[str, RateState] = {}
@@ -230,6 +234,32 @@ class Client:
     def ledger(self) -> Ledger:
         """What this machine knows of its jobs: the IDs each holds, which it cancelled."""
         return Ledger(self.cache_dir / "jobs")
+
+    @property
+    def history(self) -> JobHistory:
+        """How long this app's past jobs took (see
+        :mod:`~compliance_frames.client.history`): what polling predicts new ones by."""
+        return JobHistory(self.cache_dir / "history", self._app)
+
+    def forecast(self, type: JobType | str, n_ids: int | None) -> Forecast | None:
+        """When a job of ``n_ids`` IDs of this type is predicted to finish (seconds after
+        its creation), from :attr:`history`; None without alike past jobs.
+
+        Example:
+            >>> client.forecast("tweets", 250_000)  # doctest: +SKIP
+            Forecast(finish=21480.0, spread=0.05)
+        """
+        if not n_ids:
+            return None
+        job_type = _job_type(type).value
+        return Forecast.from_history(self.history.past(job_type), n_ids)
+
+    def id_count(self, job_id: str) -> int | None:
+        """How many IDs ``job_id`` holds, if this client uploaded them or this machine's
+        ledger recorded them."""
+        with self._lock:
+            count = self._uploaded.get(job_id)
+        return count if count is not None else self.ledger.count(job_id)
 
     def results_path(self, job: ComplianceJob) -> Path:
         """Where the results of ``job`` are (or will be) kept: in :attr:`results_dir`.
@@ -692,6 +722,8 @@ class Client:
                 if after.status in (JobStatus.CREATED, JobStatus.FAILED, JobStatus.EXPIRED):
                     raise
                 log.info("the IDs reached %s (its answer was lost)", after.describe())
+            with self._lock:
+                self._uploaded[current.id] = ids.count
             return ids.count
         finally:
             if ids is not source:

@@ -127,9 +127,20 @@ def wait(
     timeout: float | None,
     progress: bool,
     observer: Observer | None = None,
+    after_upload: bool = False,
 ) -> ComplianceJob:
-    """Poll ``job`` until it is complete (see :class:`PollSchedule` for the intervals)."""
+    """Poll ``job`` until it is complete (see :class:`PollSchedule` for the intervals).
+
+    How long the app's past jobs of the type took for about as many IDs predicts when
+    this one finishes (:class:`Forecast`); the time it took is kept for the next.
+    ``after_upload``: the IDs reached the job a moment ago, so it is not done yet: the
+    first status request comes after the schedule's ``first_check``, not at once."""
     started = clock.now()
+    if after_upload:
+        clock.sleep(min(client.schedule.first_check, client.schedule.poll_interval))
+    n_ids = client.id_count(job.id)
+    forecast = client.forecast(job.type, n_ids)
+    pending: float | None = None  # when (server time) it was last seen not complete
     bar = wait_bar(f"Waiting for {job.name or job.id}", enabled=progress)
     try:
         with phase("poll until complete"):
@@ -137,14 +148,23 @@ def wait(
                 job = client.get_job(job.id)
                 if observer is not None:
                     observer(job)
+                server_now = client.server_now().timestamp()  # job times, rate resets: X's
                 if job.status is JobStatus.COMPLETE:
+                    if pending is not None and n_ids:
+                        _remember(client, job, n_ids, (pending + server_now) / 2)
                     bar.set_postfix_str(f"complete, waited {_duration(clock.now() - started)}")
                     return job
                 _raise_if_over(job)
+                pending = server_now
                 waited = clock.now() - started
-                server_now = client.server_now().timestamp()  # job times, rate resets: X's
                 age = max(server_now - job.created_at.timestamp(), waited)
-                delay = client.schedule.delay(age, client.rate_state("get"), server_now)
+                delay = client.schedule.delay(
+                    age,
+                    client.rate_state("get"),
+                    server_now,
+                    forecast=forecast,
+                    waited=waited,
+                )
                 if timeout is not None:
                     if waited >= timeout:
                         raise WaitTimeoutError(
@@ -162,6 +182,15 @@ def wait(
                 clock.sleep(delay)
     finally:
         close(bar)
+
+
+def _remember(client: Client, job: ComplianceJob, n_ids: int, done: float) -> None:
+    """Keep how long ``job`` took (creation to ``done``, server time) for the forecasts."""
+    seconds = done - job.created_at.timestamp()
+    if seconds > 0:
+        client.history.record(
+            job.type.value, job.id, n_ids=n_ids, seconds=seconds, at=client.server_now()
+        )
 
 
 def _raise_if_over(job: ComplianceJob) -> None:
@@ -406,7 +435,7 @@ class _Run:
                 except UploadTooLargeError:
                     self._abandon(job)
                     raise
-                job = self._wait(job)
+                job = self._wait(job, after_upload=True)
             elif status is JobStatus.FAILED:
                 raise self._failed(job)
             elif status is JobStatus.EXPIRED:
@@ -426,10 +455,15 @@ class _Run:
             return None
         return max(self.deadline - clock.now(), 0.0)
 
-    def _wait(self, job: ComplianceJob) -> ComplianceJob:
+    def _wait(self, job: ComplianceJob, after_upload: bool = False) -> ComplianceJob:
         try:
-            return self.client.wait(
-                job, self._remaining(), progress=self.progress, observer=self.observer
+            return wait(
+                self.client,
+                job,
+                timeout=self._remaining(),
+                progress=self.progress,
+                observer=self.observer,
+                after_upload=after_upload,
             )
         except JobFailedError as exc:
             raise self._failed(exc.job or job) from None
