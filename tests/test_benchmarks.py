@@ -95,3 +95,21 @@ def test_bench_cli_startup_runs_and_reports(
     assert report["heavy_modules"]["as installed"] == []  # --help imports no dataframe library
     assert report["slowest_imports"]
     assert "Heavy modules imported by --help" in capsys.readouterr().out
+
+
+def test_bench_polling_reports_every_scenario(tmp_path: Path) -> None:
+    import bench_polling
+
+    out = tmp_path / "polling.json"
+    report = bench_polling.main(["--hours", "0.5", "--checks", "3", "--out", str(out)])
+    runs = json.loads(out.read_text())["runs"]
+    assert (
+        runs["long, with history, now"]["requests"] < runs["long, no history, before"]["requests"]
+    )
+    assert runs["a 14 ms job, now"]["first_seconds"] < 1.5
+    assert all(run["no_429"] for run in runs.values())
+    assert set(report["ratios"]) == {
+        "requests_with_history_vs_before",
+        "first_answer_before_vs_now",
+        "longest_check_before_vs_now",
+    }

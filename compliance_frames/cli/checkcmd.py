@@ -16,6 +16,7 @@ from .common import (
     err,
     examples,
     make_client,
+    max_age_option,
     poll_option,
     progress,
     progress_option,
@@ -113,6 +114,7 @@ def register(commands: Any) -> None:
         help="invalid IDs: stop with their rows named (raise) or keep those rows unchecked "
         "(skip) (default: %(default)s)",
     )
+    max_age_option(parser)
     poll_option(parser)
     progress_option(parser)
     api_options(parser)
@@ -183,6 +185,7 @@ def run(args: argparse.Namespace) -> int:
             progress=False,
             report=False,
             return_report=True,
+            max_age=None,  # the answer check() just got, whatever --max-age says
         )
         say(f"\n{report}")
         written = write_table(cleaned, args.filtered, "--filtered")

@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 JOB_TYPES = ("tweets", "users")
 DEFAULT_POLL_INTERVAL = 5.0
 DEFAULT_MAX_RETRIES = 5
+DEFAULT_MAX_AGE = 24 * 3600.0  # as the client's (not imported: see the module)
+_DURATION = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*([smhdw]?)", re.IGNORECASE)
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
 class UsageError(ComplianceError):
@@ -130,6 +133,45 @@ def poll_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def duration(text: str) -> float | None:
+    """A duration of the command line in seconds: ``90s``, ``30m``, ``6h``, ``7d``, ``2w``,
+    a plain number of seconds, or ``any`` (None: no limit). Anything else raises
+    :class:`argparse.ArgumentTypeError` saying what is taken.
+
+    Example:
+        >>> duration("6h"), duration("7d"), duration("30m"), duration("90s"), duration("0")
+        (21600.0, 604800.0, 1800.0, 90.0, 0.0)
+        >>> duration("1.5H"), duration("any")
+        (5400.0, None)
+        >>> duration("soon")
+        Traceback (most recent call last):
+        argparse.ArgumentTypeError: 'soon' is not a duration: ...
+    """
+    value = text.strip().lower()
+    if value in ("any", "none"):
+        return None
+    match = _DURATION.fullmatch(value)
+    if match is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a duration: give a number with a unit, s, m, h, d or w (90s, "
+            "30m, 6h, 7d), 0 to run a new job every time, or 'any' for results of any age"
+        )
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def max_age_option(parser: argparse.ArgumentParser) -> None:
+    """``--max-age``: the subcommands that may re-use an earlier job's answer."""
+    parser.add_argument(
+        "--max-age",
+        type=duration,
+        default=DEFAULT_MAX_AGE,
+        metavar="DURATION",
+        help="re-use the answer of an earlier job of the same IDs only if X made it less than "
+        "this long ago, else run a new job: 90s, 30m, 6h, 7d; 0 for a new job every time; "
+        "'any' for any age (default: 24h)",
+    )
+
+
 def base_url_option(parser: argparse.ArgumentParser, default: Any = None) -> None:
     """``--base-url``, accepted before the subcommand and after it."""
     parser.add_argument(
@@ -180,6 +222,7 @@ def make_client(args: argparse.Namespace) -> Client:
         max_retries=args.max_retries,
         poll_interval=poll_interval,
         max_poll_interval=max(120.0, poll_interval),
+        max_age=getattr(args, "max_age", DEFAULT_MAX_AGE),
     )
 
 

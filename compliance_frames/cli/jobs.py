@@ -22,6 +22,7 @@ from .common import (
     job_selection,
     json_option,
     make_client,
+    max_age_option,
     next_steps,
     poll_option,
     print_job,
@@ -206,6 +207,7 @@ def register(commands: Any) -> None:
         help="where to write the results (NDJSON), whole or not at all; missing folders are made",
     )
     everything.add_argument("--resumable", action="store_true", help=RESUMABLE_HELP)
+    max_age_option(everything)
     poll_option(everything)
     progress_option(everything)
     api_options(everything)

@@ -42,13 +42,14 @@ from ..errors import (
 from ..files import cache_dir, usable_folder
 from ..hints import Argument, Choice, Command, Hint, Spelled
 from ..models import ComplianceJob, JobStatus, JobType, is_job_id, shown
-from . import clock, integrity, lifecycle
+from . import clock, freshness, integrity, lifecycle
 from .downloads import download_file
 from .guards import TransferLimits
 from .handle import JobHandle, SeenJobs
+from .history import JobHistory, app_key
 from .idsets import MIN_UPLOAD_BYTES, IdSet
 from .ledger import Ledger
-from .polling import PollSchedule, RateState
+from .polling import Forecast, PollSchedule, RateState
 from .problems import api_error, json_body, masked, not_found_in_body
 from .retry import AmbiguousRequest, Retry, RetryPolicy
 from .servertime import skew_from_date
@@ -117,6 +118,11 @@ class Client:
         stall_timeout, stall_bytes: an upload or download that moves fewer than
             ``stall_bytes`` bytes in ``stall_timeout`` seconds (or nothing at all) is
             given up on: a download resumes where it stopped, ``max_retries`` times.
+        max_age: how old (seconds or a :class:`~datetime.timedelta`) the answer of an
+            earlier job may be for :meth:`run_job` to use it again (found by name, or in
+            the cache); an older one makes a new job. Default 24 hours; ``None``: any
+            age; ``0``: always a new job. ``run_job(max_age=...)`` overrides it (see
+            :mod:`~compliance_frames.client.freshness`).
 
     Runs that share a results folder take a lock per set of IDs, so that processes and
     threads of this machine running the same IDs wait for one job instead of creating
@@ -145,7 +151,10 @@ class Client:
         stall_bytes: int = 1024,
         cache_dir: str | os.PathLike[str] | None = None,
         transport: Transport | None = None,
+        max_age: freshness.MaxAge = freshness.DEFAULT_MAX_AGE,
     ) -> None:
+        self.max_age: float | None = freshness.max_age_seconds(max_age, error=ConfigurationError)
+        """The default ``max_age`` of :meth:`run_job`, in seconds (None: any age)."""
         if not isinstance(max_upload_bytes, int) or max_upload_bytes < MIN_UPLOAD_BYTES:
             raise ConfigurationError(
                 f"max_upload_bytes must be a whole number of bytes, at least {MIN_UPLOAD_BYTES} "
@@ -161,9 +170,12 @@ class Client:
             self.base_url = resolve_base_url(base_url)
             token = resolve_token(bearer_token)
             self.transport = HTTPTransport(self.base_url, token, timeout=timeout)
+            self._app = app_key(self.base_url, token.reveal())
         else:
             self.base_url = _transport_base_url(transport, base_url)
             self.transport = transport
+            self._app = app_key(self.base_url, None)
+        self._uploaded: dict[str, int] = {}
         self._results_dir = None if results_dir is None else Path(results_dir)
         self._cache_dir = None if cache_dir is None else Path(cache_dir)
         self._rates: dict[str, RateState] = {}
@@ -222,6 +234,32 @@ class Client:
     def ledger(self) -> Ledger:
         """What this machine knows of its jobs: the IDs each holds, which it cancelled."""
         return Ledger(self.cache_dir / "jobs")
+
+    @property
+    def history(self) -> JobHistory:
+        """How long this app's past jobs took (see
+        :mod:`~compliance_frames.client.history`): what polling predicts new ones by."""
+        return JobHistory(self.cache_dir / "history", self._app)
+
+    def forecast(self, type: JobType | str, n_ids: int | None) -> Forecast | None:
+        """When a job of ``n_ids`` IDs of this type is predicted to finish (seconds after
+        its creation), from :attr:`history`; None without alike past jobs.
+
+        Example:
+            >>> client.forecast("tweets", 250_000)  # doctest: +SKIP
+            Forecast(finish=21480.0, spread=0.05)
+        """
+        if not n_ids:
+            return None
+        job_type = _job_type(type).value
+        return Forecast.from_history(self.history.past(job_type), n_ids)
+
+    def id_count(self, job_id: str) -> int | None:
+        """How many IDs ``job_id`` holds, if this client uploaded them or this machine's
+        ledger recorded them."""
+        with self._lock:
+            count = self._uploaded.get(job_id)
+        return count if count is not None else self.ledger.count(job_id)
 
     def results_path(self, job: ComplianceJob) -> Path:
         """Where the results of ``job`` are (or will be) kept: in :attr:`results_dir`.
@@ -684,6 +722,8 @@ class Client:
                 if after.status in (JobStatus.CREATED, JobStatus.FAILED, JobStatus.EXPIRED):
                     raise
                 log.info("the IDs reached %s (its answer was lost)", after.describe())
+            with self._lock:
+                self._uploaded[current.id] = ids.count
             return ids.count
         finally:
             if ids is not source:
@@ -760,6 +800,7 @@ class Client:
         max_ids_per_job: int | None = None,
         timeout: float | None = None,
         retry_failed: bool = False,
+        max_age: freshness.MaxAge | freshness.Default = freshness.CLIENT_DEFAULT,
     ) -> lifecycle.JobResult:
         """Create, upload, wait and download, idempotently; return the results files.
 
@@ -771,6 +812,11 @@ class Client:
         new one), unless this machine cancelled it. IDs over ``max_upload_bytes`` (or
         ``max_ids_per_job``) are split into several jobs, run one after the other and
         returned as one result.
+
+        An earlier job's answer is used again only if the job was created less than
+        ``max_age`` ago (seconds or a timedelta; default: the client's, 24 hours; None:
+        any age; 0: always a new job); an older one makes a new job of the same name.
+        ``result.created_at`` says when X's answer was made.
 
         Example:
             >>> result = client.run_job([1265324480517361664], "tweets")  # doctest: +SKIP
@@ -787,6 +833,7 @@ class Client:
             max_ids_per_job=max_ids_per_job,
             timeout=timeout,
             retry_failed=retry_failed,
+            max_age=max_age,
         )
 
     def submit(
@@ -798,7 +845,8 @@ class Client:
         """Start :meth:`run_job` in the background and return a handle to it at once.
 
         The handle has ``.job`` (the current job), ``.status()``, ``.done()``,
-        ``.wait(timeout)``, ``.result()``, and can be awaited.
+        ``.wait(timeout)``, ``.result()``, and can be awaited. ``options`` are
+        :meth:`run_job`'s (``max_age`` included).
 
         Example:
             >>> handle = client.submit(ids, "tweets", progress=False)  # doctest: +SKIP
@@ -807,6 +855,8 @@ class Client:
         job_type = _job_type(type)
         # Mistakes show here and now, not at .wait(): options, then the IDs themselves.
         inspect.signature(lifecycle.run_job).bind(self, ids, job_type, **options)
+        if options.get("max_age", freshness.CLIENT_DEFAULT) is not freshness.CLIENT_DEFAULT:
+            freshness.max_age_seconds(options["max_age"])
         idset = IdSet.coerce(ids)
         future: Future[lifecycle.JobResult] = Future()
         seen = SeenJobs()

@@ -82,6 +82,11 @@ class Ledger:
         value = self._read(job_id).get("digest")
         return None if value is None else str(value)
 
+    def count(self, job_id: str) -> int | None:
+        """How many IDs were recorded for ``job_id``, if any."""
+        value = self._read(job_id).get("count")
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
     def cancelled(self, job_id: str) -> bool:
         """Whether this machine cancelled ``job_id``."""
         return self._read(job_id).get("cancelled") is True

@@ -38,6 +38,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,7 +58,7 @@ from ..errors import (
 from ..hints import Argument, Choice, Hint, Spelled
 from ..models import ComplianceJob, JobStatus, JobType
 from ..timing import phase
-from . import clock, guards, integrity, locks
+from . import clock, freshness, guards, integrity, locks
 from .idsets import MIN_UPLOAD_BYTES, NAME_PREFIX, IdSet
 from .ledger import Ledger
 from .progress import close, wait_bar
@@ -95,6 +96,18 @@ class JobResult:
         """The job (the last one when the IDs were split)."""
         return self.jobs[-1] if self.jobs else None
 
+    @property
+    def created_at(self) -> datetime | None:
+        """When X's answer was made: the creation time (aware UTC) of the oldest job behind
+        the result (of the only job, unless the IDs were split); None without jobs (no IDs).
+        It is the "as of" of the results, and what ``max_age`` is judged by.
+
+        Example:
+            >>> JobResult(JobType.TWEETS, 0).created_at is None
+            True
+        """
+        return min((job.created_at for job in self.jobs), default=None)
+
     def records(self) -> Iterator[dict[str, Any]]:
         """Every result record as a dict (blank lines and CRLF are skipped); a line that is
         not a results line raises, naming it (see :mod:`~compliance_frames.client.records`).
@@ -114,9 +127,20 @@ def wait(
     timeout: float | None,
     progress: bool,
     observer: Observer | None = None,
+    after_upload: bool = False,
 ) -> ComplianceJob:
-    """Poll ``job`` until it is complete (see :class:`PollSchedule` for the intervals)."""
+    """Poll ``job`` until it is complete (see :class:`PollSchedule` for the intervals).
+
+    How long the app's past jobs of the type took for about as many IDs predicts when
+    this one finishes (:class:`Forecast`); the time it took is kept for the next.
+    ``after_upload``: the IDs reached the job a moment ago, so it is not done yet: the
+    first status request comes after the schedule's ``first_check``, not at once."""
     started = clock.now()
+    if after_upload:
+        clock.sleep(min(client.schedule.first_check, client.schedule.poll_interval))
+    n_ids = client.id_count(job.id)
+    forecast = client.forecast(job.type, n_ids)
+    pending: float | None = None  # when (server time) it was last seen not complete
     bar = wait_bar(f"Waiting for {job.name or job.id}", enabled=progress)
     try:
         with phase("poll until complete"):
@@ -124,14 +148,23 @@ def wait(
                 job = client.get_job(job.id)
                 if observer is not None:
                     observer(job)
+                server_now = client.server_now().timestamp()  # job times, rate resets: X's
                 if job.status is JobStatus.COMPLETE:
+                    if pending is not None and n_ids:
+                        _remember(client, job, n_ids, (pending + server_now) / 2)
                     bar.set_postfix_str(f"complete, waited {_duration(clock.now() - started)}")
                     return job
                 _raise_if_over(job)
+                pending = server_now
                 waited = clock.now() - started
-                server_now = client.server_now().timestamp()  # job times, rate resets: X's
                 age = max(server_now - job.created_at.timestamp(), waited)
-                delay = client.schedule.delay(age, client.rate_state("get"), server_now)
+                delay = client.schedule.delay(
+                    age,
+                    client.rate_state("get"),
+                    server_now,
+                    forecast=forecast,
+                    waited=waited,
+                )
                 if timeout is not None:
                     if waited >= timeout:
                         raise WaitTimeoutError(
@@ -149,6 +182,15 @@ def wait(
                 clock.sleep(delay)
     finally:
         close(bar)
+
+
+def _remember(client: Client, job: ComplianceJob, n_ids: int, done: float) -> None:
+    """Keep how long ``job`` took (creation to ``done``, server time) for the forecasts."""
+    seconds = done - job.created_at.timestamp()
+    if seconds > 0:
+        client.history.record(
+            job.type.value, job.id, n_ids=n_ids, seconds=seconds, at=client.server_now()
+        )
 
 
 def _raise_if_over(job: ComplianceJob) -> None:
@@ -180,8 +222,14 @@ def run_job(
     timeout: float | None = None,
     retry_failed: bool = False,
     observer: Observer | None = None,
+    max_age: freshness.MaxAge | freshness.Default = freshness.CLIENT_DEFAULT,
 ) -> JobResult:
     """See :meth:`Client.run_job`."""
+    oldest = (
+        client.max_age
+        if max_age is freshness.CLIENT_DEFAULT
+        else freshness.max_age_seconds(max_age)
+    )
     idset = IdSet.coerce(ids)
     try:
         if idset.count == 0:
@@ -197,7 +245,7 @@ def run_job(
                 what=f"these {idset.count:,} {job_type.value} IDs",
             ),
         ):
-            earlier = _covered(client, idset, job_type)
+            earlier = _covered(client, idset, job_type, oldest)
             if earlier is not None:
                 return earlier
             return _run_parts(
@@ -211,6 +259,7 @@ def run_job(
                 deadline=deadline,
                 retry_failed=retry_failed,
                 observer=observer,
+                max_age=oldest,
             )
     finally:
         if idset is not ids:
@@ -229,6 +278,7 @@ def _run_parts(
     deadline: float | None,
     retry_failed: bool,
     observer: Observer | None,
+    max_age: float | None,
 ) -> JobResult:
     """One job per part of the IDs (one part unless they are too many for one upload)."""
     refusals = 0
@@ -249,6 +299,7 @@ def _run_parts(
                     deadline,
                     retry_failed,
                     observer,
+                    max_age,
                 )
                 job, path = run.execute()
                 jobs.append(job)
@@ -265,9 +316,12 @@ def _run_parts(
                     part.discard()
 
 
-def _covered(client: Client, ids: IdSet, job_type: JobType) -> JobResult | None:
+def _covered(
+    client: Client, ids: IdSet, job_type: JobType, max_age: float | None
+) -> JobResult | None:
     """The results of an earlier run that answer for these IDs too: the same IDs plus
-    some that X refused (see :mod:`~compliance_frames.client.refusals`)."""
+    some that X refused (see :mod:`~compliance_frames.client.refusals`), if made less
+    than ``max_age`` seconds ago."""
     record = client.ledger.aliased(job_type.value, ids.digest)
     if record is None:
         return None
@@ -276,6 +330,9 @@ def _covered(client: Client, ids: IdSet, job_type: JobType) -> JobResult | None:
         paths = tuple(Path(path) for path in record["paths"])
     except (KeyError, TypeError, ValueError):
         return None
+    now = client.server_now()
+    if not all(freshness.fresh(job, now, max_age) for job in jobs):
+        return None  # too old: the run finds a fresh job or makes one
     if not all(integrity.cached_state(path) is integrity.Cached.INTACT for path in paths):
         return None  # the runs of the jobs themselves find out which, and download again
     log.info(
@@ -339,6 +396,7 @@ class _Run:
     deadline: float | None
     retry_failed: bool
     observer: Observer | None
+    max_age: float | None = None
     created: int = 0
 
     @property
@@ -377,7 +435,7 @@ class _Run:
                 except UploadTooLargeError:
                     self._abandon(job)
                     raise
-                job = self._wait(job)
+                job = self._wait(job, after_upload=True)
             elif status is JobStatus.FAILED:
                 raise self._failed(job)
             elif status is JobStatus.EXPIRED:
@@ -397,10 +455,15 @@ class _Run:
             return None
         return max(self.deadline - clock.now(), 0.0)
 
-    def _wait(self, job: ComplianceJob) -> ComplianceJob:
+    def _wait(self, job: ComplianceJob, after_upload: bool = False) -> ComplianceJob:
         try:
-            return self.client.wait(
-                job, self._remaining(), progress=self.progress, observer=self.observer
+            return wait(
+                self.client,
+                job,
+                timeout=self._remaining(),
+                progress=self.progress,
+                observer=self.observer,
+                after_upload=after_upload,
             )
         except JobFailedError as exc:
             raise self._failed(exc.job or job) from None
@@ -489,9 +552,17 @@ class _Run:
         jobs = [job for job in self.client.find_jobs(self.name, self.job_type) if self._ours(job)]
         now = self.client.server_now()
         for job in jobs:
-            if job.status is JobStatus.COMPLETE and (
-                self._download_open(job) or self._cached(job) is not None
-            ):
+            if job.status is not JobStatus.COMPLETE:
+                continue
+            if not freshness.fresh(job, now, self.max_age):
+                log.info(
+                    "not re-using %s: created %s ago, longer than max_age (%s)",
+                    job.describe(),
+                    _duration(freshness.age(job, now)),
+                    _duration(self.max_age or 0),
+                )
+                continue
+            if self._download_open(job) or self._cached(job) is not None:
                 return self._found(job)
         for job in jobs:
             if job.status is JobStatus.IN_PROGRESS:

@@ -356,7 +356,7 @@ def test_damaged_results_that_cannot_be_downloaded_again_are_an_error_not_a_new_
     make_emulator: EmulatorFactory, make_client, virtual_clock: ManualClock
 ) -> None:
     emulator = make_emulator(events=EVENTS, clock=virtual_clock)
-    client: Client = make_client(emulator)
+    client: Client = make_client(emulator, max_age=None)  # 8 days old: wanted all the same
     first = client.run_job(IDS, "tweets", progress=False)
     [path] = first.paths
     path.write_bytes(path.read_bytes()[:10])

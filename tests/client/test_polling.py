@@ -6,13 +6,15 @@ The figures are printed (run with ``-s``) and quoted in the project notes.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 import pytest
 import requests
 
 from compliance_frames import Client
-from compliance_frames.emulator import ManualClock
+from compliance_frames.client.polling import Forecast, PollSchedule, RateState
+from compliance_frames.emulator import Emulator, ManualClock
 from tests.client.conftest import START
 from tests.conftest import EmulatorFactory
 
@@ -91,3 +93,103 @@ def test_an_eager_poller_is_held_to_its_share_of_the_window(
     assert set(statuses) == {200}  # never a 429
     assert busiest_window <= 76  # half the window (75) and the one request that finds it so
     assert lag <= 0.05 * SIX_HOURS
+
+
+def run_with_history(
+    make_emulator: EmulatorFactory, make_client, clock: ManualClock, past: float, actual: float
+) -> tuple[Client, Emulator, int, float]:
+    """A job of ``actual`` seconds on an app whose history has one of ``past`` seconds
+    for as many IDs: its status requests and how late its completion was seen."""
+    emulator = make_emulator(clock=clock, processing_seconds=actual, rate_window=900)
+    client: Client = make_client(emulator, poll_interval=5.0, max_poll_interval=120.0)
+    client.history.record("tweets", "1", n_ids=3, seconds=past)
+    job = client.create_job("tweets")
+    client.upload_ids(job, [4, 5, 6])
+    uploaded = clock.time()
+    client.wait(job)
+    count = sum(1 for e in emulator.request_log("api") if e.path.endswith(job.id))
+    return client, emulator, count, clock.time() - (uploaded + actual)
+
+
+def test_history_makes_a_long_job_cheaper(
+    make_emulator: EmulatorFactory, make_client, virtual_clock: ManualClock
+) -> None:
+    client, emulator, count, lag = run_with_history(
+        make_emulator, make_client, virtual_clock, SIX_HOURS, SIX_HOURS
+    )
+    assert count <= 60  # today: 248
+    assert 0 <= lag <= 0.05 * SIX_HOURS
+    _, (ids, seen) = client.history.past("tweets")  # this job's duration kept
+    assert ids == 3
+    assert abs(seen - SIX_HOURS) < 0.01 * SIX_HOURS
+    assert set(e.status for e in emulator.request_log("api")) == {200}
+    cache = client.cache_dir
+    for path in cache.rglob("*"):  # the history names the app by a digest, never the token
+        if path.is_file():
+            assert emulator.bearer_token.encode() not in path.read_bytes()
+    assert len(list((cache / "history").glob("*-tweets.jsonl"))) == 1
+
+
+def test_a_wrong_forecast_is_no_worse_than_today_after_it(
+    make_emulator: EmulatorFactory, make_client, virtual_clock: ManualClock
+) -> None:
+    _, _, count, lag = run_with_history(make_emulator, make_client, virtual_clock, 3600, SIX_HOURS)
+    assert count <= 260  # today's schedule from the predicted hour on
+    assert 0 <= lag <= 120  # today's longest interval
+    _, _, count, lag = run_with_history(make_emulator, make_client, virtual_clock, SIX_HOURS, 3600)
+    assert count <= 60
+    assert 0 <= lag <= 0.5 * 3600  # early: within half its age
+
+
+def test_the_first_check_comes_soon_after_the_upload(
+    make_emulator: EmulatorFactory, make_client, virtual_clock: ManualClock, mocker
+) -> None:
+    def settle(seconds: float) -> None:  # the emulator processes in a thread, in real time
+        virtual_clock.advance(seconds)
+        time.sleep(0.05)
+
+    mocker.patch("compliance_frames.client.clock.sleep", side_effect=settle)
+    emulator = make_emulator(clock=virtual_clock, processing_seconds=0.014)
+    client: Client = make_client(emulator, poll_interval=5.0, max_poll_interval=120.0)
+    started = virtual_clock.time()
+    client.run_job([1, 2, 3], "tweets", progress=False)
+    assert virtual_clock.time() - started <= 1.0  # was 5 s: poll_interval before any check
+
+
+def test_the_reserve_slows_a_young_check_but_waits_out_only_an_empty_window() -> None:
+    schedule = PollSchedule(poll_interval=5.0, max_poll_interval=120.0)
+    into_reserve = RateState(limit=150, remaining=70, reset=900.0)
+    young = schedule.delay(1.0, into_reserve, now=0.0, waited=0.5)
+    assert 5.0 < young < 60.0  # slowed, not held for the 900 s to the reset
+    assert schedule.delay(3600.0, into_reserve, now=0.0, waited=3000.0) == 901.0  # a long wait
+    empty = RateState(limit=150, remaining=1, reset=900.0)
+    assert schedule.delay(1.0, empty, now=0.0, waited=0.5) == 901.0
+
+
+def test_dozens_of_small_checks_in_a_window_are_not_held_up(
+    make_emulator: EmulatorFactory, make_client, virtual_clock: ManualClock, mocker
+) -> None:
+    def settle(seconds: float) -> None:
+        virtual_clock.advance(seconds)
+        time.sleep(0.03)
+
+    mocker.patch("compliance_frames.client.clock.sleep", side_effect=settle)
+    emulator = make_emulator(clock=virtual_clock, processing_seconds=2.0, rate_window=900)
+    client: Client = make_client(emulator, poll_interval=5.0, max_poll_interval=120.0)
+    longest = 0.0
+    for index in range(30):
+        started = virtual_clock.time()
+        client.run_job([10 * index + 1, 10 * index + 2], "tweets", progress=False)
+        longest = max(longest, virtual_clock.time() - started)
+        virtual_clock.advance(20)
+    assert longest < 120  # today: up to the window's reset (276 s in bench_polling.py)
+    assert 429 not in [e.status for e in emulator.request_log("api")]
+
+
+def test_a_forecast_needs_alike_jobs() -> None:
+    assert Forecast.from_history([], 100) is None
+    assert Forecast.from_history([(10, 60.0)], 1000) is None  # 100x the IDs: nothing alike
+    forecast = Forecast.from_history([(1000, 600.0), (1000, 900.0)], 1000)
+    assert forecast is not None
+    assert forecast.early < 750 < forecast.late
+    assert Forecast.from_history([(1000, 0.2)], 1000) == Forecast(finish=1.0, spread=0.05)
