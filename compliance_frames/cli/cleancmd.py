@@ -13,6 +13,7 @@ from .common import (
     check_writable,
     examples,
     make_client,
+    max_age_option,
     os_advice,
     os_problem,
     poll_option,
@@ -59,6 +60,7 @@ def register(commands: Any) -> None:
         "version) or drop them (default: %(default)s)",
     )
     poll_option(parser)
+    max_age_option(parser)
     progress_option(parser)
     api_options(parser)
     parser.set_defaults(run=run)
