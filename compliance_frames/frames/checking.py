@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import narwhals.stable.v2 as nw
@@ -29,7 +30,7 @@ from . import attach
 from .backends import Backend, backend_of
 from .backends import quiet_dask as quiet_dask  # (filtering and summaries use it)
 from .events import per_id, read_events, read_results, refused
-from .flags import Ref
+from .flags import AUTHOR, TWEET, Ref
 from .ids import IdColumn, check_errors_argument, is_listed, require_columns
 
 __all__ = ["check", "results"]
@@ -358,17 +359,38 @@ def check(
             job_type: (per_id(table), refusal)
             for (job_type, _), table, refusal in zip(planned, tables, refusals, strict=True)
         }
-        return _attach(plan, per_type)
+        times = {
+            job_type: created(result)
+            for (job_type, _), result in zip(planned, ran.results, strict=True)
+        }
+        return _attach(plan, per_type, times)
 
 
 def _what(job_type: JobType) -> str:
     return "tweet" if job_type is JobType.TWEETS else "user"
 
 
-def _attach(plan: _Plan, per_type: dict[JobType, tuple[pl.DataFrame, pl.Series]]) -> Any:
+def created(result: JobResult) -> datetime | None:
+    """When X produced a result: the creation time of its oldest job (split IDs: several)."""
+    return min((job.created_at for job in result.jobs), default=None)
+
+
+def _attach(
+    plan: _Plan,
+    per_type: dict[JobType, tuple[pl.DataFrame, pl.Series]],
+    times: dict[JobType, datetime | None],
+) -> Any:
     """The flags joined back: each source with the per-ID table of its job."""
     own, refused_own = per_type[plan.job_type]
     users, refused_users = per_type.get(JobType.USERS, (None, None))
+    typed = [(TWEET, plan.job_type)]
+    if plan.user_col is not None:
+        typed.append((AUTHOR, JobType.USERS))
+    typed += [
+        (plan.layout.source(i), JobType.USERS if ref.users else JobType.TWEETS)
+        for i, ref in enumerate(plan.layout.refs)
+    ]
+    stamps = {source: t for source, job_type in typed if (t := times.get(job_type)) is not None}
     join = attach.Join(
         plan.id_col,
         plan.user_col,
@@ -381,6 +403,7 @@ def _attach(plan: _Plan, per_type: dict[JobType, tuple[pl.DataFrame, pl.Series]]
         refs=tuple(
             per_type[JobType.USERS if ref.users else JobType.TWEETS] for ref in plan.layout.refs
         ),
+        times=stamps,
     )
     return plan.backend.attach(plan.frame, join)
 

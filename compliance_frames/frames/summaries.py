@@ -171,6 +171,10 @@ def summary(
         ]
     ).with_columns((pl.col("rows") / max(checked, 1)).alias("share"))
     when = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
+    if when is None and f"{prefix}checked_at" in columns:
+        with quiet_dask():
+            oldest = collected(frame.select(nw.col(f"{prefix}checked_at").min())).item()
+        when = oldest.date() if oldest is not None else None
     return ComplianceSummary(
         table=table,
         rows=int(totals["rows"]),

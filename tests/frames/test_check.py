@@ -91,6 +91,7 @@ def test_check_flags_every_row(
         P + "redacted_at",
         *FLAG_COLUMNS,
         P + "remove",
+        P + "checked_at",
     ]
     assert list(table["text"]) == DATA["text"]  # the order, and the other columns, as they were
     if constructor.indexed:
