@@ -131,7 +131,7 @@ def test_check_with_user_col(
         result, ["tweet_id", P + "reason", P + "user_reason", *FLAG_COLUMNS]
     ) == expected_combined_rows(flow)
     table = materialise(result)
-    assert list(table.columns)[-3:] == [
+    assert list(table.columns)[-4:-1] == [
         P + "user_reason",
         P + "user_action",
         P + "user_redacted_at",
