@@ -21,6 +21,7 @@ import polars as pl
 from .. import audit
 from ..client import Client
 from ..errors import InputError
+from ..hints import PYTHON, Argument, Choice, Hint, Terms
 from ..models import JobType
 from .backends import backend_of, collected
 from .checking import check, frame_of, job_type_of, quiet_dask, recording
@@ -58,8 +59,24 @@ class FilterReport:
     applies."""
 
     def __str__(self) -> str:
+        return self.render()
+
+    def render(self, terms: Terms | None = None) -> str:
+        """The report in the words of a front end: its advice names Python arguments
+        (``geo_columns=[...]``) by default, the command line's options with its terms
+        (``--geo-columns``), as errors' hints do (see :mod:`compliance_frames.hints`).
+
+        Example:
+            >>> report = FilterReport(rows_in=3, rows_out=2, removed={"deleted": 1}, scrubbed=1)
+            >>> print(report.render().splitlines()[-1])
+            1 kept rows had their geo data scrubbed: pass geo_columns=[...] to empty those columns.
+        """
+        terms = terms if terms is not None else PYTHON
         removed = self.rows_in - self.rows_out
-        why = ", ".join(f"{count:,} {reason}" for reason, count in self.removed.items() if count)
+        counted = [f"{count:,} {reason}" for reason, count in self.removed.items() if count]
+        why = ", ".join(counted)
+        if len(counted) > 1:
+            why += "; a row can count under several reasons"
         lines = [
             f"Kept {self.rows_out:,} of {self.rows_in:,} rows; removed {removed:,}"
             + (f" ({why})." if why else ".")
@@ -69,26 +86,41 @@ class FilterReport:
             each = ", ".join(f"{said[rule]} {count:,}" for rule, count in self.rules.items())
             lines.append(f"Removed by rule: {each} (a row counts under each rule that applies).")
         if self.unknown:
+            advice = Hint(Choice("pass ", Argument("keep_unknown", True), " to keep such rows"))
             lines.append(
                 f"{self.unknown:,} of them had an event of a reason this version does not know "
-                "(see the reason columns); pass keep_unknown=True to keep such rows."
+                "(see the reason columns)." + _then(advice.render(terms))
             )
         if self.geo_columns:
             columns = ", ".join(self.geo_columns)
             lines.append(f"Emptied {columns} on {self.scrubbed:,} rows with scrubbed geo data.")
         elif self.scrubbed:
-            lines.append(
-                f"{self.scrubbed:,} kept rows had their geo data scrubbed: pass geo_columns=[...] "
-                "to empty those columns."
+            advice = Hint(
+                Choice(
+                    "pass ",
+                    Argument("geo_columns", python="geo_columns=[...]"),
+                    " to empty those columns",
+                )
             )
+            text = f"{self.scrubbed:,} kept rows had their geo data scrubbed"
+            shown = advice.render(terms)
+            lines.append(f"{text}: {shown[0].lower()}{shown[1:]}" if shown else f"{text}.")
         if self.edited:
+            advice = Hint(Choice("pass ", Argument("edited", "drop"), " to remove them instead"))
             lines.append(
                 f"{self.edited:,} kept posts were edited: fetch them again to hold their "
-                "current version (edited='drop' removes them instead)."
+                "current version." + _then(advice.render(terms))
             )
         if self.unchecked:
-            lines.append(f"{self.unchecked:,} rows with invalid IDs were kept unchecked.")
+            lines.append(
+                f"{self.unchecked:,} rows were not checked (invalid IDs): kept, unverified."
+            )
         return "\n".join(lines)
+
+
+def _then(advice: str) -> str:
+    """Advice after a sentence (nothing when the front end can offer none)."""
+    return " " + advice if advice else ""
 
 
 def filter(

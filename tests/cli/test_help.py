@@ -66,7 +66,7 @@ def test_options_are_offered_only_where_they_act() -> None:
         offered = options(parser)
         assert ("--poll-interval" in offered) is (name in WAITING), name
         assert ("--no-progress" in offered) is (name in DRAWING), name
-        api = name not in ("emulator", "demo")
+        api = name not in ("emulator", "demo", "audit")
         assert ("--base-url" in offered) is api, name
         assert ("--max-retries" in offered) is api, name
 

@@ -207,7 +207,7 @@ def test_results_and_filter_with_refused_ids(events_client: Any) -> None:
         frame, "tweet_id", client=client, progress=False, errors="skip", return_report=True
     )
     assert report.unchecked == 2
-    assert "2 rows with invalid IDs were kept unchecked" in str(report)
+    assert "2 rows were not checked (invalid IDs)" in str(report)
     assert list(cleaned.index).count("r1") == 1  # kept, unverified
 
 
