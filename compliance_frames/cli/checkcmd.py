@@ -177,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
         errors=args.errors,
         progress=progress(args),
     )
-    say(str(summary(flagged)))
+    say(str(summary(flagged, type=args.type)))
     if args.output is not None:
         say(f"\nWrote the flagged dataset to {write_table(flagged, args.output, '--output')}.")
     if args.filtered is not None:
