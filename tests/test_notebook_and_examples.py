@@ -72,7 +72,7 @@ def test_the_notebook_is_saved_with_its_outputs() -> None:
     text = nbformat.writes(notebook)
     for leak in ("/tmp/", "/home/", "pytest-of", "Bearer ", "\r", "\x1b"):
         assert leak not in text, leak
-    assert "of 30,000 tweets were still available" in text
+    assert "of 30,000 posts were still available" in text
     assert "image/png" in text
 
 

@@ -96,6 +96,13 @@ def register(commands: Any) -> None:
         help="write the dataset as it may be kept here: removed rows dropped, scrubbed geo emptied",
     )
     parser.add_argument(
+        "--receipt",
+        type=Path,
+        metavar="FILE",
+        help="with --filtered: also write a deletion receipt here, each removed ID with its "
+        "reason, rule and the date X answered (.csv, else JSON lines)",
+    )
+    parser.add_argument(
         "--geo-columns",
         metavar="COLUMNS",
         help="with --filtered: comma-separated columns to empty on scrub_geo rows (default: none)",
@@ -135,6 +142,12 @@ def run(args: argparse.Namespace) -> int:
     for option, target in targets.items():
         check_writable(target, option)  # a folder, a read-only place, an unknown suffix:
         format_of(target)  # all refused before any job runs
+    if args.receipt is not None:
+        if args.filtered is None:
+            raise UsageError(
+                "--receipt lists the rows --filtered removes: give --filtered PATH too."
+            )
+        check_writable(args.receipt, "--receipt")
     if len(targets) == 2 and _same_file(args.output, args.filtered):
         raise UsageError(
             f"--output and --filtered name the same file ({args.output}): the filtered dataset "
@@ -166,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
         errors=args.errors,
         progress=progress(args),
     )
-    say(str(summary(flagged)))
+    say(str(summary(flagged, type=args.type)))
     if args.output is not None:
         say(f"\nWrote the flagged dataset to {write_table(flagged, args.output, '--output')}.")
     if args.filtered is not None:
@@ -186,10 +199,13 @@ def run(args: argparse.Namespace) -> int:
             report=False,
             return_report=True,
             max_age=None,  # the answer check() just got, whatever --max-age says
+            receipt=args.receipt,
         )
-        say(f"\n{report}")
+        say(f"\n{report.render(getattr(args, 'terms', None))}")
         written = write_table(cleaned, args.filtered, "--filtered")
         say(f"Wrote the filtered dataset to {written}.")
+        if args.receipt is not None:
+            say(f"Wrote the deletion receipt to {args.receipt}.")
     if args.output is None and args.filtered is None:
         say(
             "\nNothing written: pass --output FILE for the flagged dataset, --filtered FILE for "

@@ -53,6 +53,13 @@ def register(commands: Any) -> None:
         help="also write what each rule removed, the jobs and the edited posts as JSON here",
     )
     parser.add_argument(
+        "--receipt",
+        type=Path,
+        metavar="FILE",
+        help="also write a deletion receipt here: each removed post and account with its "
+        "reason, rule and the date X answered (.csv, else JSON lines)",
+    )
+    parser.add_argument(
         "--edited",
         default="keep",
         choices=["keep", "drop"],
@@ -81,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
     check_writable(args.output, "OUT")
     if args.report is not None:
         check_writable(args.report, "--report")
+    if args.receipt is not None:
+        check_writable(args.receipt, "--receipt")
     again = "Run the same command again: the jobs' results are kept, no new job runs."
     with writing(args.output, "OUT", again=again):
         report = clean_jsonl(
@@ -89,10 +98,13 @@ def run(args: argparse.Namespace) -> int:
             client=make_client(args),
             edited=args.edited,
             progress=progress(args),
+            receipt=args.receipt,
         )
     say(str(report))
     if args.report is not None:
         with writing(args.report, "--report", again=again), atomic_write(args.report) as sink:
             sink.write(report.to_json().encode("utf-8"))
         say(f"Wrote the report to {args.report}.")
+    if args.receipt is not None:
+        say(f"Wrote the deletion receipt to {args.receipt}.")
     return 0

@@ -50,7 +50,7 @@ from ..errors import (
     URLExpiredError,
 )
 from ..hints import CLI_EMPTY, Terms
-from . import checkcmd, cleancmd, democmd, jobs, serve
+from . import auditcmd, checkcmd, cleancmd, democmd, jobs, serve
 from .common import (
     HelpFormatter,
     UsageError,
@@ -132,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     cleancmd.register(commands)
     serve.register(commands)
     democmd.register(commands)
+    auditcmd.register(commands)
     return parser
 
 
@@ -154,6 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 sys.stdout.flush()  # into a closed pipe: fails here, where it is caught
                 return _exit_code(exc)
             terms = cli_terms(parser, args.command)  # hints in this subcommand's options
+            args.terms = terms  # (reports printed in the same words)
             warnings.showwarning = functools.partial(_show_warning, terms=terms)
             with _library_log():
                 code = _run(args, terms)

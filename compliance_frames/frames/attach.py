@@ -27,7 +27,8 @@ The user's frame is never modified: every path returns a new frame.
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from functools import reduce
 from typing import Any, TypeVar
 
@@ -45,6 +46,7 @@ from .flags import (
     REMOVAL_REASONS,
     TWEET,
     USER_KEY,
+    Checked,
     Event,
     Layout,
     Removal,
@@ -125,6 +127,8 @@ class Join:
     refused: pl.Series | None = None
     refused_users: pl.Series | None = None
     refs: tuple[tuple[pl.DataFrame, pl.Series | None], ...] = ()
+    times: dict[Source, datetime] = field(default_factory=dict)
+    """When each source's job was created (``{prefix}checked_at``)."""
 
     def sources(self) -> list[tuple[Source, str, pl.DataFrame, pl.Series | None]]:
         """Each source of events: its ID column, per-ID table and refused keys."""
@@ -159,13 +163,13 @@ def attach_polars_lazy(native: pl.LazyFrame, join: Join) -> pl.LazyFrame:
     ).drop(join.replace)
     joined = _joined(keyed, join)
     temporary = _temporary(joined.collect_schema().names(), join)
-    return joined.with_columns(expressions(join.layout, pl)).drop(temporary)
+    return joined.with_columns(expressions(join.layout, pl, join.times)).drop(temporary)
 
 
 def polars_columns(keys: dict[Source, pl.Series], join: Join) -> pl.DataFrame:
     """The added columns for rows with these keys (per source), in row order."""
     rows = pl.DataFrame({source.key: keys[source] for source, *_ in join.sources()})
-    return _joined(rows, join).select(expressions(join.layout, pl))
+    return _joined(rows, join).select(expressions(join.layout, pl, join.times))
 
 
 def _joined(rows: Frame, join: Join) -> Frame:
@@ -318,6 +322,8 @@ def numpy_columns(keys: dict[Source, pl.Series], join: Join, index: Any) -> dict
     for column in rule(join.layout):
         if isinstance(column, Event):
             values, dtype = found[column.source].values(column.field)
+        elif isinstance(column, Checked):
+            values, dtype = _checked_micros(column, keys, join.times), _UTC_MICROS
         elif isinstance(column, Removal):
             each = [
                 known(
@@ -336,6 +342,22 @@ def numpy_columns(keys: dict[Source, pl.Series], join: Join, index: Any) -> dict
             values, dtype = reduce(operator.or_, each), "boolean" if column.nullable else bool
         columns[column.name] = pd.Series(values, index=index, dtype=dtype, copy=False)
     return columns
+
+
+def _checked_micros(
+    column: Checked, keys: dict[Source, pl.Series], times: dict[Source, datetime]
+) -> Any:
+    """``{prefix}checked_at`` on numpy: each row's oldest job time of the sources it used."""
+    micros = np.full(len(keys[column.sources[0]]), _NAT, dtype=np.int64)
+    known = sorted(((times[s], i) for i, s in enumerate(column.sources) if s in times))
+    for time, index in reversed(known):  # the oldest written last
+        source = column.sources[index]
+        row_keys = keys[source]
+        used = row_keys.list.len().fill_null(0) > 0 if source.listed else row_keys.is_not_null()
+        stamp = int(pl.Series([time], dtype=pl.Datetime("us", "UTC")).dt.epoch("us")[0])
+        micros[used.to_numpy()] = stamp
+    micros[keys[column.sources[0]].is_null().to_numpy()] = _NAT
+    return micros.view("M8[us]")
 
 
 @dataclass(frozen=True)
@@ -453,7 +475,8 @@ def attach_narwhals(frame: nw.LazyFrame[Any], join: Join) -> Any:
         )
         result = result.join(other, left_on=source.key, right_on=source.column("key"), how="left")
     temporary = _temporary(result.collect_schema().names(), join)
-    return result.with_columns(*expressions(join.layout, nw)).drop(temporary).to_native()
+    added = expressions(join.layout, nw, join.times)
+    return result.with_columns(*added).drop(temporary).to_native()
 
 
 def _nw_unrefused(key: Any, refused: pl.Series | None) -> Any:

@@ -13,26 +13,69 @@ run (its results stay cached); with ``errors="skip"`` its rows get null flags.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import narwhals.stable.v2 as nw
 import polars as pl
 
+from .. import audit
 from ..client import Client, IdSet, JobResult
 from ..errors import InputError
 from ..hints import Argument, Choice, Hint, Spelled
 from ..models import JobType
 from ..timing import phase
 from . import attach
-from .backends import Backend, backend_of
+from .backends import Backend, backend_of, collected
 from .backends import quiet_dask as quiet_dask  # (filtering and summaries use it)
 from .events import per_id, read_events, read_results, refused
-from .flags import Ref
+from .flags import AUTHOR, TWEET, Ref
 from .ids import IdColumn, check_errors_argument, is_listed, require_columns
 
 __all__ = ["check", "results"]
+
+_RECORDS: contextvars.ContextVar[list[tuple[Client, dict[str, Any]]] | None] = (
+    contextvars.ContextVar("compliance_frames_records", default=None)
+)
+"""Where a check's audit line goes instead of the log while ``filter()`` runs it (filter
+writes one line of its own, with what it removed)."""
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[list[tuple[Client, dict[str, Any]]]]:
+    """Collect the audit lines of the checks run inside (with their clients), unwritten."""
+    kept: list[tuple[Client, dict[str, Any]]] = []
+    token = _RECORDS.set(kept)
+    try:
+        yield kept
+    finally:
+        _RECORDS.reset(token)
+
+
+def _record(ran: _Ran, tables: list[pl.DataFrame], kind: str, **counts: int | None) -> None:
+    """The audit line of a run: written to the client's log, or kept by :func:`recording`."""
+    reasons: dict[str, int] = {}
+    for table in tables:
+        named = table.filter(pl.col("reason").is_not_null())["reason"].cast(pl.String)
+        for reason, count in named.value_counts().iter_rows():
+            reasons[reason] = reasons.get(reason, 0) + int(count)
+        if "error" in table.columns and (refusals := table["error"].is_not_null().sum()):
+            reasons["refused"] = reasons.get("refused", 0) + int(refusals)
+    line = audit.entry(
+        kind,
+        [job for result in ran.results for job in result.jobs],
+        {job_type.value: (ids.count, ids.digest) for ids, job_type in ran.jobs},
+        reasons,
+        **counts,
+    )
+    kept = _RECORDS.get()
+    if kept is not None:
+        kept.append((ran.client, line))
+    else:
+        audit.append(ran.client.cache_dir, line)
 
 
 def frame_of(df: Any) -> nw.DataFrame[Any] | nw.LazyFrame[Any]:
@@ -358,17 +401,51 @@ def check(
             job_type: (per_id(table), refusal)
             for (job_type, _), table, refusal in zip(planned, tables, refusals, strict=True)
         }
-        return _attach(plan, per_type)
+        times = {
+            job_type: created(result)
+            for (job_type, _), result in zip(planned, ran.results, strict=True)
+        }
+        flagged = _attach(plan, per_type, times)
+    _record(ran, tables, "check", **_flagged_rows(flagged, plan))
+    return flagged
+
+
+def _flagged_rows(flagged: Any, plan: _Plan) -> dict[str, int | None]:
+    """The rows of an eager frame and those to remove, for the audit log (a lazy frame is
+    not computed for it)."""
+    if plan.backend.lazy:
+        return {}
+    frame = nw.from_native(flagged, eager_only=True)
+    remove = nw.col(plan.layout.flag("remove")).fill_null(False).cast(nw.Int64).sum()
+    row = collected(frame.select(nw.len().alias("rows"), remove.alias("flagged"))).row(0)
+    return {"rows": int(row[0]), "flagged": int(row[1] or 0)}
 
 
 def _what(job_type: JobType) -> str:
     return "tweet" if job_type is JobType.TWEETS else "user"
 
 
-def _attach(plan: _Plan, per_type: dict[JobType, tuple[pl.DataFrame, pl.Series]]) -> Any:
+def created(result: JobResult) -> datetime | None:
+    """When X produced a result: the creation time of its oldest job (split IDs: several)."""
+    return min((job.created_at for job in result.jobs), default=None)
+
+
+def _attach(
+    plan: _Plan,
+    per_type: dict[JobType, tuple[pl.DataFrame, pl.Series]],
+    times: dict[JobType, datetime | None],
+) -> Any:
     """The flags joined back: each source with the per-ID table of its job."""
     own, refused_own = per_type[plan.job_type]
     users, refused_users = per_type.get(JobType.USERS, (None, None))
+    typed = [(TWEET, plan.job_type)]
+    if plan.user_col is not None:
+        typed.append((AUTHOR, JobType.USERS))
+    typed += [
+        (plan.layout.source(i), JobType.USERS if ref.users else JobType.TWEETS)
+        for i, ref in enumerate(plan.layout.refs)
+    ]
+    stamps = {source: t for source, job_type in typed if (t := times.get(job_type)) is not None}
     join = attach.Join(
         plan.id_col,
         plan.user_col,
@@ -381,6 +458,7 @@ def _attach(plan: _Plan, per_type: dict[JobType, tuple[pl.DataFrame, pl.Series]]
         refs=tuple(
             per_type[JobType.USERS if ref.users else JobType.TWEETS] for ref in plan.layout.refs
         ),
+        times=stamps,
     )
     return plan.backend.attach(plan.frame, join)
 
@@ -434,6 +512,7 @@ def results(
         raise
     with _running(client, jobs, progress, job_options) as ran:
         tables = [read_results(result) for result in ran.results]
+        _record(ran, tables, "results")
         _refusals(
             frame,
             backend,

@@ -10,17 +10,21 @@ again), or dropped with ``edited="drop"``. What was done is reported.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field, replace
 from functools import reduce
 from typing import Any
 
 import narwhals.stable.v2 as nw
+import polars as pl
 
+from .. import audit
 from ..client import Client
 from ..errors import InputError
+from ..hints import PYTHON, Argument, Choice, Hint, Terms
 from ..models import JobType
 from .backends import backend_of, collected
-from .checking import check, frame_of, quiet_dask
+from .checking import check, frame_of, job_type_of, quiet_dask, recording
 from .flags import REMOVAL_REASONS, Layout, Ref, removed_by, unknown_reason
 from .ids import require_columns
 
@@ -55,8 +59,24 @@ class FilterReport:
     applies."""
 
     def __str__(self) -> str:
+        return self.render()
+
+    def render(self, terms: Terms | None = None) -> str:
+        """The report in the words of a front end: its advice names Python arguments
+        (``geo_columns=[...]``) by default, the command line's options with its terms
+        (``--geo-columns``), as errors' hints do (see :mod:`compliance_frames.hints`).
+
+        Example:
+            >>> report = FilterReport(rows_in=3, rows_out=2, removed={"deleted": 1}, scrubbed=1)
+            >>> print(report.render().splitlines()[-1])
+            1 kept rows had their geo data scrubbed: pass geo_columns=[...] to empty those columns.
+        """
+        terms = terms if terms is not None else PYTHON
         removed = self.rows_in - self.rows_out
-        why = ", ".join(f"{count:,} {reason}" for reason, count in self.removed.items() if count)
+        counted = [f"{count:,} {reason}" for reason, count in self.removed.items() if count]
+        why = ", ".join(counted)
+        if len(counted) > 1:
+            why += "; a row can count under several reasons"
         lines = [
             f"Kept {self.rows_out:,} of {self.rows_in:,} rows; removed {removed:,}"
             + (f" ({why})." if why else ".")
@@ -66,26 +86,41 @@ class FilterReport:
             each = ", ".join(f"{said[rule]} {count:,}" for rule, count in self.rules.items())
             lines.append(f"Removed by rule: {each} (a row counts under each rule that applies).")
         if self.unknown:
+            advice = Hint(Choice("pass ", Argument("keep_unknown", True), " to keep such rows"))
             lines.append(
                 f"{self.unknown:,} of them had an event of a reason this version does not know "
-                "(see the reason columns); pass keep_unknown=True to keep such rows."
+                "(see the reason columns)." + _then(advice.render(terms))
             )
         if self.geo_columns:
             columns = ", ".join(self.geo_columns)
             lines.append(f"Emptied {columns} on {self.scrubbed:,} rows with scrubbed geo data.")
         elif self.scrubbed:
-            lines.append(
-                f"{self.scrubbed:,} kept rows had their geo data scrubbed: pass geo_columns=[...] "
-                "to empty those columns."
+            advice = Hint(
+                Choice(
+                    "pass ",
+                    Argument("geo_columns", python="geo_columns=[...]"),
+                    " to empty those columns",
+                )
             )
+            text = f"{self.scrubbed:,} kept rows had their geo data scrubbed"
+            shown = advice.render(terms)
+            lines.append(f"{text}: {shown[0].lower()}{shown[1:]}" if shown else f"{text}.")
         if self.edited:
+            advice = Hint(Choice("pass ", Argument("edited", "drop"), " to remove them instead"))
             lines.append(
                 f"{self.edited:,} kept posts were edited: fetch them again to hold their "
-                "current version (edited='drop' removes them instead)."
+                "current version." + _then(advice.render(terms))
             )
         if self.unchecked:
-            lines.append(f"{self.unchecked:,} rows with invalid IDs were kept unchecked.")
+            lines.append(
+                f"{self.unchecked:,} rows were not checked (invalid IDs): kept, unverified."
+            )
         return "\n".join(lines)
+
+
+def _then(advice: str) -> str:
+    """Advice after a sentence (nothing when the front end can offer none)."""
+    return " " + advice if advice else ""
 
 
 def filter(
@@ -107,6 +142,7 @@ def filter(
     edited: str = "keep",
     report: bool | None = None,
     return_report: bool = False,
+    receipt: str | os.PathLike[str] | None = None,
     **job_options: Any,
 ) -> Any:
     """Check a frame and return it cleaned: removed rows dropped, scrubbed geo emptied.
@@ -126,6 +162,11 @@ def filter(
     The report counts the rows removed under each rule (the post itself, its author, the
     retweeted original), a row under each rule that applies.
 
+    ``receipt=path`` also writes a deletion receipt (see :mod:`compliance_frames.audit`):
+    each removed ID with its reason, the rule that removed it and ``{prefix}checked_at``,
+    as CSV (``.csv``) or JSON lines. The run is recorded in the audit log of the client's
+    cache folder (one line, kind ``filter``).
+
     Example:
         >>> clean = df.compliance.filter("tweet_id", user_col="author_id",
         ...                              geo_columns=["lat", "lon"])  # doctest: +SKIP
@@ -140,8 +181,8 @@ def filter(
     geo = tuple(geo_columns or ())
     with quiet_dask():
         require_columns(frame.collect_schema().names(), list(geo))
-    flagged = frame_of(
-        check(
+    with recording() as records:
+        checked = check(
             df,
             id_col,
             type,
@@ -155,7 +196,7 @@ def filter(
             progress=progress,
             **job_options,
         )
-    )
+    flagged = frame_of(checked)
     layout = _layout(flagged, prefix, user_col, (tweet_refs, user_refs, retweet_of), errors)
     reason_columns = [prefix + "reason"] + ([f"{prefix}user_reason"] if user_col else [])
     removed_flags = [*REMOVAL_REASONS, *(["edited"] if edited == "drop" else [])]
@@ -188,12 +229,78 @@ def filter(
         if not keep_flags:
             cleaned = cleaned.drop(layout.names())
         result = cleaned.to_native()
+        if receipt is not None:
+            own = job_type_of(type).value
+            removed = _removed(flagged, layout, (id_col, own, user_col), remove, unknown, edited)
+            jobs = [job for _, line in records for job in line["jobs"]]
+            audit.write_receipt(receipt, removed, jobs)
+    for chosen, line in records:
+        line["kind"] = "filter"
+        if summary is not None:
+            line.update(rows=summary.rows_in, removed=summary.rows_in - summary.rows_out)
+        audit.append(chosen.cache_dir, line)
     show = report if report is not None else not backend_of(flagged).lazy
     if summary is not None:
         log.info("%s", summary)
         if show:
             print(summary)
     return (result, summary) if return_report else result
+
+
+def _removed(
+    flagged: nw.DataFrame[Any] | nw.LazyFrame[Any],
+    layout: Layout,
+    ids: tuple[str, str, str | None],
+    remove: Any,
+    unknown: Any,
+    edited: str,
+) -> list[audit.Removed]:
+    """The removed rows' IDs for a receipt: each with its reason, the rule that removed it
+    and when X answered (a row removed under several rules is listed under each)."""
+    id_col, own, user_col = ids
+    prefix = layout.prefix
+    columns = [id_col, *([user_col] if user_col else []), prefix + "reason"]
+    columns += [name for name in _ref_reasons(layout, flagged) if name not in columns]
+    picked = collected(
+        flagged.filter(remove).select(
+            *columns,
+            nw.col(layout.flag("edited")).fill_null(False).alias("__edited"),
+            unknown.alias("__unknown"),
+            nw.col(prefix + "checked_at").alias("__as_of"),
+        )
+    )
+    ruled = nw.from_native(picked, eager_only=True).select(**removed_by(layout)).to_polars()
+    texts = picked.select(
+        pl.col(name).cast(pl.String) if picked.schema[name] != pl.List else pl.col(name)
+        for name in [id_col, *([user_col] if user_col else [])]
+    )
+    found: dict[tuple[str, str, str], audit.Removed] = {}
+
+    def add(key: str | None, job_type: str, reason: str | None, rule: str, as_of: str) -> None:
+        if key is not None and (key, job_type, rule) not in found:
+            found[key, job_type, rule] = audit.Removed(key, job_type, reason or "", rule, as_of)
+
+    reasons = picked[prefix + "reason"].cast(pl.String).to_list()
+    authors = (
+        picked[f"{prefix}user_reason"].cast(pl.String).to_list()
+        if layout.users
+        else [None] * picked.height
+    )
+    for index, row in enumerate(ruled.iter_rows(named=True)):
+        key = texts[id_col][index]
+        as_of = picked["__as_of"][index]
+        when = as_of.isoformat() if as_of is not None else ""
+        if row.get("post"):
+            add(key, own, reasons[index], "post", when)
+        if row.get("author") and user_col is not None:
+            add(texts[user_col][index], "users", authors[index], "author", when)
+        if row.get("retweeted"):
+            add(key, own, "retweeted post removed", "retweeted", when)
+        if edited == "drop" and picked["__edited"][index]:
+            add(key, own, reasons[index], "edited-dropped", when)
+        if picked["__unknown"][index]:
+            add(key, own, reasons[index] or authors[index], "unknown reason", when)
+    return list(found.values())
 
 
 def _layout(
@@ -237,7 +344,7 @@ def _with_rules(
     return replace(summary, rules={name: int(row[name] or 0) for name in rules})
 
 
-def _ref_reasons(layout: Layout, flagged: nw.DataFrame[Any]) -> list[str]:
+def _ref_reasons(layout: Layout, flagged: nw.DataFrame[Any] | nw.LazyFrame[Any]) -> list[str]:
     """The reason columns the rules read, besides the post's own."""
     names = [f"{layout.prefix}user_reason"] if layout.users else []
     return names + [f"{layout.prefix}{ref.column}_reason" for ref in layout.refs if ref.retweet]

@@ -20,7 +20,10 @@ its author): one row per ID with an event, made by
   ``retweet_of`` column names: deleting an original deletes its retweets);
 - with reference columns (``tweet_refs``, ``user_refs``: :class:`Ref`),
   ``{prefix}{column}_reason`` for each: the deciding reason of the ID it holds, or for
-  a list column the reasons of its IDs, as a list aligned with the IDs.
+  a list column the reasons of its IDs, as a list aligned with the IDs;
+- ``{prefix}checked_at`` (:class:`Checked`, last): when X produced the row's answer, the
+  creation time of the oldest job behind it (UTC, microseconds); null where the row's own
+  ID was not checked.
 
 :func:`rule` says this as data; :func:`expressions` in polars or narwhals expressions.
 Each backend makes its columns from one or the other (see
@@ -32,14 +35,16 @@ Example:
     >>> rule(Layout("c_", users=True))[3].sources == (TWEET, AUTHOR)
     True
     >>> refs = (Ref("referenced_tweets.retweeted.id", retweet=True),)
-    >>> Layout("c_", users=False, refs=refs).names()[-2:]
-    ['c_remove', 'c_referenced_tweets.retweeted.id_reason']
+    >>> Layout("c_", users=False, refs=refs).names()[-3:]
+    ['c_remove', 'c_referenced_tweets.retweeted.id_reason', 'c_checked_at']
 """
 
 from __future__ import annotations
 
 import operator
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from functools import reduce
 from typing import Any
 
@@ -57,6 +62,7 @@ from ..reasons import (
 
 __all__ = [
     "AUTHOR",
+    "CHECKED_AT",
     "EVENT",
     "FLAGS",
     "FLAG_ACTIONS",
@@ -68,6 +74,7 @@ __all__ = [
     "RULES",
     "TWEET",
     "USER_KEY",
+    "Checked",
     "Event",
     "Flag",
     "Layout",
@@ -79,6 +86,7 @@ __all__ = [
     "removed_by",
     "rule",
     "unknown_reason",
+    "used",
 ]
 
 
@@ -167,6 +175,21 @@ class Removal:
 
 
 @dataclass(frozen=True)
+class Checked:
+    """The added ``{prefix}checked_at``: when X produced the row's answer, the creation time
+    of the oldest job among those of ``sources`` that the row used (a source is used where
+    its key is set; a list of keys where it holds one). Null where the row's own key
+    (``sources[0]``) is null: the row was not checked."""
+
+    name: str
+    sources: tuple[Source, ...]
+
+
+CHECKED_AT = "checked_at"
+"""The name (after the prefix) of the :class:`Checked` column."""
+
+
+@dataclass(frozen=True)
 class Ref:
     """A reference column: more post IDs (or, with ``users``, account IDs) of the row, one
     per row or (``listed``) a list per row. ``retweet``: it names the post the row retweets,
@@ -188,7 +211,7 @@ class Layout:
     ``{prefix}user_action`` and ``{prefix}user_redacted_at`` with ``user_col``.
     ``nullable`` (``errors="skip"``): rows without a valid ID get null flags. The roll-up
     ``{prefix}remove`` follows the flags; ``{prefix}{column}_reason`` for each of ``refs``
-    comes last.
+    then ``{prefix}checked_at`` come last.
 
     Example:
         >>> Layout("c_", users=False).names()[:4]
@@ -213,7 +236,7 @@ class Layout:
         return self.prefix + reason
 
 
-def rule(layout: Layout) -> list[Event | Flag | Removal]:
+def rule(layout: Layout) -> list[Event | Flag | Removal | Checked]:
     """Every added column, in order, and where its values come from.
 
     Example:
@@ -222,7 +245,7 @@ def rule(layout: Layout) -> list[Event | Flag | Removal]:
               prefix='__compliance_t_', listed=False), field='reason')
     """
     sources = (TWEET, AUTHOR) if layout.users else (TWEET,)
-    columns: list[Event | Flag | Removal] = [
+    columns: list[Event | Flag | Removal | Checked] = [
         Event(layout.prefix + field, TWEET, field) for field in EVENT
     ]
     columns += [Flag(layout.flag(flag), flag, sources, layout.nullable) for flag in FLAGS]
@@ -236,14 +259,19 @@ def rule(layout: Layout) -> list[Event | Flag | Removal]:
         Event(f"{layout.prefix}{ref.column}_reason", layout.source(i), "reason")
         for i, ref in enumerate(layout.refs)
     ]
+    refs = tuple(layout.source(i) for i in range(len(layout.refs)))
+    columns.append(Checked(layout.prefix + CHECKED_AT, sources + refs))
     return columns
 
 
-def expressions(layout: Layout, ns: Any) -> list[Any]:
+def expressions(
+    layout: Layout, ns: Any, times: Mapping[Source, datetime] | None = None
+) -> list[Any]:
     """The rule as expressions over the joined frame, in ``ns``: ``polars`` or narwhals.
 
     The joined frame holds each source's key and its per-ID table's columns under the
-    source's prefix (see :class:`Source`).
+    source's prefix (see :class:`Source`). ``times``: when each source's job was created
+    (for ``{prefix}checked_at``; a source without one is not counted).
 
     Example:
         >>> import polars as pl
@@ -259,6 +287,9 @@ def expressions(layout: Layout, ns: Any) -> list[Any]:
         if isinstance(column, Event):
             added.append(ns.col(column.source.column(column.field)).alias(column.name))
             continue
+        if isinstance(column, Checked):
+            added.append(_checked(ns, column, times or {}).alias(column.name))
+            continue
         if isinstance(column, Removal):
             each = [
                 reduce(
@@ -271,6 +302,28 @@ def expressions(layout: Layout, ns: Any) -> list[Any]:
             each = [_known(ns, source, column.flag, column.nullable) for source in column.sources]
         added.append(reduce(operator.or_, each).alias(column.name))
     return added
+
+
+def _checked(ns: Any, column: Checked, times: Mapping[Source, datetime]) -> Any:
+    """``{prefix}checked_at``: the oldest time of the sources the row used."""
+    # (SQL engines take the time zone of their connection, which may spell UTC otherwise)
+    dtype = ns.Datetime("us", "UTC") if ns is pl else None
+    found = ns.lit(None, dtype=dtype)
+    known = sorted(((times[s], i) for i, s in enumerate(column.sources) if s in times))
+    for time, index in reversed(known):  # the oldest is tried first
+        found = (
+            ns.when(used(ns, column.sources[index]))
+            .then(ns.lit(time, dtype=dtype))
+            .otherwise(found)
+        )
+    return ns.when(~ns.col(column.sources[0].key).is_null()).then(found)
+
+
+def used(ns: Any, source: Source) -> Any:
+    """Whether the row used ``source``'s job: its key is set (a list: holds a key)."""
+    if source.listed:
+        return (ns.col(source.key).list.len().fill_null(0) > 0).fill_null(False)
+    return ~ns.col(source.key).is_null()
 
 
 def _known(ns: Any, source: Source, flag: str, nullable: bool) -> Any:

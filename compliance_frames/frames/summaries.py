@@ -10,8 +10,8 @@ Example:
     ... })
     >>> result = summary(flagged, as_of="2026-11-23")
     >>> print(result.sentence())  # doctest: +NORMALIZE_WHITESPACE
-    As of 2026-11-23, 80.0% of 5 tweets were still available (20.0% deleted).
-    Geo data had been removed from 40.0%. 20.0% had been edited.
+    As of 2026-11-23, 80.0% of 5 posts were still available; 20.0% had been removed
+    (20.0% deleted). Geo data had been removed from 40.0%. 20.0% had been edited.
     >>> result.share("tweet", "scrub_geo"), result.share("tweet", "edited")
     (0.4, 0.2)
 """
@@ -51,7 +51,15 @@ class ComplianceSummary:
     checked: int
     available: int
     as_of: date
-    noun: str = "tweets"
+    noun: str = "posts"
+    """``posts`` for a check of tweets, ``accounts`` for a users check."""
+    removed: int = 0
+    """Checked rows to remove (``{prefix}remove``)."""
+    unknown: int = 0
+    """Checked rows not removed but with an event of a reason this version does not know."""
+    dated: str = "checked_at"
+    """Where ``as_of`` comes from: ``checked_at`` (when X answered), ``given`` or ``today``
+    (a frame without ``{prefix}checked_at``: its date is not known)."""
 
     def share(self, level: str, reason: str) -> float:
         """The share of checked rows with ``reason`` at ``level`` (0 when absent)."""
@@ -59,33 +67,56 @@ class ComplianceSummary:
         return float(match["share"][0]) if match.height else 0.0
 
     def sentence(self) -> str:
-        """One sentence for a methods section."""
+        """One sentence for a methods section. Its shares add up: the available share,
+        the removed share and the share with events of other reasons make 100% of the
+        checked rows; the per-reason shares of removal may overlap (a post and its author
+        removed), which the sentence says; rows not checked are counted and named."""
+        one = "post" if self.noun == "posts" else "account"
+        skipped = self.rows - self.checked
+        unchecked = (
+            f" {skipped:,} rows were not checked (invalid IDs) and are left out of these shares."
+            if skipped
+            else ""
+        )
         if not self.checked:
             return (
                 f"As of {self.as_of:%Y-%m-%d}, none of the {self.rows:,} {self.noun} was checked."
             )
-        parts = [
-            f"{self.share('any', reason):.1%} {reason.replace('_', ' ')}"
-            for reason in REMOVAL_REASONS
-            if self.share("any", reason)
-        ]
+        kept = "active" if self.noun == "accounts" else "available"
+        day = f"{self.as_of:%Y-%m-%d}"
+        if self.dated == "today":
+            day += " (the day of this summary: the frame does not say when X answered)"
         text = (
-            f"As of {self.as_of:%Y-%m-%d}, {self.available / self.checked:.1%} of {self.checked:,} "
-            f"{self.noun} were still available" + (f" ({', '.join(parts)})." if parts else ".")
+            f"As of {day}, {self.available / self.checked:.1%} of "
+            f"{self.checked:,} {self.noun} were still {kept}"
         )
-        other = self.table.filter((pl.col("level") != "any") & ~pl.col("reason").is_in(list(FLAGS)))
-        if other.height:
+        if self.removed:
+            parts = [
+                f"{self.share('any', reason):.1%} {reason.replace('_', ' ')}"
+                for reason in REMOVAL_REASONS
+                if self.share("any", reason)
+            ]
+            several = f"; a {one} can count under several reasons" if len(parts) > 1 else ""
+            text += (
+                f"; {self.removed / self.checked:.1%} had been removed "
+                f"({', '.join(parts)}{several})"
+            )
+        text += "."
+        if self.unknown:
+            other = self.table.filter(
+                (pl.col("level") != "any") & ~pl.col("reason").is_in(list(FLAGS))
+            )
             names = ", ".join(sorted(set(other["reason"].to_list())))
-            text += f" {other['share'].sum():.1%} had events of other reasons ({names})."
+            text += f" {self.unknown / self.checked:.1%} had events of other reasons ({names})."
         if self.share("any", "scrub_geo"):
             text += f" Geo data had been removed from {self.share('any', 'scrub_geo'):.1%}."
         if self.share("any", "edited"):
             text += f" {self.share('any', 'edited'):.1%} had been edited."
-        return text
+        return text + unchecked
 
     def __str__(self) -> str:
         lines = [self.sentence(), "", f"{'level':<8}{'reason':<14}{'rows':>10}{'share':>9}"]
-        for level, reason, rows, share in self.table.iter_rows():
+        for level, reason, rows, share, _ in self.table.iter_rows():
             lines.append(f"{level:<8}{reason:<14}{rows:>10,}{share:>9.1%}")
         return "\n".join(lines)
 
@@ -94,16 +125,22 @@ class ComplianceSummary:
 
 
 def summary(
-    flagged: Any, *, prefix: str = "compliance_", as_of: date | str | None = None
+    flagged: Any,
+    *,
+    prefix: str = "compliance_",
+    as_of: date | str | None = None,
+    type: str = "tweets",
 ) -> ComplianceSummary:
     """Summarise a frame returned by :func:`check`.
 
-    ``as_of`` (default: today, UTC) dates the sentence: the check's results are a
-    snapshot.
+    ``as_of`` dates the sentence: by default the oldest ``{prefix}checked_at`` (when X
+    produced the answers, so a frame reloaded later reports the right date), today (UTC)
+    for a frame without that column, which the sentence then says. ``type`` is the check's
+    (``users``: the words are of accounts).
 
     Example:
         >>> print(summary(flagged).sentence())  # doctest: +SKIP
-        As of 2026-11-23, 90.2% of 30,000 tweets were still available (5.0% deleted, ...).
+        As of 2026-11-23, 90.2% of 30,000 posts were still available (5.0% deleted, ...).
     """
     frame = frame_of(flagged)
     with quiet_dask():
@@ -123,18 +160,20 @@ def summary(
     unknown = nw.any_horizontal(
         *[unknown_reason(column) for _, column in levels], ignore_nulls=True
     )
+    roll_up = prefix + "remove"
+    removing = (
+        nw.col(roll_up).fill_null(False)
+        if roll_up in columns
+        else nw.any_horizontal(*removal, ignore_nulls=True)
+    )
+    valid = ~nw.col(prefix + "deleted").is_null()
     aggregates = [
         nw.len().alias("rows"),
+        (valid & removing).cast(nw.Int64).sum().alias("removed"),
+        (valid & ~removing & unknown).cast(nw.Int64).sum().alias("unknown"),
         (~nw.col(prefix + "deleted").is_null()).cast(nw.Int64).sum().alias("checked"),
         *[nw.col(name).fill_null(False).cast(nw.Int64).sum().alias(name) for name in flags],
-        (
-            ~nw.col(prefix + "deleted").is_null()
-            & ~nw.any_horizontal(*removal, ignore_nulls=True)
-            & ~unknown
-        )
-        .cast(nw.Int64)
-        .sum()
-        .alias("available"),
+        (valid & ~removing & ~unknown).cast(nw.Int64).sum().alias("available"),
     ]
     with quiet_dask():
         totals = collected(frame.select(*aggregates)).row(0, named=True)
@@ -169,19 +208,36 @@ def summary(
                 for c in counts
             ],
         ]
-    ).with_columns((pl.col("rows") / max(checked, 1)).alias("share"))
+    ).with_columns(
+        (pl.col("rows") / max(checked, 1)).alias("share"),
+        (pl.col("rows") / max(checked, 1) * 100).round(1).alias("share %"),
+    )
     when = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
+    dated = "given" if when is not None else "today"
+    if when is None and f"{prefix}checked_at" in columns:
+        with quiet_dask():
+            oldest = collected(frame.select(nw.col(f"{prefix}checked_at").min())).item()
+        when = oldest.date() if oldest is not None else None
+        dated = "checked_at" if when is not None else dated
     return ComplianceSummary(
         table=table,
         rows=int(totals["rows"]),
         checked=checked,
         available=int(totals["available"] or 0),
         as_of=when or datetime.now(timezone.utc).date(),
+        noun="accounts" if type == "users" else "posts",
+        removed=int(totals["removed"] or 0),
+        unknown=int(totals["unknown"] or 0),
+        dated=dated,
     )
 
 
 def plot_summary(data: Any, *, ax: Any = None, prefix: str = "compliance_") -> Any:
     """A bar chart of the shares per reason (tweet vs author); returns the matplotlib Axes.
+
+    The title is the headline (kept and removed shares, as of the date of the data: see
+    :func:`summary`), each bar is labelled with its share, and the axis says that a row
+    can count under several reasons.
 
     ``data``: a :class:`ComplianceSummary` or a frame returned by :func:`check`.
     Needs matplotlib (``pip install "compliance-frames[plot]"``).
@@ -209,12 +265,20 @@ def plot_summary(data: Any, *, ax: Any = None, prefix: str = "compliance_") -> A
     for offset, level in enumerate(levels):
         shares = [result.share(level, reason) * 100 for reason in reasons]
         positions = [i + offset * height for i in range(len(reasons))]
-        ax.barh(positions, shares, height=height, label=f"{level} event")
+        bars = ax.barh(positions, shares, height=height, label=f"{level} event")
+        ax.bar_label(bars, labels=[f"{share:.1f}%" for share in shares], padding=2, fontsize=8)
     ax.set_yticks([i + height * (len(levels) - 1) / 2 for i in range(len(reasons))])
     ax.set_yticklabels([reason.replace("_", " ") for reason in reasons])
     ax.invert_yaxis()
-    ax.set_xlabel(f"% of {result.checked:,} checked {result.noun}")
-    ax.set_title(f"Compliance events as of {result.as_of:%Y-%m-%d}")
+    one = "post" if result.noun == "posts" else "account"
+    ax.set_xlabel(
+        f"% of {result.checked:,} checked {result.noun} (a {one} can count under several reasons)"
+    )
+    checked = max(result.checked, 1)
+    ax.set_title(
+        f"As of {result.as_of:%Y-%m-%d}: {result.available / checked:.1%} kept, "
+        f"{result.removed / checked:.1%} removed"
+    )
     if len(levels) > 1:
         ax.legend()
     return ax

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from .. import audit
 from ..errors import InputError
 from ..files import atomic_write
 from ..hints import Argument, Choice, Hint
@@ -42,6 +43,7 @@ def clean_jsonl(
     client: Client | None = None,
     edited: str = "keep",
     progress: bool = True,
+    receipt: str | os.PathLike[str] | None = None,
     **job_options: Any,
 ) -> CleanReport:
     """Make a twarc2 collection compliant: ``source`` read, ``dest`` written, a report returned.
@@ -62,7 +64,11 @@ def clean_jsonl(
 
     A line that is not JSON, not UTF-8, or none of the shapes raises :class:`InputError`
     naming it, before any job runs. ``dest`` is written whole or not at all, and may
-    not be ``source``. ``job_options`` go to :meth:`Client.run_job` (``name``,
+    not be ``source``. ``receipt=path`` also writes a deletion receipt: each removed post
+    and account with its reason, rule (``post``, ``author``: an account removed, with its
+    posts and stored profile; ``edited-dropped``) and when X answered, as CSV (``.csv``)
+    or JSON lines (see :mod:`compliance_frames.audit`); the run is recorded in the audit
+    log of the client's cache folder. ``job_options`` go to :meth:`Client.run_job` (``name``,
     ``resumable``, ``max_ids_per_job``, ``timeout``, ``retry_failed``).
 
     Example:
@@ -81,7 +87,11 @@ def clean_jsonl(
     _refuse_same_file(source_path, dest_path)
     report = CleanReport(source=str(source_path), dest=str(dest_path))
     found = _collect(source_path, report, progress)
-    results = _run_jobs(client, found, report, progress, job_options)
+    if client is None:
+        from ..client import Client
+
+        client = Client()
+    results, sets = _run_jobs(client, found, report, progress, job_options)
     verdicts = Verdicts.of(
         results["tweets"].records() if "tweets" in results else [],
         results["users"].records() if "users" in results else [],
@@ -92,7 +102,51 @@ def clean_jsonl(
     tally = Tally()
     report.lines_out = _write(source_path, dest_path, verdicts, tally, progress)
     report.take(tally)
+    jobs = [job for result in results.values() for job in result.jobs]
+    if receipt is not None:
+        audit.write_receipt(receipt, _removed(verdicts, results), audit.job_records(jobs))
+    reasons: Counter[str] = Counter(verdicts.posts.values())
+    reasons.update(verdicts.accounts.values())
+    reasons.update({"scrub_geo": len(verdicts.scrubbed), "edited": len(verdicts.edited)})
+    line = audit.entry(
+        "clean_jsonl",
+        jobs,
+        sets,
+        {reason: count for reason, count in reasons.items() if count},
+        lines=report.lines_in,
+        kept=report.lines_out,
+        removed=sum(report.posts_removed.values())
+        + report.posts_removed_for_author
+        + report.retweets_removed
+        + report.edited_dropped
+        + report.accounts_removed,
+    )
+    audit.append(client.cache_dir, line)
     return report
+
+
+def _removed(verdicts: Verdicts, results: dict[str, JobResult]) -> list[audit.Removed]:
+    """The removed posts and accounts for a receipt, with when X answered for each type."""
+
+    def as_of(job_type: str) -> str:
+        times = [job.created_at for job in results[job_type].jobs] if job_type in results else []
+        return min(times).isoformat() if times else ""
+
+    posts, accounts = as_of("tweets"), as_of("users")
+    removed = [
+        audit.Removed(key, "tweets", reason, "post", posts)
+        for key, reason in sorted(verdicts.posts.items(), key=lambda item: int(item[0]))
+    ]
+    removed += [
+        audit.Removed(key, "users", reason, "author", accounts)
+        for key, reason in sorted(verdicts.accounts.items(), key=lambda item: int(item[0]))
+    ]
+    if verdicts.drop_edited:
+        removed += [
+            audit.Removed(key, "tweets", "tweet_edited", "edited-dropped", posts)
+            for key in sorted(verdicts.edited, key=int)
+        ]
+    return removed
 
 
 def _refuse_same_file(source: Path, dest: Path) -> None:
@@ -154,14 +208,15 @@ def _collect(path: Path, report: CleanReport, progress: bool) -> Found:
 
 
 def _run_jobs(
-    client: Client | None,
+    client: Client,
     found: Found,
     report: CleanReport,
     progress: bool,
     options: dict[str, Any],
-) -> dict[str, JobResult]:
-    """One posts job and one accounts job, at the same time; their results by type."""
-    from ..client import Client, IdSet
+) -> tuple[dict[str, JobResult], dict[str, tuple[int, str]]]:
+    """One posts job and one accounts job, at the same time; their results by type, and
+    the count and digest of the IDs of each (for the audit log)."""
+    from ..client import IdSet
 
     posts, accounts = found.posts.unique(), found.accounts.unique()
     report.posts_checked, report.accounts_checked = int(posts.size), int(accounts.size)
@@ -170,7 +225,8 @@ def _run_jobs(
         for job_type, values in (("tweets", posts), ("users", accounts))
         if values.size
     ]
-    chosen = client if client is not None else Client()
+    chosen = client
+    counted = {job_type: (ids.count, ids.digest) for job_type, ids in sets}
     try:
         handles = [
             (job_type, chosen.submit(ids, job_type, progress=progress, **options))
@@ -183,7 +239,7 @@ def _run_jobs(
     report.job_ids = {
         job_type: [job.id for job in result.jobs] for job_type, result in results.items()
     }
-    return results
+    return results, counted
 
 
 def _write(source: Path, dest: Path, verdicts: Verdicts, tally: Tally, progress: bool) -> int:

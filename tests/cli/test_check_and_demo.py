@@ -46,7 +46,7 @@ def test_check_a_dataset_file(cli: Run, tmp_path: Path, suffix: str) -> None:
         "--no-progress",
     )
     assert result.returncode == 0, out(result)
-    assert "% of 4 tweets were still available" in result.stdout
+    assert "% of 4 posts were still available" in result.stdout
     table = pl.read_parquet(flagged)
     assert table["compliance_deleted"].to_list() == [True, False, False, True]
     assert table["compliance_suspended"].to_list() == [True, False, False, True]  # author 101
@@ -108,7 +108,7 @@ def test_the_demo_runs_offline_in_well_under_a_minute(tmp_path: Path) -> None:
     result = run("demo", "--output-dir", "out")
     elapsed = time.monotonic() - started
     assert result.returncode == 0, out(result)
-    assert "of 30,000 tweets were still available" in result.stdout
+    assert "of 30,000 posts were still available" in result.stdout
     assert "Waiting for cf-tweets-30000" in result.stderr  # visible progress
     assert "Waiting for cf-users-" in result.stderr
     flagged, filtered = tmp_path / "out" / "flagged.parquet", tmp_path / "out" / "filtered.parquet"

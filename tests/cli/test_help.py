@@ -66,7 +66,7 @@ def test_options_are_offered_only_where_they_act() -> None:
         offered = options(parser)
         assert ("--poll-interval" in offered) is (name in WAITING), name
         assert ("--no-progress" in offered) is (name in DRAWING), name
-        api = name not in ("emulator", "demo")
+        api = name not in ("emulator", "demo", "audit")
         assert ("--base-url" in offered) is api, name
         assert ("--max-retries" in offered) is api, name
 
@@ -221,7 +221,7 @@ def test_the_entry_point_checks_a_dataset(cli_emulator: Emulator, tmp_path: Path
         "check", str(source), "--id-col", "tweet_id", "--filtered", "kept.csv"
     )
     assert result.returncode == 0, out(result)
-    assert "% of 2 tweets were still available" in result.stdout
+    assert "% of 2 posts were still available" in result.stdout
     assert (tmp_path / "kept.csv").read_text().splitlines() == ["tweet_id,text", "20,b"]
     assert "Traceback" not in result.stderr
 

@@ -91,6 +91,7 @@ def test_check_flags_every_row(
         P + "redacted_at",
         *FLAG_COLUMNS,
         P + "remove",
+        P + "checked_at",
     ]
     assert list(table["text"]) == DATA["text"]  # the order, and the other columns, as they were
     if constructor.indexed:
@@ -130,7 +131,7 @@ def test_check_with_user_col(
         result, ["tweet_id", P + "reason", P + "user_reason", *FLAG_COLUMNS]
     ) == expected_combined_rows(flow)
     table = materialise(result)
-    assert list(table.columns)[-3:] == [
+    assert list(table.columns)[-4:-1] == [
         P + "user_reason",
         P + "user_action",
         P + "user_redacted_at",

@@ -79,11 +79,13 @@ def test_the_layout_names_the_rule_columns_in_order() -> None:
     flags = [column for column in columns if isinstance(column, Flag)]
     assert [flag.flag for flag in flags] == list(FLAGS)
     assert all(flag.sources == (TWEET, AUTHOR) and flag.nullable for flag in flags)
-    assert layout.names()[-3:] == ["c_user_reason", "c_user_action", "c_user_redacted_at"]
+    assert layout.names()[-4:-1] == ["c_user_reason", "c_user_action", "c_user_redacted_at"]
+    assert layout.names()[-1] == "c_checked_at"
     alone = rule(Layout("c_", users=False))
     assert all(column.sources == (TWEET,) for column in alone if isinstance(column, Flag))
-    assert len(alone) == 3 + len(FLAGS) + 1  # the roll-up, {prefix}remove
-    assert alone[-1].name == "c_remove"
+    assert len(alone) == 3 + len(FLAGS) + 2  # the roll-up, {prefix}remove, and checked_at
+    assert alone[-2].name == "c_remove"
+    assert alone[-1].name == "c_checked_at"
 
 
 def test_flags_combine_the_tweet_and_its_author_with_kleene_or() -> None:

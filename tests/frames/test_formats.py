@@ -70,7 +70,8 @@ def test_check_reads_both_formats(constructor: Constructor, flow: str, events_cl
         result, ["tweet_id", P + "reason", P + "user_reason", *FLAG_COLUMNS]
     ) == expected_combined_rows(flow)
     table = materialise(result)
-    assert list(table.columns)[-10:-4] == FLAG_COLUMNS  # edited after deactivated, remove after
+    # edited after deactivated, then remove, the author's event and checked_at
+    assert list(table.columns)[-11:-5] == FLAG_COLUMNS
     assert table[P + "edited"].dtype in (bool, "bool[pyarrow]")
     redacted = dict(zip(table["tweet_id"], table[P + "redacted_at"], strict=True))
     assert not pd.isna(redacted[T_DELETED])  # bytepath: redacted_at, else deleted_at
@@ -206,7 +207,7 @@ def test_results_and_filter_with_refused_ids(events_client: Any) -> None:
         frame, "tweet_id", client=client, progress=False, errors="skip", return_report=True
     )
     assert report.unchecked == 2
-    assert "2 rows with invalid IDs were kept unchecked" in str(report)
+    assert "2 rows were not checked (invalid IDs)" in str(report)
     assert list(cleaned.index).count("r1") == 1  # kept, unverified
 
 

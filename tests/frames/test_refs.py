@@ -110,7 +110,8 @@ def test_reference_columns_flag_every_row(
     assert type(result) is type(frame)  # a LazyFrame stays lazy, Dask stays Dask
     table = materialise(result)
     added = [name for name in table.columns if name.startswith(P)]
-    assert added[-4:] == [f"{P}{name}_reason" for name in (RT, QUOTED, CONTEXT, MENTIONS)]
+    assert added[-5:-1] == [f"{P}{name}_reason" for name in (RT, QUOTED, CONTEXT, MENTIONS)]
+    assert added[-1] == f"{P}checked_at"
     for name, expected in REASONS.items():
         assert column(result, f"{P}{name}_reason") == expected, name
     assert column(result, P + "remove") == REMOVE

@@ -34,9 +34,12 @@ def test_summary_counts_and_shares(constructor: Constructor, client: Client, flo
     assert result.share("any", "scrub_geo") == pytest.approx(geo / N)
     sentence = result.sentence()
     assert sentence.startswith(
-        f"As of 2026-11-23, 36.4% of {N} tweets were still available (27.3% deleted"
+        f"As of 2026-11-23, 36.4% of {N} posts were still available; 63.6% had been removed "
+        "(27.3% deleted"
     )
-    assert "other reasons (bounced)" in sentence  # the known new reasons are not "other"
+    assert "a post can count under several reasons" in sentence
+    # the bounced post's author was removed: the row counts as removed, not as "other"
+    assert "other reasons" not in sentence
     assert f"Geo data had been removed from {geo / N:.1%}" in sentence
     assert "9.1% had been edited" in sentence
     assert set(result.table["level"].to_list()) == {"any", "tweet", "author"}
@@ -55,7 +58,8 @@ def test_accessor_summary_and_plot(client: Client) -> None:
     assert "geo scrubbed" not in labels
     assert "edited" in labels
     assert len(ax.patches) == 2 * len(labels)  # tweet and author bars
-    assert "as of 2026-01-01" in ax.get_title()
+    assert "As of 2026-01-01" in ax.get_title()
+    assert "removed" in ax.get_title()
     compliance_frames.plot_summary(flagged)  # straight from the frame too
 
 
