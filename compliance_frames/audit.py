@@ -147,7 +147,8 @@ def read_log(folder: str | os.PathLike[str], since: date | None = None) -> list[
 @dataclass(frozen=True)
 class Removed:
     """A removed ID in a receipt: its type (``tweets`` or ``users``), the reason X gave, the
-    rule that removed it (``post``, ``author``, ``retweeted``, ``edited-dropped``, ``unknown
+    rule that removed it (``post``, ``author`` (a post of a removed account), ``account``
+    (that account), ``retweeted``, ``edited-dropped``, ``unknown
     reason``...) and when X produced the answer (``as_of``, ISO, or empty)."""
 
     id: str

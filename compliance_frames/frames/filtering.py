@@ -256,7 +256,9 @@ def _removed(
     edited: str,
 ) -> list[audit.Removed]:
     """The removed rows' IDs for a receipt: each with its reason, the rule that removed it
-    and when X answered (a row removed under several rules is listed under each)."""
+    and when X answered (a row removed under several rules is listed under each). A post
+    removed for its author is listed (reason ``author <reason>``), and so is the author's
+    account (rule ``account``)."""
     id_col, own, user_col = ids
     prefix = layout.prefix
     columns = [id_col, *([user_col] if user_col else []), prefix + "reason"]
@@ -293,7 +295,9 @@ def _removed(
         if row.get("post"):
             add(key, own, reasons[index], "post", when)
         if row.get("author") and user_col is not None:
-            add(texts[user_col][index], "users", authors[index], "author", when)
+            # The post that went (its author's reason), and the account itself.
+            add(key, own, f"author {authors[index]}", "author", when)
+            add(texts[user_col][index], "users", authors[index], "account", when)
         if row.get("retweeted"):
             add(key, own, "retweeted post removed", "retweeted", when)
         if edited == "drop" and picked["__edited"][index]:

@@ -17,6 +17,7 @@ from tests.frames.conftest import (
     POLARS,
     T_DELETED,
     T_EDITED,
+    T_OK,
     T_SUSPENDED,
     TWEETS,
     Constructor,
@@ -91,8 +92,10 @@ def test_filter_writes_a_receipt(
     by_rule = {(row["id"], row["rule"]): row for row in rows}
     assert by_rule[T_DELETED, "post"]["reason"] == "deleted"
     assert by_rule[T_SUSPENDED, "post"]["type"] == "tweets"
-    assert by_rule["102", "author"]["reason"] == "suspended"
-    assert by_rule["102", "author"]["type"] == "users"
+    assert by_rule["102", "account"]["reason"] == "suspended"  # the author of T_OK
+    assert by_rule["102", "account"]["type"] == "users"
+    assert by_rule[T_OK, "author"]["reason"] == "author suspended"  # the post that went
+    assert by_rule[T_OK, "author"]["type"] == "tweets"
     assert by_rule[T_EDITED, "edited-dropped"]
     assert all(row["as_of"].startswith("20") for row in rows)
     assert len(rows) == len(by_rule)  # each (ID, rule) once
