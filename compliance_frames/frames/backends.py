@@ -284,12 +284,35 @@ class _Dask(_Lazy):
         return keyed
 
     def attach(self, frame: nw.LazyFrame[Any], join: Join) -> Any:
-        def partition(pdf: Any) -> Any:
-            return attach_pandas_like(nw.from_native(pdf, eager_only=True), join)
-
+        """Every partition joined the pandas way. On a ``dask.distributed`` cluster the
+        per-ID tables go to every worker once, before any task (scattered): each task
+        names them by key, so the graph stays small whatever the size of the results."""
         native = frame.to_native()
         with quiet_dask():
-            return native.map_partitions(partition, meta=partition(native._meta))
+            return native.map_partitions(
+                _attach_partition, _scattered(join), meta=_attach_partition(native._meta, join)
+            )
+
+
+def _attach_partition(pdf: Any, join: Join) -> Any:
+    """One pandas partition of a Dask frame with the added columns."""
+    return attach_pandas_like(nw.from_native(pdf, eager_only=True), join)
+
+
+def _scattered(join: Join) -> Any:
+    """``join`` as a future of data already on every worker, when Dask computes on a
+    ``dask.distributed`` client (its default client is the scheduler in use); otherwise
+    ``join`` itself (threads or processes of one machine: nothing is shipped twice)."""
+    try:
+        import dask
+        from distributed import Client
+
+        client = Client.current(allow_global=True)  # type: ignore[no-untyped-call]
+    except (ImportError, ValueError):  # no distributed, or no client made
+        return join
+    if dask.base.get_scheduler() != client.get:  # type: ignore[no-untyped-call]
+        return join
+    return client.scatter(join, broadcast=True, hash=False)
 
 
 def _exploded(pdf: Any, column: str) -> Any:
