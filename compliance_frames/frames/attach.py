@@ -27,6 +27,7 @@ The user's frame is never modified: every path returns a new frame.
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import reduce
@@ -55,7 +56,7 @@ from .flags import (
     rule,
 )
 from .flags import unknown_reason as unknown_reason
-from .ids import column_key, keys_of, nw_key
+from .ids import KEY_DTYPE, column_key, key_values, keys_of, nw_key
 
 __all__ = [
     "KEY",
@@ -455,32 +456,45 @@ def _codes(values: pl.Series) -> tuple[npt.NDArray[np.int16], list[str]]:
 # -- other engines ---------------------------------------------------------------------------
 
 
-def attach_narwhals(frame: nw.LazyFrame[Any], join: Join) -> Any:
+def attach_narwhals(
+    frame: nw.LazyFrame[Any],
+    join: Join,
+    *,
+    key: Any = KEY_DTYPE,
+    small: Callable[[Any], Any] | None = None,
+) -> Any:
     """Other lazy engines (DuckDB, PySpark, ...): a narwhals left join on the key.
 
-    Row order is what the engine makes of it: SQL engines promise none.
+    ``key`` is the dtype of the keys (a decimal on Spark, which has no unsigned 64-bit
+    integers: see :data:`~compliance_frames.frames.ids.WIDE_KEY`); ``small``, if given,
+    marks each native per-ID table as the small side of the join (Spark: broadcast to
+    every executor once, rather than shuffling the frame). Row order is what the engine
+    makes of it: SQL engines promise none.
     """
     session = getattr(frame.to_native(), "sparkSession", None)
     schema = frame.collect_schema()  # keys first: the ID column may be one replaced
     result = frame.with_columns(
-        _nw_unrefused(nw_key(column, schema[column]), refused).alias(source.key)
+        _nw_unrefused(nw_key(column, schema[column], key=key), refused, key).alias(source.key)
         for source, column, _, refused in join.sources()
     ).drop(join.replace)
+    polars_key = pl.Decimal(20, 0) if isinstance(key, nw.Decimal) else pl.UInt64
     for source, _, table, _ in join.sources():
-        prepared = table.with_columns(pl.col(["reason", "action"]).cast(pl.String)).rename(
-            {name: source.column(name) for name in table.columns}
-        )
+        prepared = table.with_columns(
+            pl.col(["reason", "action"]).cast(pl.String), pl.col("key").cast(polars_key)
+        ).rename({name: source.column(name) for name in table.columns})
         other = nw.from_native(prepared, eager_only=True).lazy(
             backend=frame.implementation, session=session
         )
+        if small is not None:
+            other = nw.from_native(small(other.to_native()))
         result = result.join(other, left_on=source.key, right_on=source.column("key"), how="left")
     temporary = _temporary(result.collect_schema().names(), join)
     added = expressions(join.layout, nw, join.times)
     return result.with_columns(*added).drop(temporary).to_native()
 
 
-def _nw_unrefused(key: Any, refused: pl.Series | None) -> Any:
-    """:func:`unrefused` in narwhals terms."""
+def _nw_unrefused(key: Any, refused: pl.Series | None, dtype: Any = KEY_DTYPE) -> Any:
+    """:func:`unrefused` in narwhals terms (``dtype``: the key's)."""
     if refused is None or not refused.len():
         return key
-    return nw.when(~key.is_in(refused.to_list())).then(key)
+    return nw.when(~key.is_in(key_values(refused, dtype))).then(key)

@@ -13,8 +13,11 @@ entry              frames
 ``polars-lazy``    polars LazyFrame (stays lazy)
 ``pandas``         pandas, Modin, cuDF (index and order kept)
 ``eager``          other eager frames (pyarrow, ...): through polars and back
-``dask``           Dask: the pandas way on every partition
-``lazy``           other lazy engines (DuckDB, PySpark, ...): narwhals expressions
+``dask``           Dask: the pandas way on every partition (results scattered once to
+                   the workers of a ``dask.distributed`` cluster)
+``spark``          PySpark (classic and Connect), SQLFrame: narwhals expressions, decimal
+                   keys (no unsigned 64-bit integers), results broadcast
+``lazy``           other lazy engines (DuckDB, Ibis, ...): narwhals expressions
 =================  ======================================================================
 
 Example:
@@ -49,7 +52,9 @@ from .attach import (
 )
 from .flags import KEY
 from .ids import (
+    KEY_DTYPE,
     TRIMMED,
+    WIDE_KEY,
     IdColumn,
     column_keys,
     id_set,
@@ -180,6 +185,8 @@ class _Lazy:
     name = "lazy"
     lazy = True
     lists = False  # (SQL engines keep no row order to gather a list's reasons back by)
+    key: Any = KEY_DTYPE
+    """The dtype of the keys in the engine (see :func:`~compliance_frames.frames.ids.nw_key`)."""
 
     def ids(
         self, frame: nw.LazyFrame[Any], columns: list[IdColumn], *, errors: str, what: str
@@ -200,12 +207,12 @@ class _Lazy:
             frame, dtype = frame.select(column).explode(column), dtype.inner
         return frame.select(
             nw.col(column),
-            nw_key(column, dtype).alias(KEY),
-            nw_trimmed(column, dtype).alias(TRIMMED),
+            nw_key(column, dtype, key=self.key).alias(KEY),
+            nw_trimmed(column, dtype, key=self.key).alias(TRIMMED),
         )
 
     def attach(self, frame: nw.LazyFrame[Any], join: Join) -> Any:
-        return attach_narwhals(frame, join)
+        return attach_narwhals(frame, join, key=self.key)
 
     def results(self, frame: nw.LazyFrame[Any], table: pl.DataFrame) -> Any:
         session = getattr(frame.to_native(), "sparkSession", None)
@@ -214,6 +221,28 @@ class _Lazy:
             return (
                 nw.from_native(cast).lazy(backend=frame.implementation, session=session).to_native()
             )
+
+
+class _Spark(_Lazy):
+    """Spark (and Spark-like engines): no unsigned 64-bit integers, so the keys are
+    ``Decimal(20, 0)``, exact for every ID; the per-ID tables (small: one row per ID with
+    an event) are broadcast to the executors, so the frame is joined where it lies,
+    never shuffled. The result is a Spark plan: nothing runs until the user acts."""
+
+    name = "spark"
+    key = WIDE_KEY
+
+    def attach(self, frame: nw.LazyFrame[Any], join: Join) -> Any:
+        spark = frame.implementation.is_pyspark() or frame.implementation.is_pyspark_connect()
+        small = _broadcast if spark else None
+        return attach_narwhals(frame, join, key=self.key, small=small)
+
+
+def _broadcast(table: Any) -> Any:
+    """A Spark DataFrame marked to be broadcast to every executor in a join."""
+    from pyspark.sql import functions
+
+    return functions.broadcast(table)
 
 
 class _PolarsLazy(_Lazy):
@@ -255,12 +284,35 @@ class _Dask(_Lazy):
         return keyed
 
     def attach(self, frame: nw.LazyFrame[Any], join: Join) -> Any:
-        def partition(pdf: Any) -> Any:
-            return attach_pandas_like(nw.from_native(pdf, eager_only=True), join)
-
+        """Every partition joined the pandas way. On a ``dask.distributed`` cluster the
+        per-ID tables go to every worker once, before any task (scattered): each task
+        names them by key, so the graph stays small whatever the size of the results."""
         native = frame.to_native()
         with quiet_dask():
-            return native.map_partitions(partition, meta=partition(native._meta))
+            return native.map_partitions(
+                _attach_partition, _scattered(join), meta=_attach_partition(native._meta, join)
+            )
+
+
+def _attach_partition(pdf: Any, join: Join) -> Any:
+    """One pandas partition of a Dask frame with the added columns."""
+    return attach_pandas_like(nw.from_native(pdf, eager_only=True), join)
+
+
+def _scattered(join: Join) -> Any:
+    """``join`` as a future of data already on every worker, when Dask computes on a
+    ``dask.distributed`` client (its default client is the scheduler in use); otherwise
+    ``join`` itself (threads or processes of one machine: nothing is shipped twice)."""
+    try:
+        import dask
+        from distributed import Client
+
+        client = Client.current(allow_global=True)  # type: ignore[no-untyped-call]
+    except (ImportError, ValueError):  # no distributed, or no client made
+        return join
+    if dask.base.get_scheduler() != client.get:  # type: ignore[no-untyped-call]
+        return join
+    return client.scatter(join, broadcast=True, hash=False)
 
 
 def _exploded(pdf: Any, column: str) -> Any:
@@ -273,6 +325,7 @@ def _exploded(pdf: Any, column: str) -> Any:
 
 _EAGER, _LAZY = _Eager(), _Lazy()
 _PANDAS = _PandasLike()
+_SPARK = _Spark()
 
 BACKENDS: dict[tuple[nw.Implementation, bool], Backend] = {
     (nw.Implementation.POLARS, False): _PolarsEager(),
@@ -281,6 +334,9 @@ BACKENDS: dict[tuple[nw.Implementation, bool], Backend] = {
     (nw.Implementation.MODIN, False): _PANDAS,
     (nw.Implementation.CUDF, False): _PANDAS,
     (nw.Implementation.DASK, True): _Dask(),
+    (nw.Implementation.PYSPARK, True): _SPARK,
+    (nw.Implementation.PYSPARK_CONNECT, True): _SPARK,
+    (nw.Implementation.SQLFRAME, True): _SPARK,
 }
 """The entries by (implementation, lazy); other kinds get the ``eager`` or ``lazy`` entry."""
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import narwhals.stable.v2 as nw
@@ -150,21 +151,57 @@ def list_series(frame: nw.DataFrame[Any], column: str) -> pl.Series:
     return pl.Series(column, rows, dtype=pl.List(pl.String))
 
 
-def nw_key(column: str, dtype: Any, *, trim: bool = True) -> Any:
-    """:func:`key_expression` in narwhals terms, for engines other than polars."""
+KEY_DTYPE = nw.UInt64
+"""The key of a row's ID in narwhals terms, for engines that have unsigned 64-bit integers."""
+WIDE_KEY = nw.Decimal(20, 0)
+"""The key in narwhals terms for engines without unsigned 64-bit integers (Spark, where
+narwhals refuses ``UInt64``): every ID of up to 19 digits stays exact, and keys compare,
+join and sort as numbers. (A signed ``Int64`` would not do: valid-looking IDs go up to
+10**19 - 1, above 2**63 - 1, and X must be asked about them to refuse them.)"""
+
+
+def key_values(keys: pl.Series, key: Any = KEY_DTYPE) -> list[Any]:
+    """Keys (polars ``UInt64``) as Python values a narwhals literal of the key dtype
+    ``key`` takes on every engine (Spark's literals of integers stop at 2**63 - 1, so
+    wide keys are given as decimals).
+
+    Example:
+        >>> key_values(pl.Series([9999999999999999999], dtype=pl.UInt64), WIDE_KEY)
+        [Decimal('9999999999999999999')]
+    """
+    if isinstance(key, nw.Decimal):
+        return [None if value is None else Decimal(value) for value in keys.to_list()]
+    return keys.to_list()
+
+
+def key_literal(value: int, key: Any = KEY_DTYPE) -> Any:
+    """A narwhals literal of one key, of the key dtype ``key`` (see :func:`key_values`)."""
+    return nw.lit(Decimal(value) if isinstance(key, nw.Decimal) else value, dtype=key)
+
+
+def nw_key(column: str, dtype: Any, *, trim: bool = True, key: Any = KEY_DTYPE) -> Any:
+    """:func:`key_expression` in narwhals terms, for engines other than polars; ``key`` is
+    the dtype of the key: :data:`KEY_DTYPE`, or :data:`WIDE_KEY` where the engine has
+    no unsigned 64-bit integers.
+
+    Example:
+        >>> frame = nw.from_native(pl.LazyFrame({"id": ["0042", "x", "9999999999999999999"]}))
+        >>> frame.select(nw_key("id", nw.String(), key=WIDE_KEY)).collect()["id"].to_list()
+        [Decimal('42'), None, Decimal('9999999999999999999')]
+    """
     col = nw.col(column)
     if dtype.is_integer():
         if dtype.is_signed_integer():
-            return nw.when(col >= 0).then(col.cast(nw.UInt64))
-        return nw.when(col < nw.lit(MAX_ID, dtype=nw.UInt64)).then(col.cast(nw.UInt64))
+            return nw.when(col >= 0).then(col.cast(key))
+        return nw.when(col < key_literal(MAX_ID, key)).then(col.cast(key))
     text = col.cast(nw.String)
     if trim:
         text = text.str.strip_chars(_BLANKS)
     # Only the digits are cast (the others are null first): a strict cast refuses the rest.
-    return nw.when(text.str.contains(r"^[0-9]{1,19}$")).then(text).cast(nw.UInt64)
+    return nw.when(text.str.contains(r"^[0-9]{1,19}$")).then(text).cast(key)
 
 
-def nw_trimmed(column: str, dtype: Any) -> Any:
+def nw_trimmed(column: str, dtype: Any, key: Any = KEY_DTYPE) -> Any:
     """Narwhals: True where the value is an ID only once the spaces or tabs around it are
     ignored (what :func:`nw_key` trims), False elsewhere.
 
@@ -175,8 +212,12 @@ def nw_trimmed(column: str, dtype: Any) -> Any:
     """
     if dtype.is_integer():
         return nw.lit(False).alias(column)
-    untrimmed = nw_key(column, dtype, trim=False)
-    return (untrimmed.is_null() & ~nw_key(column, dtype).is_null()).fill_null(False).alias(column)
+    untrimmed = nw_key(column, dtype, trim=False, key=key)
+    return (
+        (untrimmed.is_null() & ~nw_key(column, dtype, key=key).is_null())
+        .fill_null(False)
+        .alias(column)
+    )
 
 
 def to_polars_series(frame: nw.DataFrame[Any], column: str) -> pl.Series:

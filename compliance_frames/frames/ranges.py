@@ -38,6 +38,8 @@ from .ids import (
     IdColumn,
     float_error,
     invalid_error,
+    key_literal,
+    key_values,
     refused_message,
     trimmed_warning,
 )
@@ -68,14 +70,16 @@ def stream_id_set(
         if counted:
             keys = [keyed.filter(~nw.col(KEY).is_null()).select(KEY) for keyed, _ in counted]
             valid = keys[0] if len(keys) == 1 else nw.concat(keys, how="vertical")
+            key = valid.collect_schema()[KEY]  # UInt64, or Decimal(20, 0) where none (Spark)
             low = min(int(stats["low"]) for _, stats in counted)
             high = max(int(stats["high"]) for _, stats in counted)
             rows = sum(stats["valid"] for _, stats in counted)
-            for start, stop in _ranges(valid, low, high + 1, rows, budget):
+            for start, stop in _ranges(valid, low, high + 1, rows, budget, key):
                 part = (
-                    valid.filter(_within(start, stop))
+                    valid.filter(_within(start, stop, key))
                     .collect(backend="polars")
                     .to_native()[KEY]
+                    .cast(pl.UInt64)
                     .unique()
                     .sort()
                 )
@@ -102,7 +106,7 @@ def _checked(
         keyed.select(
             nw.col(KEY).min().alias("low"),
             nw.col(KEY).max().alias("high"),
-            nw.col(KEY).is_null().sum().alias("invalid"),
+            nw.col(KEY).is_null().cast(nw.Int64).sum().alias("invalid"),
             nw.col(TRIMMED).cast(nw.Int64).sum().alias("trimmed"),
             nw.len().alias("rows"),
         )
@@ -120,15 +124,19 @@ def _checked(
     return keyed, stats
 
 
-def _within(start: int, stop: int) -> Any:
-    key = nw.col(KEY)
-    return (key >= nw.lit(start, dtype=nw.UInt64)) & (key < nw.lit(stop, dtype=nw.UInt64))
+def _within(start: int, stop: int, key: Any = nw.UInt64) -> Any:
+    column = nw.col(KEY)
+    return (column >= key_literal(start, key)) & (column < key_literal(stop, key))
 
 
 def _ranges(
-    valid: nw.LazyFrame[Any], start: int, stop: int, count: int, budget: int
+    valid: nw.LazyFrame[Any], start: int, stop: int, count: int, budget: int, key: Any = nw.UInt64
 ) -> list[tuple[int, int]]:
-    """Ascending key ranges ``[start, stop)`` holding at most ``budget`` rows each (or one key)."""
+    """Ascending key ranges ``[start, stop)`` holding at most ``budget`` rows each (or one key).
+
+    ``key`` is the keys' dtype. (Where it is a decimal, Spark divides in floating point:
+    a key at the edge of a bin may be counted in the next one, which moves a range's
+    count by a few rows, never the IDs a range holds.)"""
     pending = [(start, stop, count)]
     done: list[tuple[int, int]] = []
     while pending:
@@ -138,8 +146,8 @@ def _ranges(
             continue
         width = math.ceil((high - low) / min(_BINS, high - low))
         histogram = _one_table(
-            valid.filter(_within(low, high))
-            .select(((nw.col(KEY) - nw.lit(low, dtype=nw.UInt64)) // width).alias("bin"))
+            valid.filter(_within(low, high, key))
+            .select(((nw.col(KEY) - key_literal(low, key)) // width).alias("bin"))
             .group_by("bin")
             .agg(nw.len().alias("rows"))
         )
@@ -217,7 +225,7 @@ def refused_values_error(
     """Which values of a lazy frame's column X refused (``refused``: their keys): how many
     rows hold them, and a few distinct ones (a lazy frame has no row positions to name)."""
     keyed = _keyed(frame, column, frame.collect_schema()[column], listed=listed)
-    hit = keyed.filter(nw.col(KEY).is_in(refused.to_list()))
+    hit = keyed.filter(nw.col(KEY).is_in(key_values(refused, keyed.collect_schema()[KEY])))
     count = int(_one_row(hit.select(nw.len().alias("rows")))["rows"] or 0)
     distinct = hit.select(column).unique().sort(column).head(_EXAMPLES)
     examples = [value for (value,) in distinct.collect(backend="polars").iter_rows()]
