@@ -13,10 +13,10 @@ entry              frames
 ``polars-lazy``    polars LazyFrame (stays lazy)
 ``pandas``         pandas, Modin, cuDF (index and order kept)
 ``eager``          other eager frames (pyarrow, ...): through polars and back
-``dask``           Dask: the pandas way on every partition (results scattered once to
-                   the workers of a ``dask.distributed`` cluster)
+``dask``           Dask: the pandas way on every partition (results one node of the
+                   graph: each ``dask.distributed`` worker gets them once)
 ``spark``          PySpark (classic and Connect), SQLFrame: narwhals expressions, decimal
-                   keys (no unsigned 64-bit integers), results broadcast
+                   keys (no unsigned 64-bit integers), results broadcast (when small)
 ``lazy``           other lazy engines (DuckDB, Ibis, ...): narwhals expressions
 =================  ======================================================================
 
@@ -31,6 +31,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import uuid
 import warnings
 from collections.abc import Iterator
 from typing import Any, Protocol
@@ -225,17 +226,26 @@ class _Lazy:
 
 class _Spark(_Lazy):
     """Spark (and Spark-like engines): no unsigned 64-bit integers, so the keys are
-    ``Decimal(20, 0)``, exact for every ID; the per-ID tables (small: one row per ID with
-    an event) are broadcast to the executors, so the frame is joined where it lies,
-    never shuffled. The result is a Spark plan: nothing runs until the user acts."""
+    ``Decimal(20, 0)``, exact for every ID; the per-ID tables (one row per ID with an
+    event), when small (:data:`BROADCAST_ROWS`), are broadcast to the executors, so the
+    frame is joined where it lies, never shuffled. The result is a Spark plan: nothing
+    runs until the user acts."""
 
     name = "spark"
     key = WIDE_KEY
 
     def attach(self, frame: nw.LazyFrame[Any], join: Join) -> Any:
         spark = frame.implementation.is_pyspark() or frame.implementation.is_pyspark_connect()
-        small = _broadcast if spark else None
-        return attach_narwhals(frame, join, key=self.key, small=small)
+        small = all(table.height <= BROADCAST_ROWS for _, _, table, _ in join.sources())
+        return attach_narwhals(
+            frame, join, key=self.key, small=_broadcast if spark and small else None
+        )
+
+
+BROADCAST_ROWS = 1_000_000
+"""Per-ID tables up to this many rows (IDs with an event; some 50 MB on the executors) are
+broadcast; larger ones are left to Spark's own choice (a sort-merge join), since a
+broadcast is built in the driver's memory."""
 
 
 def _broadcast(table: Any) -> Any:
@@ -284,35 +294,23 @@ class _Dask(_Lazy):
         return keyed
 
     def attach(self, frame: nw.LazyFrame[Any], join: Join) -> Any:
-        """Every partition joined the pandas way. On a ``dask.distributed`` cluster the
-        per-ID tables go to every worker once, before any task (scattered): each task
-        names them by key, so the graph stays small whatever the size of the results."""
+        """Every partition joined the pandas way. The per-ID tables are one node of the
+        graph, which every task names by its key: on a ``dask.distributed`` cluster they
+        reach each worker once (not inside every task), and a worker lost and restarted
+        gets them again (data scattered by hand could not be recovered)."""
+        from dask.delayed import delayed
+
         native = frame.to_native()
+        shipped = delayed(join, name=f"compliance-results-{uuid.uuid4().hex}", traverse=False)
         with quiet_dask():
             return native.map_partitions(
-                _attach_partition, _scattered(join), meta=_attach_partition(native._meta, join)
+                _attach_partition, shipped, meta=_attach_partition(native._meta, join)
             )
 
 
 def _attach_partition(pdf: Any, join: Join) -> Any:
     """One pandas partition of a Dask frame with the added columns."""
     return attach_pandas_like(nw.from_native(pdf, eager_only=True), join)
-
-
-def _scattered(join: Join) -> Any:
-    """``join`` as a future of data already on every worker, when Dask computes on a
-    ``dask.distributed`` client (its default client is the scheduler in use); otherwise
-    ``join`` itself (threads or processes of one machine: nothing is shipped twice)."""
-    try:
-        import dask
-        from distributed import Client
-
-        client = Client.current(allow_global=True)  # type: ignore[no-untyped-call]
-    except (ImportError, ValueError):  # no distributed, or no client made
-        return join
-    if dask.base.get_scheduler() != client.get:  # type: ignore[no-untyped-call]
-        return join
-    return client.scatter(join, broadcast=True, hash=False)
 
 
 def _exploded(pdf: Any, column: str) -> Any:

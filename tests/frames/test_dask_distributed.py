@@ -1,6 +1,6 @@
 """Dask on a ``dask.distributed`` cluster of worker processes (``LocalCluster``), not only
 the threaded scheduler: exact flags, lazy outputs, the errors of every other frame, the
-results shipped to the workers once (scattered), and memory bounded per worker.
+results shipped to the workers once (one node of the graph), and memory bounded per worker.
 
 One cluster (two worker processes of one thread, 1 GiB each) serves every test of a
 pytest worker; it is the scheduler only inside these tests (other Dask tests keep theirs)."""
@@ -81,27 +81,29 @@ def test_check_with_user_col(workers: Any, client: Client) -> None:
 
 
 def test_results_reach_the_workers_once(workers: Any, events_client: Any) -> None:
-    """The per-ID tables are scattered to every worker before any task: the graph names
-    them by key, so its size does not grow with the results."""
+    """The per-ID tables are one node of the graph, named by key in every task: they go
+    to each worker once, not inside every task (the graph would grow with the partitions)."""
     many = {str(10**17 + i): "deleted" for i in range(20_000)}
     client = events_client(tweets=many)
-    frame = dd.from_pandas(
-        pd.DataFrame({"tweet_id": list(many)[::1000] + TWEETS}), npartitions=4, sort=False
-    )
-    result = compliance_frames.check(frame, "tweet_id", client=client, progress=False)
-    graph = dict(result.__dask_graph__())
-    assert len(cloudpickle.dumps(graph)) < 100_000  # 20,000 events would be ~1 MB a task
-    attaching = [task for key, task in graph.items() if "_attach_partition" in str(key)]
-    assert len(attaching) == 4
-    scattered = {
-        key for task in attaching for key in task.dependencies if str(key).startswith("Join-")
-    }
-    assert len(scattered) == 1  # every task names the one scattered key
-    (key,) = scattered
-    holders = [worker for worker, keys in workers.has_what().items() if key in keys]
-    assert len(holders) == 2  # on both workers, before any task ran
-    flagged = result.compute()
-    assert flagged[P + "deleted"].sum() == 20 + 2
+    pdf = pd.DataFrame({"tweet_id": list(many) + TWEETS})
+    sizes = []
+    for partitions in (2, 8):
+        frame = dd.from_pandas(pdf, npartitions=partitions, sort=False)
+        result = compliance_frames.check(frame, "tweet_id", client=client, progress=False)
+        graph = dict(result.__dask_graph__())
+        attaching = [task for key, task in graph.items() if "_attach_partition" in str(key)]
+        assert len(attaching) == partitions
+        shared = {
+            key
+            for task in attaching
+            for key in task.dependencies
+            if "compliance-results-" in str(key)
+        }
+        assert len(shared) == 1  # every task names the one node of results
+        sizes.append(len(cloudpickle.dumps(graph)))
+        assert result[P + "deleted"].sum().compute() == 20_000 + 2
+    assert sizes[1] < sizes[0] * 1.2  # four times the tasks, not four times the results
+    assert sizes[0] > 100_000  # (the 20,000 events are in it, once)
 
 
 def test_results_and_filter(workers: Any, client: Client) -> None:
