@@ -27,6 +27,8 @@ def offline_env(tmp_path: Path) -> dict[str, str]:
 NOTEBOOK = ROOT / "notebooks" / "quickstart.ipynb"
 _JOB_LINE = re.compile(r"compliance-frames: (\w+) (?:to )?(cf-[a-z]+-[0-9]+-[0-9a-f]+)")
 _DATE = re.compile(r"\b[0-9]{4}-[0-9]{2}-[0-9]{2}\b")
+_TIME = re.compile(r"\b[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?")
+"""A timestamp in a displayed frame: the emulator's redacted_at moves with the clock."""
 
 
 def _load_refresh() -> Any:
@@ -40,7 +42,7 @@ def _load_refresh() -> Any:
 
 def _shown(cell: Any) -> dict[str, Any]:
     """What a code cell shows, in the parts that do not change from run to run: the
-    results and printed text (dates aside), which jobs each progress line is about, and
+    results and printed text (dates and times aside), which jobs each progress line is about, and
     the kinds of rich output."""
     printed = "".join(
         o.text for o in cell.outputs if o.output_type == "stream" and o.name == "stdout"
@@ -51,6 +53,7 @@ def _shown(cell: Any) -> dict[str, Any]:
     results = [
         o.data.get("text/plain", "") for o in cell.outputs if o.output_type == "execute_result"
     ]
+    results = [_TIME.sub("TIME", text) for text in results]
     return {
         "stdout": _DATE.sub("DATE", printed),
         "progress": sorted(set(_JOB_LINE.findall(progress))),

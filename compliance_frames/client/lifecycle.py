@@ -72,6 +72,9 @@ log = logging.getLogger("compliance_frames")
 
 Observer = Callable[[ComplianceJob], None]
 _MAX_NEW_JOBS = 3
+_MAX_VANISHED = 3
+"""Conflicts in a row whose blocking job could not be found (it ended meanwhile) before
+giving up."""
 _UPLOAD_MARGIN = 60.0
 _STALE_AFTER = 300.0
 """Seconds after which a job still waiting for its IDs is taken as abandoned (an upload
@@ -584,14 +587,20 @@ class _Run:
                 f"Gave up after creating {self.created} jobs named {self.name!r} that all expired "
                 "before the IDs could be uploaded. Check the network and try again."
             )
-        cancelled = 0
+        cancelled = vanished = 0
         while True:
             try:
                 job = self.client.create_job(self.job_type, self.name, self.resumable)
             except ConflictError as exc:
                 blocking = exc.blocking_job
                 if blocking is None:
-                    raise
+                    # No active job could be found after the 409: the one in the way ended
+                    # in between (X lists it complete by now). Try again, a few times.
+                    vanished += 1
+                    if vanished > _MAX_VANISHED:
+                        raise
+                    clock.sleep(self.client.policy.backoff_delay(vanished - 1))
+                    continue
                 if self._ours(blocking):
                     if blocking.status is JobStatus.CREATED and not blocking.upload_open(
                         self.client.server_now(), _UPLOAD_MARGIN
