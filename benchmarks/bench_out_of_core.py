@@ -376,7 +376,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--worker-memory", type=float, default=1.5, help="memory limit of a Dask worker, in GB"
     )
-    parser.add_argument("--spark-memory", default="2g", help="the Spark driver's heap")
+    parser.add_argument("--spark-memory", default="6g", help="the Spark driver's heap")
     parser.add_argument("--caps", default="none,cap", help="none (uncapped), cap, or both")
     parser.add_argument(
         "--keep-data", action="store_true", help="keep the generated dataset for another run"
