@@ -37,6 +37,7 @@ __all__ = [
     "fix_choices",
     "format_ids",
     "kind_notes",
+    "line_blocks",
     "scan_ids",
     "sorted_unique",
     "user_stacklevel",
@@ -269,7 +270,7 @@ def scan_ids(
     bad_count = 0
     bad_first: list[BadLine] = []
     kinds: Counter[str] = Counter()
-    for data in _blocks(stream, chunk_size):
+    for data in line_blocks(stream, chunk_size):
         scanned = _scan_block(
             data, skip_blank, trim, max_reported - len(bad_first), _MAX_CLASSIFIED - kinds.total()
         )
@@ -288,7 +289,7 @@ def scan_ids(
         raise IDLinesError(bad_count, bad_first, dict(kinds))
 
 
-def _blocks(stream: BinaryIO, chunk_size: int) -> Iterator[bytes]:
+def line_blocks(stream: BinaryIO, chunk_size: int = _CHUNK) -> Iterator[bytes]:
     """The stream in blocks of whole lines (LF-terminated; a last line without its LF
     gets one)."""
     carry = b""

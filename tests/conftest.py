@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from compliance_frames import IdSet
+from compliance_frames import Client, IdSet
 from compliance_frames.emulator import Emulator
 from tests.openapi import assert_valid, spec_version
 
@@ -102,6 +102,18 @@ class EmulatorFactory:
         emulator = Emulator(**settings).start()
         self.started.append(emulator)
         return emulator
+
+
+def fast_client(emulator: Emulator, folder: Path) -> Client:
+    """A client of ``emulator`` that polls quickly (0.05 s, at most 0.5 s), its cache in
+    ``folder``."""
+    return Client(
+        emulator.bearer_token,
+        emulator.base_url,
+        results_dir=folder,
+        poll_interval=0.05,
+        max_poll_interval=0.5,
+    )
 
 
 @pytest.fixture

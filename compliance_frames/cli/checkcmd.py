@@ -11,15 +11,12 @@ from ..errors import InputError
 from .common import (
     UsageError,
     add_command,
-    api_options,
     check_writable,
     err,
     examples,
+    job_run_options,
     make_client,
-    max_age_option,
-    poll_option,
     progress,
-    progress_option,
     say,
     type_option,
 )
@@ -121,10 +118,7 @@ def register(commands: Any) -> None:
         help="invalid IDs: stop with their rows named (raise) or keep those rows unchecked "
         "(skip) (default: %(default)s)",
     )
-    max_age_option(parser)
-    poll_option(parser)
-    progress_option(parser)
-    api_options(parser)
+    job_run_options(parser)
     parser.set_defaults(run=run)
 
 
@@ -134,7 +128,10 @@ def run(args: argparse.Namespace) -> int:
     The lines printed on standard output go on to the end even when nobody reads them
     any more (``| head -1``): the files are written all the same.
     """
-    from ..frames import check, filter, summary
+    from .. import audit
+    from ..frames import check, summary
+    from ..frames.checking import recording
+    from ..frames.filtering import filter_checked
     from .tables import check_format, format_of, read_table, write_table
 
     targets = {"--output": args.output, "--filtered": args.filtered}
@@ -167,23 +164,8 @@ def run(args: argparse.Namespace) -> int:
     for option, target in targets.items():
         check_format(frame, target, option)  # CSV holds no lists, say: before any job
     client = make_client(args)
-    flagged = check(
-        frame,
-        args.id_col,
-        args.type,
-        user_col=args.user_col,
-        tweet_refs=args.tweet_refs,
-        user_refs=args.user_refs,
-        retweet_of=args.retweet_of,
-        client=client,
-        errors=args.errors,
-        progress=progress(args),
-    )
-    say(str(summary(flagged, type=args.type)))
-    if args.output is not None:
-        say(f"\nWrote the flagged dataset to {write_table(flagged, args.output, '--output')}.")
-    if args.filtered is not None:
-        cleaned, report = filter(
+    with recording() as records:  # kept for the filter below: the check runs once
+        flagged = check(
             frame,
             args.id_col,
             args.type,
@@ -193,12 +175,28 @@ def run(args: argparse.Namespace) -> int:
             retweet_of=args.retweet_of,
             client=client,
             errors=args.errors,
+            progress=progress(args),
+        )
+    for chosen, line in records:
+        audit.append(chosen.cache_dir, line)
+    say(str(summary(flagged, type=args.type)))
+    if args.output is not None:
+        say(f"\nWrote the flagged dataset to {write_table(flagged, args.output, '--output')}.")
+    if args.filtered is not None:
+        cleaned, report = filter_checked(
+            flagged,
+            records,
+            args.id_col,
+            args.type,
+            user_col=args.user_col,
+            tweet_refs=args.tweet_refs,
+            user_refs=args.user_refs,
+            retweet_of=args.retweet_of,
+            errors=args.errors,
             geo_columns=geo,
             edited=args.edited,
-            progress=False,
             report=False,
             return_report=True,
-            max_age=None,  # the answer check() just got, whatever --max-age says
             receipt=args.receipt,
         )
         say(f"\n{report.render(getattr(args, 'terms', None))}")

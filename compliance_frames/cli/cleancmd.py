@@ -9,16 +9,13 @@ from typing import Any
 from .common import (
     UsageError,
     add_command,
-    api_options,
     check_writable,
     examples,
+    job_run_options,
     make_client,
-    max_age_option,
     os_advice,
     os_problem,
-    poll_option,
     progress,
-    progress_option,
     say,
     writing,
 )
@@ -66,10 +63,7 @@ def register(commands: Any) -> None:
         help="keep edited posts (the report lists them, to fetch again for their current "
         "version) or drop them (default: %(default)s)",
     )
-    poll_option(parser)
-    max_age_option(parser)
-    progress_option(parser)
-    api_options(parser)
+    job_run_options(parser)
     parser.set_defaults(run=run)
 
 

@@ -172,6 +172,15 @@ def max_age_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def job_run_options(parser: argparse.ArgumentParser) -> None:
+    """The options of a command that runs jobs to the end: ``--max-age``,
+    ``--poll-interval``, ``--no-progress`` and the API's."""
+    max_age_option(parser)
+    poll_option(parser)
+    progress_option(parser)
+    api_options(parser)
+
+
 def base_url_option(parser: argparse.ArgumentParser, default: Any = None) -> None:
     """``--base-url``, accepted before the subcommand and after it."""
     parser.add_argument(

@@ -19,10 +19,10 @@ from .common import (
     err,
     examples,
     find_job,
+    job_run_options,
     job_selection,
     json_option,
     make_client,
-    max_age_option,
     next_steps,
     poll_option,
     print_job,
@@ -207,10 +207,7 @@ def register(commands: Any) -> None:
         help="where to write the results (NDJSON), whole or not at all; missing folders are made",
     )
     everything.add_argument("--resumable", action="store_true", help=RESUMABLE_HELP)
-    max_age_option(everything)
-    poll_option(everything)
-    progress_option(everything)
-    api_options(everything)
+    job_run_options(everything)
     everything.set_defaults(run=run_all)
 
 

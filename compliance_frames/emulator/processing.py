@@ -29,13 +29,13 @@ from __future__ import annotations
 import io
 import os
 from collections import deque
-from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
+from ..idlines import line_blocks
 from .config import EmulatorConfig
 from .outcomes import outcomes
 from .records import event_lines, invalid_lines
@@ -85,7 +85,7 @@ def process_upload(
         ):
             pending: deque[Future[_Block]] = deque()
             first_line = 1  # of the next block to finish: they are taken in order
-            blocks = _line_blocks(source)
+            blocks = line_blocks(source, _CHUNK_BYTES)
             while True:
                 block = next(blocks, None)
                 if block is not None:
@@ -149,24 +149,6 @@ def _process_block(
         text = sink.getvalue()
     n_invalid = invalid.len() + found.invalid.len()
     return _Block(ids.len(), ids.len(), found.events.height, text, None, n_invalid)
-
-
-def _line_blocks(source: io.BufferedReader) -> Iterator[bytes]:
-    """Yield the file as blocks of whole lines (the last may lack its newline)."""
-    carry = b""
-    while True:
-        data = source.read(_CHUNK_BYTES)
-        if not data:
-            if carry:
-                yield carry
-            return
-        data = carry + data if carry else data
-        cut = data.rfind(b"\n") + 1
-        if cut == 0:
-            carry = data
-            continue
-        carry = data[cut:]
-        yield data[:cut]
 
 
 def _parse_block(block: bytes) -> tuple[pl.Series, tuple[int, str] | None]:

@@ -196,6 +196,54 @@ def filter(
             progress=progress,
             **job_options,
         )
+    return filter_checked(
+        checked,
+        records,
+        id_col,
+        type,
+        user_col=user_col,
+        tweet_refs=tweet_refs,
+        user_refs=user_refs,
+        retweet_of=retweet_of,
+        geo_columns=geo,
+        prefix=prefix,
+        errors=errors,
+        keep_flags=keep_flags,
+        keep_unknown=keep_unknown,
+        edited=edited,
+        report=report,
+        return_report=return_report,
+        receipt=receipt,
+    )
+
+
+def filter_checked(
+    checked: Any,
+    records: list[tuple[Client, dict[str, Any]]],
+    id_col: str,
+    type: JobType | str = "tweets",
+    *,
+    user_col: str | None = None,
+    tweet_refs: str | list[str] | tuple[str, ...] | None = None,
+    user_refs: str | list[str] | tuple[str, ...] | None = None,
+    retweet_of: str | list[str] | tuple[str, ...] | None = None,
+    geo_columns: list[str] | tuple[str, ...] | None = None,
+    prefix: str = "compliance_",
+    errors: str = "raise",
+    keep_flags: bool = False,
+    keep_unknown: bool = False,
+    edited: str = "keep",
+    report: bool | None = None,
+    return_report: bool = False,
+    receipt: str | os.PathLike[str] | None = None,
+) -> Any:
+    """The second half of :func:`filter`: a frame :func:`check` has flagged (with the same
+    arguments), cleaned; ``records`` are the audit lines of that check (collected with
+    :func:`~compliance_frames.frames.checking.recording`), written here as one ``filter``
+    line each. For a caller that keeps the flagged frame too (the command line writes
+    both), so that the check runs once.
+    """
+    geo = tuple(geo_columns or ())
     flagged = frame_of(checked)
     layout = _layout(flagged, prefix, user_col, (tweet_refs, user_refs, retweet_of), errors)
     reason_columns = [prefix + "reason"] + ([f"{prefix}user_reason"] if user_col else [])
@@ -210,6 +258,9 @@ def filter(
         remove = remove | unknown
     scrub = nw.col(layout.flag("scrub_geo")).fill_null(False)
     with quiet_dask():
+        # A lazy frame's counts are one aggregation (each is a pass over the whole
+        # plan); an eager frame's rules are read in polars (pandas lists are objects).
+        lazy = backend_of(flagged).lazy
         summary = _report(
             flagged,
             layout,
@@ -218,8 +269,9 @@ def filter(
             scrub,
             geo,
             removed_flags,
+            rules=removed_by(layout) if lazy else None,
         )
-        if summary is not None:
+        if summary is not None and not lazy:
             summary = _with_rules(summary, flagged, layout)
         cleaned = flagged.filter(~remove)
         if geo:
@@ -234,12 +286,12 @@ def filter(
             removed = _removed(flagged, layout, (id_col, own, user_col), remove, unknown, edited)
             jobs = [job for _, line in records for job in line["jobs"]]
             audit.write_receipt(receipt, removed, jobs)
-    for chosen, line in records:
-        line["kind"] = "filter"
+    for chosen, recorded in records:
+        line = {**recorded, "kind": "filter"}
         if summary is not None:
             line.update(rows=summary.rows_in, removed=summary.rows_in - summary.rows_out)
         audit.append(chosen.cache_dir, line)
-    show = report if report is not None else not backend_of(flagged).lazy
+    show = report if report is not None else not lazy
     if summary is not None:
         log.info("%s", summary)
         if show:
@@ -362,8 +414,11 @@ def _report(
     scrub: Any,
     geo: tuple[str, ...],
     removed_flags: list[str],
+    *,
+    rules: dict[str, Any] | None = None,
 ) -> FilterReport | None:
-    """Counts of what the filter does (one aggregation over the flagged frame)."""
+    """Counts of what the filter does (one aggregation over the flagged frame), with the
+    rows removed under each of ``rules`` when given."""
     edited = nw.col(layout.flag("edited")).fill_null(False)
     sums = [nw.len().alias("rows"), remove.cast(nw.Int64).sum().alias("removed_rows")]
     sums += [
@@ -375,9 +430,13 @@ def _report(
         nw.col(layout.flag("deleted")).is_null().cast(nw.Int64).sum().alias("unchecked"),
         (edited & ~remove).cast(nw.Int64).sum().alias("kept_edited"),
     ]
+    sums += [
+        rule.cast(nw.Int64).sum().alias(f"rule_{name}") for name, rule in (rules or {}).items()
+    ]
     counts = flagged.select(*sums)
     row = collected(counts).rows(named=True)[0]
     return FilterReport(
+        rules={name: int(row[f"rule_{name}"] or 0) for name in rules} if rules else {},
         rows_in=int(row["rows"]),
         rows_out=int(row["rows"]) - int(row["removed_rows"] or 0),
         removed={

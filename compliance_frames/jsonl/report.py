@@ -14,7 +14,7 @@ Example:
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from .rules import Tally
@@ -61,19 +61,14 @@ class CleanReport:
     job_ids: dict[str, list[str]] = field(default_factory=dict)
 
     def take(self, tally: Tally) -> None:
-        """Copy the counts of the rules."""
-        self.posts_removed = dict(sorted(tally.posts_removed.items()))
-        for name in (
-            "posts_removed_for_author",
-            "retweets_removed",
-            "edited_dropped",
-            "accounts_removed",
-            "includes_tweets_removed",
-            "includes_users_removed",
-            "places_dropped",
-            "geo_emptied",
-        ):
-            setattr(self, name, getattr(tally, name))
+        """Copy the counts of the rules (every field of :class:`Tally`)."""
+        for item in fields(tally):
+            value = getattr(tally, item.name)
+            setattr(
+                self,
+                item.name,
+                dict(sorted(value.items())) if item.name == "posts_removed" else value,
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON values."""

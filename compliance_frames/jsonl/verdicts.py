@@ -80,12 +80,6 @@ class Verdicts:
             if earlier is None or _GRAVITY.get(reason, 9) < _GRAVITY.get(earlier, 9):
                 removed[key] = reason
 
-    def post_gone(self, post_id: str | None, author_id: str | None) -> bool:
-        """Whether a post must go: removed itself, or its author removed."""
-        return (post_id is not None and post_id in self.posts) or (
-            author_id is not None and author_id in self.accounts
-        )
-
     def flagged(self) -> bool:
         """Whether anything at all is to change."""
         return bool(self.posts or self.accounts or self.scrubbed or self.edited)

@@ -26,7 +26,7 @@ import pyarrow as pa
 import pytest
 
 from compliance_frames import Client
-from tests.conftest import EmulatorFactory
+from tests.conftest import EmulatorFactory, fast_client
 
 T_DELETED = "1265324480517361664"
 T_OK = "1265324480517361665"
@@ -294,13 +294,7 @@ def events_emulator(make_emulator: EmulatorFactory) -> Any:
 
 @pytest.fixture
 def client(events_emulator: Any, tmp_path: Path) -> Client:
-    return Client(
-        events_emulator.bearer_token,
-        events_emulator.base_url,
-        results_dir=tmp_path / "cache",
-        poll_interval=0.05,
-        max_poll_interval=0.5,
-    )
+    return fast_client(events_emulator, tmp_path / "cache")
 
 
 @pytest.fixture(params=CONSTRUCTORS, ids=str)
@@ -323,12 +317,6 @@ def events_client(make_emulator: EmulatorFactory, tmp_path: Path) -> Any:
             },
             rate_window=10.0,
         )
-        return Client(
-            emulator.bearer_token,
-            emulator.base_url,
-            results_dir=tmp_path / "cache",
-            poll_interval=0.05,
-            max_poll_interval=0.5,
-        )
+        return fast_client(emulator, tmp_path / "cache")
 
     return make

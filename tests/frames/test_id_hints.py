@@ -16,7 +16,7 @@ import compliance_frames
 from compliance_frames import Client, IdSet, InvalidIDError
 from compliance_frames.frames.ids import id_set
 from compliance_frames.hints import Terms
-from tests.conftest import EmulatorFactory
+from tests.conftest import EmulatorFactory, fast_client
 
 DELETED = "1265324480517361664"
 OK = "1265324480517361665"
@@ -26,13 +26,7 @@ CLI = Terms(options={"errors": "--errors"}, commands={})
 @pytest.fixture
 def client(make_emulator: EmulatorFactory, tmp_path: Path) -> Client:
     emulator = make_emulator(events={DELETED: "deleted"}, rate_window=10.0)
-    return Client(
-        emulator.bearer_token,
-        emulator.base_url,
-        results_dir=tmp_path / "cache",
-        poll_interval=0.05,
-        max_poll_interval=0.5,
-    )
+    return fast_client(emulator, tmp_path / "cache")
 
 
 def frame_of(kind: str, values: list[Any]) -> Any:

@@ -5,7 +5,6 @@ in a structured hint; IDs with spaces around them trimmed in the key, with one w
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 from typing import Any
 
 import dask.dataframe as dd
@@ -16,25 +15,11 @@ import pytest
 
 import compliance_frames
 from compliance_frames import Client, InvalidIDError
-from compliance_frames.hints import Terms
-from tests.conftest import EmulatorFactory
+from tests.frames.test_id_hints import CLI, DELETED, OK, client
 
-DELETED = "1265324480517361664"
-OK = "1265324480517361665"
-CLI = Terms(options={"errors": "--errors"}, commands={})
+__all__ = ["client"]  # the fixture, shared with the eager tests
+
 LAZY = ["polars-lazy", "dask", "duckdb"]
-
-
-@pytest.fixture
-def client(make_emulator: EmulatorFactory, tmp_path: Path) -> Client:
-    emulator = make_emulator(events={DELETED: "deleted"}, rate_window=10.0)
-    return Client(
-        emulator.bearer_token,
-        emulator.base_url,
-        results_dir=tmp_path / "cache",
-        poll_interval=0.05,
-        max_poll_interval=0.5,
-    )
 
 
 def frame_of(kind: str, values: list[Any]) -> Any:

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from compliance_frames import Client
-from tests.conftest import EmulatorFactory
+from tests.conftest import EmulatorFactory, fast_client
 
 # Accounts
 U_OK, U_OK2, U_SUSPENDED, U_PROTECTED, U_DEACTIVATED = "101", "102", "103", "104", "105"
@@ -265,10 +265,4 @@ def post_ids(records: list[dict[str, Any]]) -> list[str]:
 @pytest.fixture
 def client(make_emulator: EmulatorFactory, tmp_path: Path) -> Client:
     emulator = make_emulator(events=EVENTS)
-    return Client(
-        emulator.bearer_token,
-        emulator.base_url,
-        results_dir=tmp_path / "cache",
-        poll_interval=0.05,
-        max_poll_interval=0.5,
-    )
+    return fast_client(emulator, tmp_path / "cache")
