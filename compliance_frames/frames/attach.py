@@ -56,7 +56,7 @@ from .flags import (
     rule,
 )
 from .flags import unknown_reason as unknown_reason
-from .ids import KEY_DTYPE, column_key, key_values, keys_of, nw_key
+from .ids import KEY_DTYPE, column_key, engine_keys, keys_of, nw_key, polars_key, to_engine
 
 __all__ = [
     "KEY",
@@ -471,20 +471,18 @@ def attach_narwhals(
     every executor once, rather than shuffling the frame). Row order is what the engine
     makes of it: SQL engines promise none.
     """
-    session = getattr(frame.to_native(), "sparkSession", None)
     schema = frame.collect_schema()  # keys first: the ID column may be one replaced
     result = frame.with_columns(
-        _nw_unrefused(nw_key(column, schema[column], key=key), refused, key).alias(source.key)
-        for source, column, _, refused in join.sources()
+        nw_key(column, schema[column], key=key).alias(source.key)
+        for source, column, _, _ in join.sources()
     ).drop(join.replace)
-    polars_key = pl.Decimal(20, 0) if isinstance(key, nw.Decimal) else pl.UInt64
+    for source, _, _, refused in join.sources():
+        result = _nw_unrefused(result, source.key, refused, key)
     for source, _, table, _ in join.sources():
         prepared = table.with_columns(
-            pl.col(["reason", "action"]).cast(pl.String), pl.col("key").cast(polars_key)
+            pl.col(["reason", "action"]).cast(pl.String), pl.col("key").cast(polars_key(key))
         ).rename({name: source.column(name) for name in table.columns})
-        other = nw.from_native(prepared, eager_only=True).lazy(
-            backend=frame.implementation, session=session
-        )
+        other = to_engine(frame, prepared)
         if small is not None:
             other = nw.from_native(small(other.to_native()))
         result = result.join(other, left_on=source.key, right_on=source.column("key"), how="left")
@@ -493,8 +491,15 @@ def attach_narwhals(
     return result.with_columns(*added).drop(temporary).to_native()
 
 
-def _nw_unrefused(key: Any, refused: pl.Series | None, dtype: Any = KEY_DTYPE) -> Any:
-    """:func:`unrefused` in narwhals terms (``dtype``: the key's)."""
+def _nw_unrefused(
+    frame: nw.LazyFrame[Any], column: str, refused: pl.Series | None, key: Any = KEY_DTYPE
+) -> nw.LazyFrame[Any]:
+    """:func:`unrefused` in narwhals terms: the keys in ``column`` that X refused made
+    null, found by a join with a table of them in the engine (``key``: the keys' dtype)."""
     if refused is None or not refused.len():
-        return key
-    return nw.when(~key.is_in(key_values(refused, dtype))).then(key)
+        return frame
+    found, hit = f"{column}_refused_key", f"{column}_refused"
+    table = engine_keys(frame, refused, found, key).with_columns(nw.lit(True).alias(hit))
+    joined = frame.join(table, left_on=column, right_on=found, how="left")
+    unrefused = nw.when(nw.col(hit).is_null()).then(nw.col(column)).alias(column)
+    return joined.with_columns(unrefused).drop(found, hit, strict=False)

@@ -31,6 +31,7 @@ TRIMMED = "__compliance_trimmed"
 """Beside the key of a lazy frame's rows: True where the ID had spaces or tabs around it."""
 _EXAMPLES = 5
 _BLANKS = " \t"
+_BLANK_ENDS = r"^[ \t]+|[ \t]+$"
 
 
 def float_error(column: str, dtype: object) -> InvalidIDError:
@@ -160,22 +161,39 @@ join and sort as numbers. (A signed ``Int64`` would not do: valid-looking IDs go
 10**19 - 1, above 2**63 - 1, and X must be asked about them to refuse them.)"""
 
 
-def key_values(keys: pl.Series, key: Any = KEY_DTYPE) -> list[Any]:
-    """Keys (polars ``UInt64``) as Python values a narwhals literal of the key dtype
-    ``key`` takes on every engine (Spark's literals of integers stop at 2**63 - 1, so
-    wide keys are given as decimals).
+def polars_key(key: Any = KEY_DTYPE) -> pl.DataType:
+    """The polars dtype of keys that become ``key`` (a narwhals dtype) in an engine."""
+    return pl.Decimal(20, 0) if isinstance(key, nw.Decimal) else pl.UInt64()
+
+
+def to_engine(frame: nw.LazyFrame[Any], table: pl.DataFrame) -> nw.LazyFrame[Any]:
+    """A small polars table as a lazy frame of ``frame``'s engine (and Spark session)."""
+    session = getattr(frame.to_native(), "sparkSession", None)
+    return nw.from_native(table, eager_only=True).lazy(
+        backend=frame.implementation, session=session
+    )
+
+
+def engine_keys(
+    frame: nw.LazyFrame[Any], keys: pl.Series, name: str, key: Any = KEY_DTYPE
+) -> nw.LazyFrame[Any]:
+    """Keys (polars ``UInt64``) as a one-column table ``name`` of ``frame``'s engine, of
+    the key dtype ``key``, to join against. (Not a list of literals: an engine's integer
+    literals may stop at 2**63 - 1, as Ibis's and Spark's do, and a plan listing
+    thousands of values is slow.)
 
     Example:
-        >>> key_values(pl.Series([9999999999999999999], dtype=pl.UInt64), WIDE_KEY)
-        [Decimal('9999999999999999999')]
+        >>> frame = nw.from_native(pl.LazyFrame({"id": ["1"]}))
+        >>> keys = pl.Series([9999999999999999999, 7, 7], dtype=pl.UInt64)
+        >>> sorted(engine_keys(frame, keys, "k").collect()["k"].to_list())
+        [7, 9999999999999999999]
     """
-    if isinstance(key, nw.Decimal):
-        return [None if value is None else Decimal(value) for value in keys.to_list()]
-    return keys.to_list()
+    return to_engine(frame, keys.unique().cast(polars_key(key)).to_frame(name))
 
 
 def key_literal(value: int, key: Any = KEY_DTYPE) -> Any:
-    """A narwhals literal of one key, of the key dtype ``key`` (see :func:`key_values`)."""
+    """A narwhals literal of one key, of the key dtype ``key`` (a decimal for wide keys:
+    Spark's literals of integers stop at 2**63 - 1)."""
     return nw.lit(Decimal(value) if isinstance(key, nw.Decimal) else value, dtype=key)
 
 
@@ -196,7 +214,8 @@ def nw_key(column: str, dtype: Any, *, trim: bool = True, key: Any = KEY_DTYPE) 
         return nw.when(col < key_literal(MAX_ID, key)).then(col.cast(key))
     text = col.cast(nw.String)
     if trim:
-        text = text.str.strip_chars(_BLANKS)
+        # A pattern, not strip_chars: some engines (Ibis) strip only whitespace of any kind.
+        text = text.str.replace_all(_BLANK_ENDS, "")
     # Only the digits are cast (the others are null first): a strict cast refuses the rest.
     return nw.when(text.str.contains(r"^[0-9]{1,19}$")).then(text).cast(key)
 

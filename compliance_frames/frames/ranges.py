@@ -36,10 +36,10 @@ from .ids import (
     REFUSED_HINT,
     TRIMMED,
     IdColumn,
+    engine_keys,
     float_error,
     invalid_error,
     key_literal,
-    key_values,
     refused_message,
     trimmed_warning,
 )
@@ -225,7 +225,8 @@ def refused_values_error(
     """Which values of a lazy frame's column X refused (``refused``: their keys): how many
     rows hold them, and a few distinct ones (a lazy frame has no row positions to name)."""
     keyed = _keyed(frame, column, frame.collect_schema()[column], listed=listed)
-    hit = keyed.filter(nw.col(KEY).is_in(key_values(refused, keyed.collect_schema()[KEY])))
+    refused_keys = engine_keys(keyed, refused, KEY, keyed.collect_schema()[KEY])
+    hit = keyed.join(refused_keys, on=KEY, how="semi")
     count = int(_one_row(hit.select(nw.len().alias("rows")))["rows"] or 0)
     distinct = hit.select(column).unique().sort(column).head(_EXAMPLES)
     examples = [value for (value,) in distinct.collect(backend="polars").iter_rows()]

@@ -188,6 +188,18 @@ def _duckdb(data: dict[str, list[Any]], index: list[str] | None) -> Any:
     return duckdb.from_df(pd.DataFrame(data))
 
 
+def _sqlframe(data: dict[str, list[Any]], index: list[str] | None) -> Any:
+    from sqlframe.duckdb import DuckDBSession
+
+    return DuckDBSession().createDataFrame(pd.DataFrame(data))
+
+
+def _ibis(data: dict[str, list[Any]], index: list[str] | None) -> Any:
+    import ibis
+
+    return ibis.memtable(pd.DataFrame(data))
+
+
 @dataclass(frozen=True)
 class Constructor:
     """How to make the dataset as a frame of one library, and what to expect of that kind
@@ -229,6 +241,11 @@ POLARS = Constructor("polars", _polars)
 POLARS_LAZY = Constructor("polars-lazy", _polars_lazy, lazy=True)
 DASK = Constructor("dask", _dask, lazy=True, indexed=True, nullable_flags="boolean", accessor=False)
 DUCKDB = Constructor("duckdb", _duckdb, lazy=True, accessor=False)
+SQLFRAME = Constructor("sqlframe", _sqlframe, lazy=True, accessor=False)
+IBIS = Constructor("ibis", _ibis, lazy=True, accessor=False)
+
+SQL_ENGINES = [DUCKDB, SQLFRAME, IBIS]
+"""Lazy SQL engines narwhals reaches (each on DuckDB here): no row order, one ID per row."""
 
 CONSTRUCTORS = [PANDAS, PANDAS_PYARROW, POLARS, POLARS_LAZY, DASK]
 """The frames every dataframe test runs on (DuckDB, which keeps no row order, has tests
