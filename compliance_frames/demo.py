@@ -24,6 +24,7 @@ from .client import Client
 from .emulator import Emulator
 from .files import atomic_write
 from .frames import ComplianceSummary, FilterReport, filter, summary
+from .hints import Terms
 from .sample import SAMPLE_PATH, load_sample
 
 
@@ -49,8 +50,10 @@ def run_demo(
     progress: bool = True,
     processing_seconds: float = 2.0,
     say: Callable[..., None] = print,
+    terms: Terms | None = None,
 ) -> DemoResult:
-    """Run the demo, writing into ``output_dir``; return what it did."""
+    """Run the demo, writing into ``output_dir``; return what it did. The report's advice
+    is in ``terms`` (the command line's, from ``compliance-frames demo``), else Python's."""
     started = time.perf_counter()
     folder = Path(output_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -90,7 +93,7 @@ def run_demo(
     filtered_path = _write(cleaned, folder / "filtered.parquet")
     seconds = time.perf_counter() - started
     say(
-        f"\n{report}\n\n"
+        f"\n{report.render(terms)}\n\n"
         f"Wrote the flagged dataset ({len(flagged):,} rows, compliance columns added) to\n"
         f"  {flagged_path.resolve()}\nand the filtered one ({len(cleaned):,} rows) to\n"
         f"  {filtered_path.resolve()}\nDone in {seconds:.0f} s.\n\n"

@@ -44,5 +44,5 @@ def run(args: argparse.Namespace) -> int:
     check_writable(folder / "flagged.parquet", "--output-dir")
     from ..demo import run_demo  # here, not at the top: --help does without pandas
 
-    run_demo(folder, progress=not args.no_progress)
+    run_demo(folder, progress=not args.no_progress, terms=getattr(args, "terms", None))
     return 0

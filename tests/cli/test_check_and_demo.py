@@ -109,6 +109,8 @@ def test_the_demo_runs_offline_in_well_under_a_minute(tmp_path: Path) -> None:
     elapsed = time.monotonic() - started
     assert result.returncode == 0, out(result)
     assert "of 30,000 posts were still available" in result.stdout
+    assert "kept posts were edited: fetch them again" in result.stdout
+    assert "edited=" not in result.stdout  # no Python advice (the demo has no --edited)
     assert "Waiting for cf-tweets-30000" in result.stderr  # visible progress
     assert "Waiting for cf-users-" in result.stderr
     flagged, filtered = tmp_path / "out" / "flagged.parquet", tmp_path / "out" / "filtered.parquet"
