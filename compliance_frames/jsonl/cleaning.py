@@ -65,11 +65,12 @@ def clean_jsonl(
     A line that is not JSON, not UTF-8, or none of the shapes raises :class:`InputError`
     naming it, before any job runs. ``dest`` is written whole or not at all, and may
     not be ``source``. ``receipt=path`` also writes a deletion receipt: each removed post
-    and account with its reason, rule (``post``, ``author``: an account removed, with its
-    posts and stored profile; ``edited-dropped``) and when X answered, as CSV (``.csv``)
-    or JSON lines (see :mod:`compliance_frames.audit`); the run is recorded in the audit
-    log of the client's cache folder. ``job_options`` go to :meth:`Client.run_job` (``name``,
-    ``resumable``, ``max_ids_per_job``, ``timeout``, ``retry_failed``).
+    and account with its reason, rule (``post``; ``account``; ``author``: a post of a
+    removed account; ``retweeted``: a retweet of a removed post; ``edited-dropped``) and
+    when X answered, as CSV (``.csv``) or JSON lines (see :mod:`compliance_frames.audit`);
+    the run is recorded in the audit log of the client's cache folder. ``job_options`` go
+    to :meth:`Client.run_job` (``name``, ``resumable``, ``max_ids_per_job``, ``timeout``,
+    ``retry_failed``).
 
     Example:
         >>> report = compliance_frames.clean_jsonl("tweets.jsonl", "clean.jsonl")  # doctest: +SKIP
@@ -104,7 +105,8 @@ def clean_jsonl(
     report.take(tally)
     jobs = [job for result in results.values() for job in result.jobs]
     if receipt is not None:
-        audit.write_receipt(receipt, _removed(verdicts, results), audit.job_records(jobs))
+        removed = _removed(verdicts, results, tally)
+        audit.write_receipt(receipt, removed, audit.job_records(jobs))
     reasons: Counter[str] = Counter(verdicts.posts.values())
     reasons.update(verdicts.accounts.values())
     reasons.update({"scrub_geo": len(verdicts.scrubbed), "edited": len(verdicts.edited)})
@@ -125,8 +127,13 @@ def clean_jsonl(
     return report
 
 
-def _removed(verdicts: Verdicts, results: dict[str, JobResult]) -> list[audit.Removed]:
-    """The removed posts and accounts for a receipt, with when X answered for each type."""
+def _removed(
+    verdicts: Verdicts, results: dict[str, JobResult], tally: Tally
+) -> list[audit.Removed]:
+    """The removed posts and accounts for a receipt, with when X answered for each type:
+    X's answers (rules ``post`` and ``account``), then the posts of the file removed for
+    their author (``author``) or their original (``retweeted``), then edited posts
+    dropped (``edited-dropped``); the rules are those of :func:`filter`'s receipts."""
 
     def as_of(job_type: str) -> str:
         times = [job.created_at for job in results[job_type].jobs] if job_type in results else []
@@ -138,9 +145,15 @@ def _removed(verdicts: Verdicts, results: dict[str, JobResult]) -> list[audit.Re
         for key, reason in sorted(verdicts.posts.items(), key=lambda item: int(item[0]))
     ]
     removed += [
-        audit.Removed(key, "users", reason, "author", accounts)
+        audit.Removed(key, "users", reason, "account", accounts)
         for key, reason in sorted(verdicts.accounts.items(), key=lambda item: int(item[0]))
     ]
+    for rule, when in (("author", accounts), ("retweeted", posts)):
+        removed += [
+            audit.Removed(key, "tweets", reason, rule, when)
+            for key, (ruled, reason) in sorted(tally.cascaded.items(), key=lambda i: int(i[0]))
+            if ruled == rule
+        ]
     if verdicts.drop_edited:
         removed += [
             audit.Removed(key, "tweets", "tweet_edited", "edited-dropped", posts)

@@ -14,7 +14,7 @@ Example:
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .rules import Tally
@@ -61,14 +61,9 @@ class CleanReport:
     job_ids: dict[str, list[str]] = field(default_factory=dict)
 
     def take(self, tally: Tally) -> None:
-        """Copy the counts of the rules (every field of :class:`Tally`)."""
-        for item in fields(tally):
-            value = getattr(tally, item.name)
-            setattr(
-                self,
-                item.name,
-                dict(sorted(value.items())) if item.name == "posts_removed" else value,
-            )
+        """Copy the counts of the rules (:meth:`Tally.counts`)."""
+        for name, value in tally.counts().items():
+            setattr(self, name, dict(sorted(value.items())) if name == "posts_removed" else value)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON values."""

@@ -55,7 +55,8 @@ _REFERENCE_KEYS = ("type", "id")
 
 @dataclass
 class Tally:
-    """What the rules changed, counted as they go (see :class:`~.report.CleanReport`)."""
+    """What the rules changed, counted as they go (see :class:`~.report.CleanReport`), and
+    the posts removed for another's sake, for a receipt (:attr:`cascaded`)."""
 
     posts_removed: Counter[str] = field(default_factory=Counter)
     posts_removed_for_author: int = 0
@@ -66,16 +67,23 @@ class Tally:
     includes_users_removed: int = 0
     places_dropped: int = 0
     geo_emptied: int = 0
+    cascaded: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Posts of the file removed for their author's or their original's sake: ID ->
+    (rule, reason) in a receipt's terms (``author``, ``author suspended``; ``retweeted``,
+    ``retweeted post removed``). Not a count: :meth:`counts` leaves it out."""
+
+    def counts(self) -> dict[str, Any]:
+        """The counts, by name (every field but :attr:`cascaded`)."""
+        names = [item.name for item in fields(self) if item.name != "cascaded"]
+        return {name: getattr(self, name) for name in names}
 
     def changes(self) -> int:
         """How many changes so far (a line whose changes stay the same is unchanged)."""
-        total = 0
-        for item in fields(self):
-            value = getattr(self, item.name)
-            total += value.total() if isinstance(value, Counter) else value
-        return total
+        values = self.counts().values()
+        return sum(value.total() if isinstance(value, Counter) else value for value in values)
 
-    def count_removal(self, rule: str) -> None:
+    def count_removal(self, rule: str, post: dict[str, Any], verdicts: Verdicts) -> None:
+        """Count ``post`` as removed under ``rule`` (what :func:`_removal` said)."""
         if rule == "author":
             self.posts_removed_for_author += 1
         elif rule == "retweet":
@@ -84,6 +92,18 @@ class Tally:
             self.edited_dropped += 1
         else:
             self.posts_removed[rule] += 1
+        self.note(rule, post, verdicts)
+
+    def note(self, rule: str, post: dict[str, Any], verdicts: Verdicts) -> None:
+        """Keep ``post`` in :attr:`cascaded` if ``rule`` removed it for another's sake."""
+        post_id = _id(post)
+        if post_id is None or post_id in self.cascaded:
+            return
+        if rule == "author":
+            reason = verdicts.accounts.get(str(_author(post)), "")
+            self.cascaded[post_id] = ("author", f"author {reason}")
+        elif rule == "retweet":
+            self.cascaded[post_id] = ("retweeted", "retweeted post removed")
 
 
 def clean_line(
@@ -101,7 +121,7 @@ def clean_line(
     authors = _authors([record])
     rule = _removal(record, verdicts, authors)
     if rule is not None:
-        tally.count_removal(rule)
+        tally.count_removal(rule, record, verdicts)
         return None
     kept: dict[str, Any] = _kept(record, verdicts, authors, tally)
     return kept
@@ -120,8 +140,10 @@ def _clean_page(page: dict[str, Any], verdicts: Verdicts, tally: Tally) -> dict[
     ]
     kept_stored = []
     for post in stored:
-        if isinstance(post, dict) and _removal(post, verdicts, authors) is not None:
+        rule = _removal(post, verdicts, authors) if isinstance(post, dict) else None
+        if rule is not None:
             tally.includes_tweets_removed += 1
+            tally.note(rule, post, verdicts)
         else:
             kept_stored.append(_kept(post, verdicts, authors, tally))
     users = includes.get("users")
@@ -165,7 +187,7 @@ def _data_item(item: Any, verdicts: Verdicts, authors: dict[str, str | None], ta
         return item
     rule = _removal(item, verdicts, authors)
     if rule is not None:
-        tally.count_removal(rule)
+        tally.count_removal(rule, item, verdicts)
         return None
     return _kept(item, verdicts, authors, tally)
 

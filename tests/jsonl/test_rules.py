@@ -7,6 +7,7 @@ One test per rule, on API v2 pages as ``twarc2 search`` writes them; then the sh
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from tests.jsonl.conftest import (
     U_DEACTIVATED,
     U_OK,
     U_OK2,
+    U_PROTECTED,
     U_SUSPENDED,
     flatten,
     page_one,
@@ -203,6 +205,32 @@ def test_the_report_counts_and_ids(pages: Any) -> None:
     text = str(report)
     assert "Posts removed: 2 (1 deleted, 1 suspended)" in text
     assert "1 posts were edited" in text
+
+
+def test_the_receipt_names_every_removed_post_and_account_as_filter_does(
+    tmp_path: Path, client: Client
+) -> None:
+    cleaned(tmp_path, client, [page_one(), page_two()], receipt=tmp_path / "receipt.jsonl")
+    header, *lines = (tmp_path / "receipt.jsonl").read_text().splitlines()
+    rows = [json.loads(line) for line in lines]
+    assert json.loads(header)["removed"] == len(rows)
+    assert [(row["id"], row["type"], row["reason"], row["rule"]) for row in rows] == [
+        (R_DELETED, "tweets", "deleted", "post"),
+        (R_PROTECTED, "tweets", "protected", "post"),
+        (P_DELETED, "tweets", "deleted", "post"),
+        (P_LONE_DELETED, "tweets", "suspended", "post"),
+        (U_SUSPENDED, "users", "suspended", "account"),
+        (U_PROTECTED, "users", "protected", "account"),
+        (U_DEACTIVATED, "users", "deactivated", "account"),
+        # posts of the file that went for their author's sake (a stored copy too)...
+        (R_BY_DEACTIVATED, "tweets", "author deactivated", "author"),
+        (P_BY_SUSPENDED, "tweets", "author suspended", "author"),
+        (P_LONE_BY_PROTECTED, "tweets", "author protected", "author"),
+        # ...and for their original's
+        (P_RT_OF_DELETED, "tweets", "retweeted post removed", "retweeted"),
+        (P_RT_OF_DEACTIVATED, "tweets", "retweeted post removed", "retweeted"),
+    ]
+    assert all(datetime.fromisoformat(row["as_of"]).tzinfo for row in rows)  # X's answer
 
 
 def test_unchanged_lines_are_written_byte_for_byte(tmp_path: Path, client: Client) -> None:
