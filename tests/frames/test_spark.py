@@ -115,6 +115,29 @@ def test_the_result_is_a_spark_plan_not_yet_run_with_the_results_broadcast(
     assert len(client.list_jobs("tweets")) == 1
 
 
+def test_results_above_the_broadcast_cap_are_joined_by_spark_s_own_join(
+    spark: Any, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Per-ID tables above ``BROADCAST_ROWS`` (6 million events at 100M rows overflowed
+    the driver when broadcast) are left to a sort-merge join: the same flags."""
+    from compliance_frames.frames import backends
+
+    monkeypatch.setattr(backends, "BROADCAST_ROWS", 3)  # the dataset has more events
+    threshold = spark.conf.get("spark.sql.autoBroadcastJoinThreshold")
+    spark.conf.set("spark.sql.autoBroadcastJoinThreshold", "-1")  # (Spark's own choice)
+    try:
+        result = compliance_frames.check(
+            spark_frame(spark), "tweet_id", client=client, progress=False
+        )
+        plan = result._jdf.queryExecution().executedPlan().toString()
+        assert "SortMergeJoin" in plan
+        assert "Broadcast" not in plan
+        rows = table(result, ["tweet_id", P + "reason", *FLAG_COLUMNS])
+    finally:
+        spark.conf.set("spark.sql.autoBroadcastJoinThreshold", threshold)
+    assert rows == expected_tweet_rows("bytepath")
+
+
 def test_64_bit_ids_stay_exact(spark: Any, events_client: Any) -> None:
     client = events_client(tweets={WIDE[0]: "suspended", WIDE[1]: "deleted"})
     data = {"tweet_id": [*WIDE, f" {WIDE[1]}"], "text": [f"tweet {i}" for i in range(5)]}
