@@ -157,13 +157,15 @@ class ApiApp:
         return None
 
     def _fault_answer(self, fault: Fault, endpoint: str, headers: dict[str, str]) -> Response:
-        """The answer of an injected 429, usage cap, 500 or 503."""
+        """The answer of an injected 429, usage cap, conflict, 500 or 503."""
         if fault.kind == "429":
             return self.answers.problem(
                 bodies.too_many_requests(), 429, self.state.limiter.exhausted_headers(endpoint)
             )
         if fault.kind == "usage-cap":
             return self.answers.problem(bodies.usage_capped(), 429, headers)
+        if fault.kind == "conflict":
+            return self.answers.problem(bodies.conflict(), 409, headers)
         status = int(fault.kind)
         return self.answers.problem(bodies.server_error(status), status, headers)
 

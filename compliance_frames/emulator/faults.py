@@ -10,7 +10,9 @@ Kinds:
 - ``"usage-cap"``: the 429 ``usage-capped`` problem of an exhausted monthly cap (on
   create, get, list and cancel);
 - ``"drop"``: the connection is closed in the middle of the body: half the answer is
-  sent (API, download) or half the upload is read (upload).
+  sent (API, download) or half the upload is read (upload);
+- ``"conflict"``: the 409 X gives ``create`` while a job of the type is active, with no
+  such job to be found afterwards: the race of a job that ended in between (create only).
 
 For ``create``, a ``drop`` happens *after* the job was created (the ambiguous failure
 a client must not answer with a second job); the other kinds happen before, unless
@@ -31,7 +33,7 @@ from collections import deque
 from dataclasses import dataclass
 
 ENDPOINTS = ("create", "get", "list", "cancel", "upload", "download")
-KINDS = ("429", "500", "503", "drop", "usage-cap")
+KINDS = ("429", "500", "503", "drop", "usage-cap", "conflict")
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ class Faults:
                 "a usage cap is an answer of the job endpoints; inject it on create, get, list "
                 "or cancel"
             )
+        if kind == "conflict" and endpoint != "create":
+            raise ValueError("a conflict is an answer of create only")
         if times < 1 or after < 0:
             raise ValueError(f"need times >= 1 and after >= 0, got {times} and {after}")
         if processed is None:

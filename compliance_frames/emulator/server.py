@@ -295,8 +295,8 @@ class Emulator:
         """Make the next ``times`` answers of an endpoint fail (after ``after`` good ones).
 
         ``endpoint``: ``create``, ``get``, ``list``, ``cancel`` (byte-path flow only),
-        ``upload`` or ``download``; ``kind``: ``429``, ``500``, ``503``, ``"usage-cap"``
-        or ``"drop"`` (see :mod:`compliance_frames.emulator.faults`).
+        ``upload`` or ``download``; ``kind``: ``429``, ``500``, ``503``, ``"usage-cap"``,
+        ``"conflict"`` (create only) or ``"drop"`` (see :mod:`compliance_frames.emulator.faults`).
         """
         if endpoint == "cancel" and self.flow != "bytepath":
             raise ValueError(

@@ -198,6 +198,31 @@ def test_conflict_with_someone_elses_job_is_raised(
     assert client.run_job(IDS, "users", progress=False).n_ids == 4  # the other type is free
 
 
+def test_a_conflict_whose_job_has_ended_by_the_look_is_tried_again(
+    make_emulator: EmulatorFactory, make_client, no_sleep: Any
+) -> None:
+    """X answers 409, but the job in the way has ended by the time the client looks for it
+    (a race): the create is tried again after a pause, a bounded number of times."""
+    emulator = make_emulator(events=EVENTS)
+    client: Client = make_client(emulator)
+    emulator.inject("create", "conflict", times=3)
+    result = client.run_job(IDS, "tweets", progress=False)
+    assert sorted(record["id"] for record in result.records()) == sorted(EVENTS)
+    assert creates(emulator) == 4  # three refused, then ours
+    assert no_sleep.call_count >= 3  # a pause before each try
+
+    emulator.inject("create", "conflict", times=5)
+    with pytest.raises(ConflictError) as caught:
+        client.run_job(IDS, "users", progress=False)
+    assert caught.value.blocking_job is None
+    message = str(caught.value)
+    assert "Cannot create a users job: another job is in progress" in message
+    assert "Wait for it to finish, then try again." in message
+    assert creates(emulator) == 4 + 4  # tried four times, then said so
+    emulator.state.faults.clear()
+    assert client.run_job(IDS, "users", progress=False).n_ids == len(IDS)
+
+
 def test_max_ids_per_job_splits_and_merges(make_emulator: EmulatorFactory, make_client) -> None:
     events = {str(i): "deleted" for i in range(1, 2501, 100)}
     emulator = make_emulator(events=events)

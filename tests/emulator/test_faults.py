@@ -98,6 +98,19 @@ def test_cancel_faults(
     assert cancel(api, emulator, job["id"])["status"] == "failed"
 
 
+def test_an_injected_conflict_is_x_s_409_with_no_job_behind_it(
+    api: requests.Session, emulator: Emulator
+) -> None:
+    emulator.inject("create", "conflict")
+    answer = api.post(jobs_url(emulator), json={"type": "tweets"})
+    assert answer.status_code == 409
+    assert answer.json()["type"] == "https://api.twitter.com/2/problems/conflict"
+    assert emulator.jobs == []  # no job is active: the race of one that ended in between
+    assert api.post(jobs_url(emulator), json={"type": "tweets"}).status_code == 200
+    with pytest.raises(ValueError, match="create only"):
+        emulator.inject("get", "conflict")
+
+
 def test_create_fault_can_happen_after_processing(
     api: requests.Session, emulator: Emulator
 ) -> None:
