@@ -76,13 +76,15 @@ _DECIMAL = re.compile(r"[+-]?[0-9]*\.[0-9]+")
 _PADDED = re.compile(r"[ \t]*[0-9]{1,19}[ \t]*")
 _LONG = re.compile(r"[0-9]{20,}")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_ .-]*")
+_LIST_TEXT = re.compile(r"""\[[\s'",0-9]*\]""")
 
 
 def classify(text: str, first: bool = False) -> str:
     """What kind of non-ID a value is (its surrounding spaces and tabs aside):
     ``header`` (a column name, on the first line only), ``spaces``, ``scientific``
     (``1.23E+18``), ``point_zero`` (``...576.0``), ``point_zero_exact`` (``.0`` on a
-    value up to 2**53, which floats hold exactly), ``decimal``, ``long`` or ``other``.
+    value up to 2**53, which floats hold exactly), ``decimal``, ``long``, ``list_text``
+    (a list of IDs written as text, ``"['20', '21']"``) or ``other``.
 
     Example:
         >>> [classify(t) for t in ["1.23E+18", "1265324480517440576.0", "20.0", " 7 "]]
@@ -102,6 +104,8 @@ def classify(text: str, first: bool = False) -> str:
         return "decimal"
     if _LONG.fullmatch(stripped):
         return "long"
+    if _LIST_TEXT.fullmatch(stripped):
+        return "list_text"
     if first and _NAME.fullmatch(stripped):
         return "header"
     return "other"
@@ -120,6 +124,8 @@ _NOTES = {
     "are small enough to be exact, larger IDs would have lost digits",
     "decimal": "{n} {have} a fractional part",
     "long": "{n} {have} more than 19 digits",
+    "list_text": "{n} {are} {lists} written as text (like \"['1265324480517361664']\"): lists "
+    "of IDs became strings on the way",
 }
 
 
@@ -143,6 +149,7 @@ def kind_notes(kinds: Mapping[str, int], first: str = "", unit: str = "line") ->
                     are="is" if one else "are",
                     have="has" if one else "have",
                     end="ends" if one else "end",
+                    lists="a list" if one else "lists",
                 )
             )
     return notes
@@ -184,6 +191,22 @@ def fix_choices(kinds: Mapping[str, int], column: str | None = None) -> list[Cho
             )
     if kinds.get("spaces"):
         choices.append(Choice("strip the spaces around the IDs"))
+    if kinds.get("list_text"):
+        if column is None:
+            choices.append(Choice("write one ID a line, not lists"))
+        else:
+            choices.append(
+                Choice(
+                    Spelled(
+                        python="keep the lists as lists: read the data from Parquet, "
+                        "where they stay lists (CSV holds text only, and Dask turns "
+                        "Python lists into strings; an arrow list dtype, as Parquet "
+                        "gives, stays a list)",
+                        cli="save the data as Parquet, where lists stay lists (CSV holds "
+                        "text only)",
+                    )
+                )
+            )
     return choices
 
 

@@ -267,6 +267,14 @@ def test_floats_marks_in_a_file_say_where_the_digits_went(
     assert "read_csv" not in message  # a file of IDs: nothing was read with pandas
 
 
+def test_a_list_written_as_text_in_a_file_is_named() -> None:
+    with pytest.raises(InvalidIDError) as caught:
+        IdSet.from_ids(["1265324480517361664", "['20', '21']"])
+    message = str(caught.value)
+    assert "1 is a list written as text" in message
+    assert "Write one ID a line, not lists" in message
+
+
 def test_floats_in_a_list_say_where_the_digits_went() -> None:
     with pytest.raises(InvalidIDError) as caught:
         IdSet.from_ids(["1265324480517361664", 1.2653244805174406e18, "5.0"])

@@ -107,6 +107,31 @@ def test_spaces_around_ids_are_trimmed_with_a_warning(client: Client, kind: str)
     assert list(frame["id"]) == values
 
 
+@pytest.mark.parametrize("kind", ["polars", "dask"])
+def test_lists_written_as_text_are_named_with_the_way_to_keep_them_lists(
+    client: Client, kind: str
+) -> None:
+    """A reference column whose lists became strings (a CSV; Dask's convert-string on
+    Python lists): said as such, before any job, with how to keep lists as lists."""
+    refs = [f"['{OK}']", "[]"]
+    if kind == "dask":
+        import dask.dataframe as dd
+
+        data = pd.DataFrame({"id": [DELETED, OK], "refs": [[OK], []]})
+        frame: Any = dd.from_pandas(data, npartitions=1)  # (the lists become strings)
+    else:
+        frame = pl.DataFrame({"id": [DELETED, OK], "refs": refs})
+    with pytest.raises(InvalidIDError) as caught:
+        compliance_frames.check(frame, "id", tweet_refs="refs", client=client, progress=False)
+    error = caught.value
+    assert f"\"['{OK}']\"" in error.problem  # (rows named on polars, values on Dask)
+    assert "2 are lists written as text" in error.problem
+    assert "read the data from Parquet, where they stay lists" in str(error)
+    assert "Parquet" in error.render(CLI)
+    assert "Dask" not in error.render(CLI)
+    assert client.list_jobs() == []
+
+
 def test_spaces_inside_an_id_are_not_trimmed(client: Client) -> None:
     with pytest.raises(InvalidIDError, match="row 0: '12 34'"):
         compliance_frames.check(pl.DataFrame({"id": ["12 34", "5"]}), "id", client=client)
