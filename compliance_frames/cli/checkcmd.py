@@ -164,18 +164,16 @@ def run(args: argparse.Namespace) -> int:
     for option, target in targets.items():
         check_format(frame, target, option)  # CSV holds no lists, say: before any job
     client = make_client(args)
+    columns: dict[str, Any] = {
+        "user_col": args.user_col,
+        "tweet_refs": args.tweet_refs,
+        "user_refs": args.user_refs,
+        "retweet_of": args.retweet_of,
+        "errors": args.errors,
+    }  # (the check's and the filter's alike)
     with recording() as records:  # kept for the filter below: the check runs once
         flagged = check(
-            frame,
-            args.id_col,
-            args.type,
-            user_col=args.user_col,
-            tweet_refs=args.tweet_refs,
-            user_refs=args.user_refs,
-            retweet_of=args.retweet_of,
-            client=client,
-            errors=args.errors,
-            progress=progress(args),
+            frame, args.id_col, args.type, client=client, progress=progress(args), **columns
         )
     for chosen, line in records:
         audit.append(chosen.cache_dir, line)
@@ -188,11 +186,7 @@ def run(args: argparse.Namespace) -> int:
             records,
             args.id_col,
             args.type,
-            user_col=args.user_col,
-            tweet_refs=args.tweet_refs,
-            user_refs=args.user_refs,
-            retweet_of=args.retweet_of,
-            errors=args.errors,
+            **columns,
             geo_columns=geo,
             edited=args.edited,
             report=False,
