@@ -100,12 +100,10 @@ def clean_jsonl(
     )
     report.ids_refused = verdicts.refused
     report.edited_ids = sorted(verdicts.edited, key=int)
-    tally = Tally()
-    report.lines_out = _write(source_path, dest_path, verdicts, tally, progress)
-    report.take(tally)
+    report.lines_out = _write(source_path, dest_path, verdicts, report, progress)
     jobs = [job for result in results.values() for job in result.jobs]
     if receipt is not None:
-        removed = _removed(verdicts, results, tally)
+        removed = _removed(verdicts, results, report)
         audit.write_receipt(receipt, removed, audit.job_records(jobs))
     reasons: Counter[str] = Counter(verdicts.posts.values())
     reasons.update(verdicts.accounts.values())

@@ -23,8 +23,22 @@ __all__ = ["CleanReport"]
 
 
 @dataclass
-class CleanReport:
-    """Counts of what each rule removed, and what was checked.
+class _Run:
+    """What was read and checked (the report's first fields)."""
+
+    source: str
+    dest: str
+    lines_in: int = 0
+    lines_out: int = 0
+    lines_by_shape: dict[str, int] = field(default_factory=dict)
+    posts_checked: int = 0
+    accounts_checked: int = 0
+
+
+@dataclass
+class CleanReport(Tally, _Run):
+    """Counts of what each rule removed, and what was checked. The rules count into the
+    report as they go (it is the :class:`~.rules.Tally` of the run).
 
     ``posts_removed`` counts the posts (lines of a flattened or plain file, objects of a
     page's ``data``) removed for their own reason (``deleted``, ``protected``,
@@ -40,34 +54,17 @@ class CleanReport:
     jobs run, ``ids_refused`` the IDs X answered as invalid (left as they were).
     """
 
-    source: str
-    dest: str
-    lines_in: int = 0
-    lines_out: int = 0
-    lines_by_shape: dict[str, int] = field(default_factory=dict)
-    posts_checked: int = 0
-    accounts_checked: int = 0
-    posts_removed: dict[str, int] = field(default_factory=dict)
-    posts_removed_for_author: int = 0
-    retweets_removed: int = 0
-    edited_dropped: int = 0
-    accounts_removed: int = 0
-    includes_tweets_removed: int = 0
-    includes_users_removed: int = 0
-    places_dropped: int = 0
-    geo_emptied: int = 0
     edited_ids: list[str] = field(default_factory=list)
     ids_refused: int = 0
     job_ids: dict[str, list[str]] = field(default_factory=dict)
 
-    def take(self, tally: Tally) -> None:
-        """Copy the counts of the rules (:meth:`Tally.counts`)."""
-        for name, value in tally.counts().items():
-            setattr(self, name, dict(sorted(value.items())) if name == "posts_removed" else value)
-
     def to_dict(self) -> dict[str, Any]:
-        """The report as plain JSON values."""
-        return asdict(self)
+        """The report as plain JSON values (the posts removed per reason sorted by reason;
+        not :attr:`~.rules.Tally.cascaded`, which a receipt lists)."""
+        found = asdict(self)
+        del found["cascaded"]
+        found["posts_removed"] = dict(sorted(self.posts_removed.items()))
+        return found
 
     def to_json(self) -> str:
         """The report as indented JSON (what ``--report FILE`` writes)."""
@@ -75,7 +72,9 @@ class CleanReport:
 
     def __str__(self) -> str:
         removed = sum(self.posts_removed.values())
-        by_reason = ", ".join(f"{count:,} {reason}" for reason, count in self.posts_removed.items())
+        by_reason = ", ".join(
+            f"{count:,} {reason}" for reason, count in sorted(self.posts_removed.items())
+        )
         lines = [
             f"Cleaned {self.source} into {self.dest}: {self.lines_in:,} lines in, "
             f"{self.lines_out:,} out.",

@@ -67,20 +67,22 @@ class Tally:
     includes_users_removed: int = 0
     places_dropped: int = 0
     geo_emptied: int = 0
-    cascaded: dict[str, tuple[str, str]] = field(default_factory=dict)
+    cascaded: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
     """Posts of the file removed for their author's or their original's sake: ID ->
     (rule, reason) in a receipt's terms (``author``, ``author suspended``; ``retweeted``,
-    ``retweeted post removed``). Not a count: :meth:`counts` leaves it out."""
-
-    def counts(self) -> dict[str, Any]:
-        """The counts, by name (every field but :attr:`cascaded`)."""
-        names = [item.name for item in fields(self) if item.name != "cascaded"]
-        return {name: getattr(self, name) for name in names}
+    ``retweeted post removed``). Not a count: :meth:`changes` leaves it out."""
 
     def changes(self) -> int:
-        """How many changes so far (a line whose changes stay the same is unchanged)."""
-        values = self.counts().values()
-        return sum(value.total() if isinstance(value, Counter) else value for value in values)
+        """How many changes so far (a line whose changes stay the same is unchanged): the
+        counts above, of this class (not those of a subclass such as the report)."""
+        total = 0
+        for item in fields(Tally):
+            value = getattr(self, item.name)
+            if isinstance(value, Counter):
+                total += value.total()
+            elif isinstance(value, int):
+                total += value
+        return total
 
     def count_removal(self, rule: str, post: dict[str, Any], verdicts: Verdicts) -> None:
         """Count ``post`` as removed under ``rule`` (what :func:`_removal` said)."""
