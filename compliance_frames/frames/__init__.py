@@ -3,19 +3,16 @@
 It never talks HTTP itself: it hands IDs to the client's lifecycle and gets files back.
 """
 
-from .checking import check, results
-from .events import (
+from ..reasons import (
     FLAG_ACTIONS,
     FLAG_REASONS,
     FLAGS,
     KNOWN_REASONS,
-    PRECEDENCE,
     REASON_FLAGS,
     REMOVAL_REASONS,
-    RESULTS_SCHEMA,
-    per_id,
-    read_results,
 )
+from .checking import check, results
+from .events import PRECEDENCE, RESULTS_SCHEMA, per_id, read_results
 from .filtering import FilterReport, filter
 from .summaries import ComplianceSummary, plot_summary, summary
 

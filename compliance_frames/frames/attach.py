@@ -40,9 +40,9 @@ import polars as pl
 
 from ..errors import InputError
 from ..hints import Argument, Choice, Hint, Spelled
-from .events import FLAGS
 from .flags import (
     AUTHOR,
+    FLAGS,
     KEY,
     REMOVAL_REASONS,
     TWEET,

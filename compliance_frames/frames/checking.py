@@ -335,7 +335,7 @@ def check(
     ``{prefix}scrub_geo`` (reason ``scrub_geo`` or ``geo_scrubbed``),
     ``{prefix}deactivated`` and ``{prefix}edited`` (action ``rehydrate``: the post was
     edited, fetch it again to hold its current version), False where no event (see
-    :data:`~compliance_frames.frames.events.FLAG_REASONS`). With ``user_col``, a users
+    :data:`~compliance_frames.reasons.FLAG_REASONS`). With ``user_col``, a users
     job runs on the author IDs at the same time; flags then cover what happened to the
     tweet or to its author, and ``{prefix}user_reason`` (with ``user_action``,
     ``user_redacted_at``) says what happened to the author. ``{prefix}remove`` says

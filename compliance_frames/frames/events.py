@@ -25,24 +25,10 @@ from typing import Any
 import polars as pl
 
 from ..client.records import FIELDS, first_bad_line, read_bytes
-from .flags import (
-    FLAG_ACTIONS,
-    FLAG_REASONS,
-    FLAGS,
-    KNOWN_REASONS,
-    REASON_FLAGS,
-    REMOVAL_REASONS,
-    flag_expressions,
-)
+from .flags import flag_expressions
 
 __all__ = [
-    "FLAGS",
-    "FLAG_ACTIONS",
-    "FLAG_REASONS",
-    "KNOWN_REASONS",
     "PRECEDENCE",
-    "REASON_FLAGS",
-    "REMOVAL_REASONS",
     "RESULTS_SCHEMA",
     "per_id",
     "read_results",
@@ -165,8 +151,8 @@ def _timestamp(column: str | pl.Expr) -> pl.Expr:
 def per_id(results: pl.DataFrame) -> pl.DataFrame:
     """One row per ID with an event: ``key`` (UInt64), ``reason``, ``action``,
     ``redacted_at`` of its deciding event (see :data:`PRECEDENCE`) and a boolean per flag
-    in :data:`FLAGS` set by any of its events (see :data:`FLAG_REASONS` and
-    :data:`FLAG_ACTIONS`). Records of IDs that X refused (with an ``error``) are not
+    in :data:`~compliance_frames.reasons.FLAGS` set by any of its events (see ``FLAG_REASONS``
+    and ``FLAG_ACTIONS`` there). Records of IDs that X refused (with an ``error``) are not
     events: see :func:`refused`.
 
     Example:

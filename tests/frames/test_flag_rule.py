@@ -14,7 +14,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from compliance_frames.frames import backends
+from compliance_frames.frames import FLAGS, backends
 from compliance_frames.frames.attach import (
     Join,
     attach_narwhals,
@@ -22,7 +22,7 @@ from compliance_frames.frames.attach import (
     polars_columns,
 )
 from compliance_frames.frames.backends import backend_of, quiet_dask
-from compliance_frames.frames.events import FLAGS, per_id, read_results
+from compliance_frames.frames.events import per_id, read_results
 from compliance_frames.frames.flags import (
     AUTHOR,
     KEY,
