@@ -139,6 +139,21 @@ USER_EVENTS: dict[int, str | None] = {
 }
 
 
+def pandas_rows(frame: pd.DataFrame, columns: list[str]) -> list[tuple[Any, ...]]:
+    """A pandas frame's columns as tuples, missing values as None."""
+    return [
+        tuple(None if pd.isna(value) else value for value in row)
+        for row in frame[columns].itertuples(index=False)
+    ]
+
+
+def rows_by_text(frame: pd.DataFrame, columns: list[str]) -> list[tuple[Any, ...]]:
+    """:func:`pandas_rows` in the dataset's row order, by the number that ends each row's
+    ``text`` (for engines that keep no row order: Spark, DuckDB and the like)."""
+    order = frame.sort_values("text", key=lambda text: text.str.split().str[-1].astype(int))
+    return pandas_rows(order, columns)
+
+
 def expected_tweet_rows(flow: str) -> list[tuple[Any, ...]]:
     """(tweet_id, reason, *flags) of every row of the dataset, as a tweets check gives them."""
     out = []

@@ -33,15 +33,16 @@ def frame_of(kind: str, values: list[Any]) -> Any:
     return pd.DataFrame({"id": values}) if kind == "pandas" else pl.DataFrame({"id": values})
 
 
+FLOAT_MARKS = [
+    ("1.23E+18", "1 is in scientific notation"),
+    ("1265324480517440576.0", "1 ends in '.0' above 2**53"),
+    ("20.0", "small enough to be exact"),
+]
+"""IDs that went through floats, and what the error says of them."""
+
+
 @pytest.mark.parametrize("kind", ["pandas", "polars"])
-@pytest.mark.parametrize(
-    ("value", "says"),
-    [
-        ("1.23E+18", "1 is in scientific notation"),
-        ("1265324480517440576.0", "1 ends in '.0' above 2**53"),
-        ("20.0", "small enough to be exact"),
-    ],
-)
+@pytest.mark.parametrize(("value", "says"), FLOAT_MARKS)
 def test_floats_marks_in_a_string_column(client: Client, kind: str, value: str, says: str) -> None:
     frame = frame_of(kind, [DELETED, value, OK])
     with pytest.raises(InvalidIDError) as caught:

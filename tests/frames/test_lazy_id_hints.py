@@ -15,7 +15,7 @@ import pytest
 
 import compliance_frames
 from compliance_frames import Client, InvalidIDError
-from tests.frames.test_id_hints import CLI, DELETED, OK, client
+from tests.frames.test_id_hints import CLI, DELETED, FLOAT_MARKS, OK, client
 
 __all__ = ["client"]  # the fixture, shared with the eager tests
 
@@ -50,14 +50,7 @@ def check(kind: str, values: list[Any], client: Client, **options: Any) -> Any:
 
 
 @pytest.mark.parametrize("kind", LAZY)
-@pytest.mark.parametrize(
-    ("value", "says"),
-    [
-        ("1.23E+18", "1 is in scientific notation"),
-        ("1265324480517440576.0", "1 ends in '.0' above 2**53"),
-        ("20.0", "small enough to be exact"),
-    ],
-)
+@pytest.mark.parametrize(("value", "says"), FLOAT_MARKS)
 def test_floats_marks_in_a_string_column(client: Client, kind: str, value: str, says: str) -> None:
     with pytest.raises(InvalidIDError) as caught:
         check(kind, [DELETED, value, OK], client)

@@ -29,6 +29,8 @@ from tests.frames.conftest import (
     TWEETS,
     expected_combined_rows,
     expected_tweet_rows,
+    pandas_rows,
+    rows_by_text,
     tweet_results,
 )
 
@@ -68,14 +70,9 @@ def spark_frame(spark: Any, data: dict[str, list[Any]] | None = None) -> Any:
     return spark.createDataFrame(pd.DataFrame(DATA if data is None else data))
 
 
-def table(frame: Any, columns: list[str], by: str = "text") -> list[tuple[Any, ...]]:
+def table(frame: Any, columns: list[str]) -> list[tuple[Any, ...]]:
     """The columns of a Spark result, in the dataset's row order (Spark keeps none)."""
-    found = frame.toPandas()
-    found = found.sort_values(by, key=lambda text: text.str.split().str[-1].astype(int))
-    return [
-        tuple(None if pd.isna(value) else value for value in row)
-        for row in found[columns].itertuples(index=False)
-    ]
+    return rows_by_text(frame.toPandas(), columns)
 
 
 @pytest.mark.flow("bytepath", "gcs")
@@ -183,10 +180,7 @@ def test_filter_keeps_what_pandas_keeps(spark: Any, client: Client) -> None:
         PANDAS(), "tweet_id", geo_columns=["lat", "lon"], client=client, progress=False
     )
     columns = ["tweet_id", "text", "lat", "lon"]
-    assert table(cleaned, columns) == [
-        tuple(None if pd.isna(value) else value for value in row)
-        for row in expected[columns].itertuples(index=False)
-    ]
+    assert table(cleaned, columns) == pandas_rows(expected, columns)
     assert T_DELETED not in {row.tweet_id for row in cleaned.collect()}
     assert {row.tweet_id: row.lat for row in cleaned.collect()}[T_GEO] is None
 

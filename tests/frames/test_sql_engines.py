@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 import narwhals.stable.v2 as nw
-import pandas as pd
 import pytest
 
 import compliance_frames
@@ -23,6 +22,8 @@ from tests.frames.conftest import (
     TWEETS,
     Constructor,
     expected_tweet_rows,
+    pandas_rows,
+    rows_by_text,
     tweet_results,
 )
 
@@ -38,20 +39,8 @@ WIDE = ["9223372036854775806", "9223372036854775807", "9223372036854775808", "99
 
 
 def table(frame: Any, columns: list[str]) -> list[tuple[Any, ...]]:
-    """The columns of a result, in the dataset's row order (by the number in its text)."""
-    found = nw.from_native(frame).lazy().collect("pandas").to_native()
-    found = found.sort_values("text", key=lambda text: text.str.split().str[-1].astype(int))
-    return [
-        tuple(None if pd.isna(value) else value for value in row)
-        for row in found[columns].itertuples(index=False)
-    ]
-
-
-def pandas_rows(frame: pd.DataFrame, columns: list[str]) -> list[tuple[Any, ...]]:
-    return [
-        tuple(None if pd.isna(value) else value for value in row)
-        for row in frame[columns].itertuples(index=False)
-    ]
+    """The columns of a result, in the dataset's row order (SQL keeps none)."""
+    return rows_by_text(nw.from_native(frame).lazy().collect("pandas").to_native(), columns)
 
 
 def test_check_flags_every_row_and_returns_a_plan_of_the_same_kind(
