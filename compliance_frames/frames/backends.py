@@ -63,6 +63,7 @@ from .ids import (
     nw_key,
     nw_trimmed,
     refused_rows_error,
+    to_engine,
     to_polars_series,
     trimmed_keys_of,
 )
@@ -216,12 +217,9 @@ class _Lazy:
         return attach_narwhals(frame, join, key=self.key)
 
     def results(self, frame: nw.LazyFrame[Any], table: pl.DataFrame) -> Any:
-        session = getattr(frame.to_native(), "sparkSession", None)
         cast = table.with_columns(pl.col(["action", "reason"]).cast(pl.String))
         with quiet_dask():
-            return (
-                nw.from_native(cast).lazy(backend=frame.implementation, session=session).to_native()
-            )
+            return to_engine(frame, cast).to_native()
 
 
 class _Spark(_Lazy):
