@@ -181,33 +181,25 @@ def filter(
     geo = tuple(geo_columns or ())
     with quiet_dask():
         require_columns(frame.collect_schema().names(), list(geo))
+    columns: dict[str, Any] = {
+        "user_col": user_col,
+        "tweet_refs": tweet_refs,
+        "user_refs": user_refs,
+        "retweet_of": retweet_of,
+        "prefix": prefix,
+        "errors": errors,
+    }  # (the check's and the filter's alike)
     with recording() as records:
         checked = check(
-            df,
-            id_col,
-            type,
-            user_col=user_col,
-            tweet_refs=tweet_refs,
-            user_refs=user_refs,
-            retweet_of=retweet_of,
-            client=client,
-            prefix=prefix,
-            errors=errors,
-            progress=progress,
-            **job_options,
+            df, id_col, type, client=client, progress=progress, **columns, **job_options
         )
     return filter_checked(
         checked,
         records,
         id_col,
         type,
-        user_col=user_col,
-        tweet_refs=tweet_refs,
-        user_refs=user_refs,
-        retweet_of=retweet_of,
+        **columns,
         geo_columns=geo,
-        prefix=prefix,
-        errors=errors,
         keep_flags=keep_flags,
         keep_unknown=keep_unknown,
         edited=edited,
