@@ -146,10 +146,11 @@ def _removed(
         audit.Removed(key, "users", reason, "account", accounts)
         for key, reason in sorted(verdicts.accounts.items(), key=lambda item: int(item[0]))
     ]
+    cascaded = sorted(tally.cascaded.items(), key=lambda item: int(item[0]))
     for rule, when in (("author", accounts), ("retweeted", posts)):
         removed += [
             audit.Removed(key, "tweets", reason, rule, when)
-            for key, (ruled, reason) in sorted(tally.cascaded.items(), key=lambda i: int(i[0]))
+            for key, (ruled, reason) in cascaded
             if ruled == rule
         ]
     if verdicts.drop_edited:
